@@ -1,0 +1,34 @@
+#pragma once
+// One exception type for the whole stack: it names the file (or option) and the problem.
+#include <stdexcept>
+#include <string>
+
+namespace geoprosp {
+
+class Error : public std::runtime_error {
+ public:
+  Error(std::string subject, std::string problem);
+  const std::string& subject() const { return subject_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string subject_;
+  std::string problem_;
+};
+
+// A bad command line: the tools exit with 2 instead of 1.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The user (or a progress callback) cancelled the run.
+class Cancelled : public Error {
+ public:
+  Cancelled() : Error("", "cancelled by the user") {}
+};
+
+// The last CPL error message, or `fallback` when GDAL said nothing.
+std::string LastGdalError(const std::string& fallback);
+
+}  // namespace geoprosp

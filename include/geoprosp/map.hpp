@@ -1,0 +1,58 @@
+#pragma once
+// geoprosp-map: element rasters -> probability and classified prospective-area rasters.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "geoprosp/cli.hpp"
+#include "geoprosp/composition.hpp"
+
+namespace geoprosp {
+
+struct MapOptions : CommonOptions {
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string classes;
+  std::string model;
+  std::string elements;
+  std::string align_to;
+  std::string resampling = "bilinear";
+  std::string format = "GTiff";
+  std::vector<std::string> creation_options;
+  std::vector<double> class_breaks;
+  std::string zero_replace;
+  std::string srcwin;
+  std::string tile;
+  std::string engine = "auto";
+  std::string device = "auto";
+  int threads = 0;
+  int batch_size = 65536;
+  bool overwrite = false;
+};
+
+struct MapSummary {
+  std::vector<std::string> elements;
+  int width = 0, height = 0;
+  int64_t valid_cells = 0;
+  int64_t nonfinite_cells = 0;
+  ReplacementCounts replaced;
+  std::array<int64_t, 4> class_cells{};
+  std::string engine;
+  std::string model_hash;
+  double seconds = 0;
+};
+
+MapSummary RunMap(const MapOptions& options, const Progress& progress);
+Command<MapOptions> MapCommand();
+
+// The part of the raster a run maps: the whole, --srcwin or --tile (0-based i/n, row bands).
+struct PixelWindow {
+  int x0 = 0, y0 = 0, width = 0, height = 0;
+};
+PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, int width, int height);
+
+// Class of each probability given ascending low/moderate/high thresholds.
+uint8_t ClassOf(float probability, const std::vector<double>& breaks);
+
+}  // namespace geoprosp

@@ -1,0 +1,26 @@
+#pragma once
+// The architecture of a residual GNN: everything needed to rebuild it from its weights.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace geoprosp {
+
+struct ModelSpec {
+  std::string arch = "resgcn";  // resgcn | resgat
+  int hidden = 64;
+  int layers = 3;
+  int heads = 4;  // resgat only
+  double dropout = 0.5;
+};
+
+// Throws UsageError for an architecture that cannot be built (e.g. hidden not divisible by heads).
+void CheckModelSpec(const ModelSpec& spec);
+
+struct NamedTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+
+}  // namespace geoprosp

@@ -1,0 +1,36 @@
+#pragma once
+// One inference interface: features of a chunk of cells in, probabilities of the prospective class
+// out. The LibTorch path and the fused CPU path sit behind it and are tested against each other.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace geoprosp {
+
+struct Bundle;
+
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+  // features: n x E, cell-major, standardised. adjacency: one shared E x E Â, or n x E x E when
+  // per_cell. probability: n outputs in [0, 1].
+  virtual void Score(const float* features, const float* adjacency, bool per_cell, int64_t n, float* probability) = 0;
+  virtual std::string name() const = 0;
+};
+
+struct ScorerSettings {
+  std::string engine = "auto";  // auto | fused | torch
+  std::string device = "auto";  // auto | cpu | cuda
+  int threads = 0;              // 0: all cores
+};
+
+// Validates engine/device before any heavy work; throws UsageError naming the option.
+std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, const ScorerSettings& settings);
+
+// The plain C++ path (no LibTorch); `threads` splits each call's cells.
+std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads);
+
+// Cores to use when --threads is 0.
+int DefaultThreadCount();
+
+}  // namespace geoprosp

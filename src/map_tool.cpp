@@ -1,0 +1,302 @@
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "geoprosp/bundle.hpp"
+#include "geoprosp/element_graph.hpp"
+#include "geoprosp/map.hpp"
+#include "geoprosp/models/scorer.hpp"
+#include "geoprosp/raster_output.hpp"
+#include "geoprosp/raster_stack.hpp"
+
+namespace geoprosp {
+
+PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, int width, int height) {
+  if (!srcwin.empty() && !tile.empty()) throw UsageError("--srcwin", "cannot be combined with --tile");
+  PixelWindow window{0, 0, width, height};
+  if (!srcwin.empty()) {
+    OptionSpec spec;
+    spec.name = "srcwin";
+    const auto parts = SplitList(srcwin);
+    if (parts.size() != 4) throw UsageError("--srcwin", "expects xoff,yoff,xsize,ysize");
+    window = {int(ParseIntOption(spec, parts[0])), int(ParseIntOption(spec, parts[1])),
+              int(ParseIntOption(spec, parts[2])), int(ParseIntOption(spec, parts[3]))};
+    if (window.x0 < 0 || window.y0 < 0 || window.width < 1 || window.height < 1 || window.x0 + window.width > width ||
+        window.y0 + window.height > height) {
+      throw UsageError("--srcwin", "window " + srcwin + " does not lie inside the " + std::to_string(width) + "x" +
+                                       std::to_string(height) + " raster");
+    }
+  } else if (!tile.empty()) {
+    OptionSpec spec;
+    spec.name = "tile";
+    const auto slash = tile.find('/');
+    if (slash == std::string::npos) throw UsageError("--tile", "expects i/n, e.g. 0/4");
+    const long long index = ParseIntOption(spec, tile.substr(0, slash));
+    const long long count = ParseIntOption(spec, tile.substr(slash + 1));
+    if (count < 1 || index < 0 || index >= count) throw UsageError("--tile", "expects 0 <= i < n, got " + tile);
+    if (count > height) throw UsageError("--tile", "more tiles than the raster's " + std::to_string(height) + " rows");
+    const int first = static_cast<int>(height * index / count), last = static_cast<int>(height * (index + 1) / count);
+    window = {0, first, width, last - first};
+  }
+  return window;
+}
+
+uint8_t ClassOf(float probability, const std::vector<double>& breaks) {
+  uint8_t level = 0;
+  for (size_t i = 0; i < breaks.size(); ++i) {
+    if (probability >= breaks[i]) level = static_cast<uint8_t>(i + 1);
+  }
+  return level;
+}
+
+namespace {
+
+std::vector<double> CheckedBreaks(const std::vector<double>& breaks) {
+  if (breaks.size() != 3) throw UsageError("--class-breaks", "expects three probabilities: low,moderate,high");
+  for (size_t i = 0; i < 3; ++i) {
+    if (breaks[i] <= 0 || breaks[i] >= 1 || (i > 0 && breaks[i] <= breaks[i - 1])) {
+      throw UsageError("--class-breaks", "expects increasing probabilities inside (0, 1)");
+    }
+  }
+  return breaks;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+std::string JoinNumbers(const std::vector<double>& values) {
+  std::string out;
+  for (double v : values) out += (out.empty() ? "" : ",") + FormatNumber(v);
+  return out;
+}
+
+void PrintSummary(const MapOptions& options, const MapSummary& s) {
+  const double rate = s.seconds > 0 ? (double(s.width) * s.height) / s.seconds : 0;
+  std::printf("Mapped %dx%d cells (%lld valid) with %zu elements in %.2f s (%.0f cells/s, engine %s).\n", s.width,
+              s.height, static_cast<long long>(s.valid_cells), s.elements.size(), s.seconds, rate, s.engine.c_str());
+  std::printf("  probability: %s\n", options.output.c_str());
+  if (!options.classes.empty()) {
+    std::printf("  classes:     %s\n", options.classes.c_str());
+  }
+  const int64_t valid = std::max<int64_t>(s.valid_cells, 1);
+  for (int c = 3; c >= 1; --c) {
+    std::printf("  %-9s %8lld cells (%5.2f %% of valid)\n", ClassNames()[c].c_str(),
+                static_cast<long long>(s.class_cells[c]), 100.0 * s.class_cells[c] / valid);
+  }
+  if (s.nonfinite_cells)
+    std::printf("  NaN or inf cells set to nodata: %lld\n", static_cast<long long>(s.nonfinite_cells));
+  if (s.replaced.total()) {
+    std::printf("  zero or negative concentrations replaced:");
+    for (size_t e = 0; e < s.elements.size(); ++e) {
+      if (s.replaced.replaced[e])
+        std::printf(" %s %lld", s.elements[e].c_str(), static_cast<long long>(s.replaced.replaced[e]));
+    }
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
+MapSummary RunMap(const MapOptions& options, const Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  MapSummary summary;
+  // Everything is validated before the first cell is read.
+  if (options.output.empty()) throw UsageError("-o", "is required");
+  const Bundle bundle = LoadBundle(options.model.empty() ? DefaultModelPath() : options.model);
+  StackSources sources;
+  sources.paths = options.inputs;
+  sources.align_to = options.align_to;
+  sources.resampling = options.resampling;
+  RasterStack stack(sources);
+  if (!options.elements.empty()) stack.Select(SplitList(options.elements), "--elements");
+  stack.Select(bundle.elements, "the model (" + (options.model.empty() ? DefaultModelPath() : options.model) + ")");
+  summary.elements = stack.elements();
+
+  CompositionParams composition = bundle.composition;
+  if (!options.zero_replace.empty()) {
+    composition.zero_rule = options.zero_replace;
+    if (options.zero_replace == "half-min")
+      throw UsageError("--zero-replace", "half-min is fitted at training; give a concentration");
+    composition.zero_replacement =
+        ZeroReplacementValues(options.zero_replace, nullptr, 0, int(bundle.elements.size()), {}, bundle.elements);
+  }
+  const std::vector<double> breaks =
+      CheckedBreaks(options.class_breaks.empty() ? bundle.class_breaks : options.class_breaks);
+  const PixelWindow region = ResolveWindow(options.srcwin, options.tile, stack.grid().width, stack.grid().height);
+  if (options.batch_size < 1) throw UsageError("--batch-size", "must be positive");
+
+  const std::vector<std::string> inputs = stack.input_paths();
+  OutputSpec probability_spec{options.output, options.format, options.creation_options};
+  CheckOutputPath("-o", probability_spec, options.overwrite, inputs);
+  OutputSpec classes_spec{options.classes, options.format, options.creation_options};
+  if (!options.classes.empty()) {
+    if (options.classes == options.output) throw UsageError("--classes", "must differ from -o");
+    CheckOutputPath("--classes", classes_spec, options.overwrite, inputs);
+  }
+  ScorerSettings scorer_settings{options.engine, options.device, options.threads};
+  auto scorer = MakeScorer(bundle, scorer_settings);
+  summary.engine = scorer->name();
+  summary.model_hash = bundle.hash;
+  summary.width = region.width;
+  summary.height = region.height;
+
+  Grid output_grid = stack.grid();
+  auto& gt = output_grid.geotransform;
+  gt[0] += region.x0 * gt[1] + region.y0 * gt[2];
+  gt[3] += region.x0 * gt[4] + region.y0 * gt[5];
+  output_grid.width = region.width;
+  output_grid.height = region.height;
+  RasterOutput probability_out(probability_spec, output_grid, OutputKind::Probability);
+  std::unique_ptr<RasterOutput> classes_out;
+  if (!options.classes.empty())
+    classes_out = std::make_unique<RasterOutput>(classes_spec, output_grid, OutputKind::Classes);
+
+  const int n = static_cast<int>(bundle.elements.size());
+  const int halo = bundle.graph.halo();
+  const bool per_cell = bundle.graph.mode == GraphMode::Window;
+  const int strip_rows = std::max(1, std::min(region.height, options.batch_size / std::max(1, region.width)));
+  const int threads = options.threads > 0 ? options.threads : DefaultThreadCount();
+  StackWindow window;
+  std::vector<float> features, cell_features, adjacency, probabilities, probability_strip;
+  std::vector<uint8_t> class_strip;
+  std::vector<size_t> cells;  // window cells that are scored
+  const double compute_share = (options.format == "COG") ? 0.9 : 1.0;
+  for (int row = 0; row < region.height; row += strip_rows) {
+    const int rows = std::min(strip_rows, region.height - row);
+    stack.Read(region.x0 - halo, region.y0 + row - halo, region.width + 2 * halo, rows + 2 * halo, window);
+    summary.nonfinite_cells += window.nonfinite;  // halo cells may be counted twice; only inner ones matter
+    TransformWindow(composition, window, features, summary.replaced);
+    cells.clear();
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < region.width; ++c) {
+        const size_t cell = size_t(r + halo) * window.width + (c + halo);
+        if (window.valid[cell]) cells.push_back(cell);
+      }
+    }
+    const int64_t m = static_cast<int64_t>(cells.size());
+    cell_features.resize(size_t(m) * n);
+    for (int64_t i = 0; i < m; ++i) std::copy_n(features.data() + cells[i] * n, n, cell_features.data() + i * n);
+    if (per_cell) {
+      adjacency.resize(size_t(m) * n * n);
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int64_t i = 0; i < m; ++i) {
+        WindowAdjacency(features.data(), window.valid.data(), window.width, window.height, n,
+                        static_cast<int>(cells[i] % window.width), static_cast<int>(cells[i] / window.width),
+                        bundle.graph, adjacency.data() + size_t(i) * n * n);
+      }
+    }
+    probabilities.resize(m);
+    scorer->Score(cell_features.data(), per_cell ? adjacency.data() : bundle.adjacency.data(), per_cell, m,
+                  probabilities.data());
+    probability_strip.assign(size_t(rows) * region.width, kProbabilityNodata);
+    class_strip.assign(size_t(rows) * region.width, kClassNodata);
+    for (int64_t i = 0; i < m; ++i) {
+      const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
+      const float p = std::isfinite(probabilities[i]) ? probabilities[i] : 0.0f;
+      probability_strip[r * region.width + c] = p;
+      const uint8_t level = ClassOf(p, breaks);
+      class_strip[r * region.width + c] = level;
+      ++summary.class_cells[level];
+    }
+    summary.valid_cells += m;
+    probability_out.WriteRows(row, rows, probability_strip.data());
+    if (classes_out) classes_out->WriteRows(row, rows, class_strip.data());
+    progress.Report(compute_share * (row + rows) / region.height);
+  }
+  if (summary.valid_cells == 0) throw Error(inputs.front(), "holds no valid cell in the mapped area (all nodata)");
+
+  const std::map<std::string, std::string> provenance = {
+      {"GEOPROSP_VERSION", GEOPROSP_VERSION},
+      {"GEOPROSP_MODEL_SHA256", bundle.hash},
+      {"GEOPROSP_ELEMENTS", Join(bundle.elements)},
+      {"GEOPROSP_ARCH", bundle.model.arch},
+      {"GEOPROSP_GRAPH", ToString(bundle.graph.mode) + " alpha=" + FormatNumber(bundle.graph.alpha)},
+      {"GEOPROSP_CLASS_BREAKS", JoinNumbers(breaks)},
+      {"GEOPROSP_TRANSFORM", ToString(composition.transform) + " zero-replace=" + composition.zero_rule},
+  };
+  probability_out.SetMetadata(provenance);
+  ScaledProgress finish(progress, compute_share, 1.0);
+  if (classes_out) {
+    classes_out->SetMetadata(provenance);
+    classes_out->Commit(options.overwrite, finish.get());
+  }
+  probability_out.Commit(options.overwrite, finish.get());
+  progress.Report(1.0);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+Command<MapOptions> MapCommand() {
+  Command<MapOptions> command;
+  command.program = "geoprosp-map";
+  command.description = "Map mineral prospectivity from geochemical element rasters with a residual GNN.";
+  auto& t = command.table;
+  t.Add("inputs", &MapOptions::inputs)
+      .Positional()
+      .Path()
+      .Role("input_rasters")
+      .Required()
+      .Help("Element rasters (any GDAL format): one file per element, or multi-band files with band descriptions");
+  t.Add("output", &MapOptions::output)
+      .Flags({"-o", "--output"})
+      .Path()
+      .Role("output_raster")
+      .Required()
+      .Help("Probability raster (Float32, 0..1)");
+  t.Add("classes", &MapOptions::classes)
+      .Path()
+      .Role("output_raster")
+      .Help("Classified prospective-area raster (Byte: 0 background, 1 low, 2 moderate, 3 high)");
+  t.Add("model", &MapOptions::model)
+      .Path()
+      .Role("input_model")
+      .Help("Model bundle folder (default: the sample_data model)");
+  t.Add("elements", &MapOptions::elements).Help("Comma-separated elements to use (default: those the model needs)");
+  t.Add("align-to", &MapOptions::align_to)
+      .Path()
+      .Role("input_raster")
+      .Advanced()
+      .Help("Warp every input onto this raster's grid instead of requiring aligned inputs");
+  t.Add("resampling", &MapOptions::resampling)
+      .Choices({"near", "bilinear", "cubic", "average"})
+      .Advanced()
+      .Help("Resampling used by --align-to");
+  t.Add("of", &MapOptions::format)
+      .Flags({"-of", "--of"})
+      .Help("Output format (GDAL driver short name, e.g. GTiff, COG)");
+  t.Add("co", &MapOptions::creation_options).Flags({"-co", "--co"}).Advanced().Help("Creation option NAME=VALUE");
+  t.Add("class-breaks", &MapOptions::class_breaks)
+      .Range(0, 1)
+      .Help("Probability thresholds low,moderate,high (default: the model's)");
+  t.Add("zero-replace", &MapOptions::zero_replace)
+      .Advanced()
+      .Help("Concentration that replaces zero or negative values (default: the model's half-min values)");
+  t.Add("srcwin", &MapOptions::srcwin).Advanced().Help("Map only the window xoff,yoff,xsize,ysize");
+  t.Add("tile", &MapOptions::tile)
+      .Advanced()
+      .Help("Map only row band i of n (0-based), e.g. 2/8; tiles mosaic exactly");
+  t.Add("engine", &MapOptions::engine)
+      .Choices({"auto", "fused", "torch"})
+      .Advanced()
+      .Help("Inference engine: fused CPU kernels or LibTorch");
+  t.Add("device", &MapOptions::device)
+      .Choices({"auto", "cpu", "cuda"})
+      .Advanced()
+      .Help("Device for LibTorch inference");
+  t.Add("threads", &MapOptions::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
+  t.Add("batch-size", &MapOptions::batch_size).Range(1, 1 << 24).Advanced().Help("Cells per processing strip");
+  t.Add("overwrite", &MapOptions::overwrite).Role("ui").Help("Replace existing outputs");
+  AddCommonOptions(t);
+  command.run = [](const MapOptions& options, const Progress& progress) {
+    const MapSummary summary = RunMap(options, progress);
+    if (!options.quiet) PrintSummary(options, summary);
+  };
+  return command;
+}
+
+}  // namespace geoprosp

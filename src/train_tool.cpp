@@ -1,0 +1,637 @@
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "geoprosp/augment.hpp"
+#include "geoprosp/bundle.hpp"
+#include "geoprosp/composition.hpp"
+#include "geoprosp/element_graph.hpp"
+#include "geoprosp/folds.hpp"
+#include "geoprosp/labels.hpp"
+#include "geoprosp/metrics.hpp"
+#include "geoprosp/models/scorer.hpp"
+#include "geoprosp/raster_stack.hpp"
+#include "geoprosp/train.hpp"
+#include "geoprosp/trainer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace geoprosp {
+namespace {
+
+// Every cell of the training grid in memory (training rasters are survey-sized).
+struct CellData {
+  Grid grid;
+  std::vector<std::string> elements;
+  int n_elements = 0;
+  std::vector<float> raw;  // cells x E, cell-major
+  std::vector<uint8_t> valid;
+  int64_t valid_count = 0;
+};
+
+CellData LoadCells(const RasterStack& stack) {
+  CellData data;
+  data.grid = stack.grid();
+  data.elements = stack.elements();
+  data.n_elements = static_cast<int>(data.elements.size());
+  const size_t cells = size_t(data.grid.width) * data.grid.height;
+  data.raw.assign(cells * data.n_elements, 0.0f);
+  data.valid.assign(cells, 0);
+  StackWindow window;
+  const int strip = std::max(1, 65536 / data.grid.width);
+  for (int row = 0; row < data.grid.height; row += strip) {
+    const int rows = std::min(strip, data.grid.height - row);
+    stack.Read(0, row, data.grid.width, rows, window);
+    const size_t base = size_t(row) * data.grid.width;
+    for (size_t c = 0; c < window.cells(); ++c) {
+      data.valid[base + c] = window.valid[c];
+      for (int e = 0; e < data.n_elements; ++e) data.raw[(base + c) * data.n_elements + e] = window.element(e)[c];
+    }
+  }
+  data.valid_count = std::count(data.valid.begin(), data.valid.end(), uint8_t{1});
+  if (data.valid_count == 0) throw Error(stack.path(0), "holds no valid cell (all nodata)");
+  return data;
+}
+
+// Features and the global correlation, fitted on the cells where `fit` is set.
+struct FeatureSpace {
+  CompositionParams params;
+  std::vector<float> features;  // every cell, standardised (invalid cells 0)
+  std::vector<double> correlation;
+  ReplacementCounts replaced;
+};
+
+FeatureSpace FitFeatures(const CellData& data, const std::vector<uint8_t>& fit, Transform transform,
+                         const std::string& zero_rule) {
+  std::vector<size_t> rows;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    if (data.valid[c] && fit[c]) rows.push_back(c);
+  }
+  FeatureSpace space;
+  space.params =
+      FitComposition(transform, zero_rule, data.raw.data(), data.valid.size(), data.n_elements, rows, data.elements);
+  space.features = data.raw;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    float* cell = space.features.data() + c * data.n_elements;
+    if (data.valid[c]) {
+      TransformCells(space.params, cell, 1, data.n_elements, &space.replaced);
+    } else {
+      std::fill_n(cell, data.n_elements, 0.0f);
+    }
+  }
+  space.correlation = Correlation(space.features.data(), data.valid.size(), data.n_elements, rows);
+  return space;
+}
+
+SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const GraphSpec& graph,
+                       const std::vector<LabelledCell>& cells) {
+  const int n = data.n_elements;
+  SampleSet set;
+  set.n_elements = n;
+  set.per_sample_adjacency = graph.mode == GraphMode::Window;
+  if (!set.per_sample_adjacency)
+    set.adjacency = NormalisedAdjacency(space.correlation, n, graph.alpha, graph.edge_weight);
+  std::vector<float> adjacency(size_t(n) * n);
+  for (const auto& cell : cells) {
+    if (set.per_sample_adjacency) {
+      WindowAdjacency(space.features.data(), data.valid.data(), data.grid.width, data.grid.height, n,
+                      static_cast<int>(cell.cell % data.grid.width), static_cast<int>(cell.cell / data.grid.width),
+                      graph, adjacency.data());
+    }
+    set.AppendSynthetic(space.features.data() + cell.cell * n, adjacency.data(), cell.label);
+  }
+  return set;
+}
+
+struct ExperimentSettings {
+  ModelSpec spec;
+  TrainSettings train;
+  AugmentMethod augment = AugmentMethod::Gan;
+  double augment_ratio = 1.0;
+  int threads = 1;
+};
+
+// Positives added so that positives reach ratio x negatives.
+size_t SyntheticCount(const SampleSet& set, double ratio) {
+  const auto positives = std::count(set.labels.begin(), set.labels.end(), 1);
+  const auto negatives = static_cast<int64_t>(set.size()) - positives;
+  return static_cast<size_t>(std::max<double>(0.0, std::round(ratio * negatives) - positives));
+}
+
+void AppendSynthetic(SampleSet& set, const SampleSet& real_positives, const Synthetic& synthetic) {
+  for (size_t i = 0; i < synthetic.parents.size(); ++i) {
+    set.AppendSynthetic(synthetic.features.data() + i * set.n_elements,
+                        real_positives.adjacency_of(synthetic.parents[i]), 1);
+  }
+}
+
+std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, bool equal = true) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if ((values[i] == wanted) == equal) out.push_back(i);
+  }
+  return out;
+}
+
+// Inner split -> augmentation of the inner training part only -> training -> weights.
+TrainedModel Fit(const SampleSet& train, const ExperimentSettings& settings, uint64_t seed, const Progress& progress,
+                 nlohmann::json* augment_report) {
+  const auto inner = StratifiedFolds(train.labels, 5, seed);
+  SampleSet fit_set = train.Subset(IndicesWhere(inner, 0, false));
+  const SampleSet validation = train.Subset(IndicesWhere(inner, 0));
+  const SampleSet positives = fit_set.Subset(IndicesWhere(fit_set.labels, 1));
+  const Synthetic synthetic = SynthesisePositives(settings.augment, positives.features, train.n_elements,
+                                                  SyntheticCount(fit_set, settings.augment_ratio), seed + 7);
+  AppendSynthetic(fit_set, positives, synthetic);
+  if (augment_report) *augment_report = CompareWithReal(positives.features, synthetic.features, train.n_elements);
+  TrainSettings train_settings = settings.train;
+  train_settings.seed = seed;
+  return TrainResGnn(settings.spec, fit_set, validation, train_settings, progress);
+}
+
+std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const ExperimentSettings& settings,
+                               uint64_t seed, const Progress& progress, nlohmann::json* augment_report = nullptr) {
+  const TrainedModel model = Fit(train, settings, seed, progress, augment_report);
+  return PredictResGnn(settings.spec, model.weights, test, settings.threads);
+}
+
+const std::vector<double> kAlphaSweep = {0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
+
+// The study's adaptive threshold: 3-fold inner CV over the sweep, by mean ROC AUC, on training data.
+double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph,
+                   const std::vector<LabelledCell>& cells, const ExperimentSettings& settings, uint64_t seed,
+                   nlohmann::json& sweep) {
+  std::vector<int> labels;
+  for (const auto& c : cells) labels.push_back(c.label);
+  const auto inner = StratifiedFolds(labels, 3, seed);
+  double best_alpha = 0.6, best_auc = -1;
+  sweep = nlohmann::json::array();
+  for (double alpha : kAlphaSweep) {
+    graph.alpha = alpha;
+    const SampleSet all = BuildSamples(data, space, graph, cells);
+    std::vector<Metrics> metrics;
+    for (int k = 0; k < 3; ++k) {
+      const SampleSet test = all.Subset(IndicesWhere(inner, k));
+      const auto scores = FitAndScore(all.Subset(IndicesWhere(inner, k, false)), test, settings, seed + k, Progress{});
+      metrics.push_back(ComputeMetrics(scores, test.labels));
+    }
+    const auto mean = MeanJson(metrics);
+    sweep.push_back({{"alpha", alpha}, {"roc_auc", mean["roc_auc"]}, {"accuracy", mean["accuracy"]}});
+    if (mean["roc_auc"].get<double>() > best_auc + 1e-12) {
+      best_auc = mean["roc_auc"];
+      best_alpha = alpha;
+    }
+  }
+  return best_alpha;
+}
+
+// Area-share breaks: the top 5 % of the valid area is high, the next 10 % moderate, the next 15 % low.
+std::vector<double> AreaShareBreaks(std::vector<float> probabilities) {
+  std::sort(probabilities.begin(), probabilities.end());
+  auto quantile = [&](double q) {
+    return double(probabilities[std::min(probabilities.size() - 1, size_t(q * probabilities.size()))]);
+  };
+  std::vector<double> breaks = {quantile(0.70), quantile(0.85), quantile(0.95)};
+  for (size_t i = 0; i < breaks.size(); ++i) {
+    breaks[i] = std::clamp(breaks[i], 1e-6, 1.0 - 1e-6);
+    if (i > 0 && breaks[i] <= breaks[i - 1]) breaks[i] = std::nextafter(breaks[i - 1], 1.0);
+  }
+  return breaks;
+}
+
+struct Labelled {
+  std::vector<LabelledCell> cells;
+  int64_t deposits_read = 0;
+  int64_t positive_cells = 0;
+};
+
+Labelled ChooseSamples(const TrainOptions& o, const CellData& data) {
+  if (o.deposits.empty() == o.labels.empty())
+    throw UsageError("--deposits", "give exactly one of --deposits and --labels");
+  const auto points =
+      o.deposits.empty() ? ReadLabelRaster(o.labels, data.grid) : ReadDeposits(o.deposits, data.grid, o.deposits_srs);
+  Labelled out;
+  out.deposits_read = static_cast<int64_t>(points.size());
+  std::vector<uint8_t> positive(data.valid.size(), 0);
+  for (int64_t cell : CellsNearPoints(points, data.grid, o.label_radius)) {
+    if (data.valid[cell]) positive[cell] = 1;
+  }
+  out.positive_cells = std::count(positive.begin(), positive.end(), uint8_t{1});
+  if (out.positive_cells == 0)
+    throw Error(o.deposits.empty() ? o.labels : o.deposits, "no deposit falls on a valid (non-nodata) cell");
+  const double pixel = std::max(std::abs(data.grid.geotransform[1]), std::abs(data.grid.geotransform[5]));
+  const double min_distance = o.min_distance > 0 ? o.min_distance : 2.0 * pixel;
+  const auto distance = o.negatives == "distal" ? DistanceToNearest(points, data.grid) : std::vector<float>();
+  std::vector<int64_t> candidates;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    if (!data.valid[c] || positive[c]) continue;
+    if (!distance.empty() && distance[c] <= min_distance) continue;
+    candidates.push_back(static_cast<int64_t>(c));
+  }
+  if (o.negatives != "all") {
+    std::mt19937_64 rng(static_cast<uint64_t>(o.seed));
+    for (size_t i = candidates.size(); i > 1; --i) std::swap(candidates[i - 1], candidates[rng() % i]);
+    candidates.resize(std::min(candidates.size(), size_t(std::ceil(o.negative_ratio * out.positive_cells))));
+    std::sort(candidates.begin(), candidates.end());
+  }
+  if (candidates.empty()) throw Error("--negatives", "no background cell is left (try a smaller --min-distance)");
+  for (size_t c = 0; c < positive.size(); ++c) {
+    if (positive[c]) out.cells.push_back({int64_t(c), 1});
+  }
+  for (int64_t c : candidates) out.cells.push_back({c, 0});
+  return out;
+}
+
+std::vector<std::string> CheckedChoice(const std::string& value, const std::string& option,
+                                       std::vector<std::string> choices) {
+  if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+    OptionSpec spec;
+    spec.name = option;
+    spec.choices = choices;
+    CheckChoice(spec, value);
+  }
+  return choices;
+}
+
+void PrintTable(const nlohmann::json& report) {
+  std::printf("Cross-validation (%s): %s\n", report["protocol"].get<std::string>().c_str(),
+              report["protocol_note"].get<std::string>().c_str());
+  std::printf("%-6s %8s %8s %8s %8s %8s %8s %8s %8s  %s\n", "fold", "acc", "sens", "spec", "prec", "F1", "ROC", "PR",
+              "success", "tn/fp/fn/tp");
+  for (const auto& f : report["folds"]) {
+    const auto& c = f["confusion"];
+    std::printf("%-6d %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f  %lld/%lld/%lld/%lld\n", f["fold"].get<int>(),
+                f["accuracy"].get<double>(), f["sensitivity"].get<double>(), f["specificity"].get<double>(),
+                f["precision"].get<double>(), f["f1"].get<double>(), f["roc_auc"].get<double>(),
+                f["pr_auc"].get<double>(), f["success_auc"].get<double>(), c["tn"].get<long long>(),
+                c["fp"].get<long long>(), c["fn"].get<long long>(), c["tp"].get<long long>());
+  }
+  for (const char* row : {"mean", "sd"}) {
+    const auto& m = report[row];
+    if (m.is_null()) continue;
+    std::printf("%-6s %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f\n", row, m["accuracy"].get<double>(),
+                m["sensitivity"].get<double>(), m["specificity"].get<double>(), m["precision"].get<double>(),
+                m["f1"].get<double>(), m["roc_auc"].get<double>(), m["pr_auc"].get<double>(),
+                m["success_auc"].get<double>());
+  }
+}
+
+}  // namespace
+
+nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  // Validation before heavy work: every option, the inputs, the labels and the outputs.
+  ExperimentSettings settings;
+  settings.spec = {o.arch, o.hidden, o.layers, o.heads, o.dropout};
+  CheckModelSpec(settings.spec);
+  settings.train.epochs = o.epochs;
+  settings.train.lr = o.lr;
+  settings.train.batch_size = o.batch_size;
+  settings.train.patience = o.patience;
+  settings.augment = ParseAugmentMethod(o.augment);
+  settings.augment_ratio = o.augment_ratio;
+  settings.threads = o.threads > 0 ? o.threads : DefaultThreadCount();
+  const Transform transform = ParseTransform(o.transform);
+  GraphSpec graph;
+  graph.mode = ParseGraphMode(o.graph);
+  graph.window = o.window;
+  graph.edge_weight = ParseEdgeWeight(o.edge_weight);
+  if (graph.window < 3 || graph.window % 2 == 0) throw UsageError("--window", "must be an odd number >= 3");
+  const bool alpha_auto = o.alpha == "auto";
+  if (!alpha_auto) {
+    OptionSpec spec;
+    spec.name = "alpha";
+    spec.min = 0;
+    spec.max = 1;
+    graph.alpha = ParseFloatOption(spec, o.alpha);
+  }
+  const CvProtocol protocol = ParseCvProtocol(o.cv);
+  CheckedChoice(o.negatives, "negatives", {"all", "random", "distal"});
+  if (o.folds == 1 || o.folds < 0) throw UsageError("--folds", "must be 0 (no cross-validation) or at least 2");
+
+  StackSources sources;
+  sources.paths = o.inputs;
+  sources.align_to = o.align_to;
+  sources.resampling = o.resampling;
+  RasterStack stack(sources);
+  if (!o.elements.empty()) stack.Select(SplitList(o.elements), "--elements");
+  if (fs::exists(o.output) && !o.overwrite) throw Error(o.output, "exists; use --overwrite to replace it");
+  const fs::path output_parent = fs::absolute(o.output).parent_path();
+  if (!fs::is_directory(output_parent))
+    throw Error(o.output, "cannot be written: folder " + output_parent.string() + " does not exist");
+  if (!o.report.empty() && fs::exists(o.report) && !o.overwrite)
+    throw Error(o.report, "exists; use --overwrite to replace it");
+
+  SetTorchThreads(settings.threads);
+  const CellData data = LoadCells(stack);
+  const Labelled labelled = ChooseSamples(o, data);
+  const auto& cells = labelled.cells;
+  progress.Report(0.02);
+
+  nlohmann::json report;
+  report["protocol"] = ToString(protocol);
+  report["protocol_note"] =
+      protocol == CvProtocol::Paper
+          ? "PAPER PROTOCOL: positives augmented before splitting, so synthetic samples sit in the test folds and "
+            "the class ratio is balanced. This reproduces the study's figures; it is not an estimate of performance on "
+            "new ground."
+      : protocol == CvProtocol::Spatial ? "spatially blocked folds; augmentation inside training folds only; test "
+                                          "folds hold real cells at their natural ratio"
+                                        : "random stratified folds; augmentation inside training folds only; "
+                                          "neighbouring cells may straddle folds (optimistic)";
+  report["data"] = {{"elements", data.elements},
+                    {"width", data.grid.width},
+                    {"height", data.grid.height},
+                    {"valid_cells", data.valid_count},
+                    {"deposits", labelled.deposits_read},
+                    {"positive_cells", labelled.positive_cells},
+                    {"negative_cells", static_cast<int64_t>(cells.size()) - labelled.positive_cells},
+                    {"negatives", o.negatives},
+                    {"label_radius", o.label_radius}};
+  report["augment"] = {{"method", o.augment}, {"ratio", o.augment_ratio}};
+  report["folds"] = nlohmann::json::array();
+  nlohmann::json alpha_report = {{"mode", alpha_auto ? "auto" : "fixed"}, {"per_fold", nlohmann::json::array()}};
+
+  std::vector<Metrics> fold_metrics;
+  const double cv_share = o.folds > 0 ? 0.8 : 0.0;
+  if (o.folds > 0) {
+    FoldSettings fold_settings{protocol, o.folds, o.block_size, static_cast<uint64_t>(o.seed)};
+    if (protocol == CvProtocol::Paper) {
+      // Augment everything first, then split: the study's protocol.
+      const std::vector<uint8_t> everywhere(data.valid.size(), 1);
+      const FeatureSpace space = FitFeatures(data, everywhere, transform, o.zero_replace);
+      SampleSet all = BuildSamples(data, space, graph, cells);
+      const SampleSet positives = all.Subset(IndicesWhere(all.labels, 1));
+      const Synthetic synthetic = SynthesisePositives(settings.augment, positives.features, all.n_elements,
+                                                      SyntheticCount(all, settings.augment_ratio), o.seed + 7);
+      AppendSynthetic(all, positives, synthetic);
+      report["augment"]["comparison"] = CompareWithReal(positives.features, synthetic.features, all.n_elements);
+      const auto fold = StratifiedFolds(all.labels, o.folds, o.seed);
+      ExperimentSettings no_more = settings;
+      no_more.augment = AugmentMethod::None;
+      for (int k = 0; k < o.folds; ++k) {
+        ScaledProgress fold_progress(progress, 0.02 + cv_share * k / o.folds, 0.02 + cv_share * (k + 1) / o.folds);
+        const SampleSet test = all.Subset(IndicesWhere(fold, k));
+        const auto scores = FitAndScore(all.Subset(IndicesWhere(fold, k, false)), test, no_more, o.seed + 101 * (k + 1),
+                                        fold_progress.get());
+        fold_metrics.push_back(ComputeMetrics(scores, test.labels));
+        auto entry = ToJson(fold_metrics.back());
+        entry["fold"] = k + 1;
+        entry["n_test"] = test.size();
+        entry["positives_test"] = std::count(test.labels.begin(), test.labels.end(), 1);
+        report["folds"].push_back(entry);
+      }
+    } else {
+      const auto fold = AssignFolds(cells, data.grid, fold_settings);
+      const double block_size = o.block_size > 0 ? o.block_size : DefaultBlockSize(data.grid);
+      for (int k = 0; k < o.folds; ++k) {
+        ScaledProgress fold_progress(progress, 0.02 + cv_share * k / o.folds, 0.02 + cv_share * (k + 1) / o.folds);
+        // The transform and the global graph see training ground only.
+        std::vector<uint8_t> fit(data.valid.size(), 1);
+        std::vector<LabelledCell> train_cells, test_cells;
+        const auto dropped = WithinBuffer(cells, fold, k, data.grid, o.buffer);
+        std::set<int64_t> test_blocks;
+        for (size_t i = 0; i < cells.size(); ++i) {
+          if (fold[i] == k) {
+            test_cells.push_back(cells[i]);
+            test_blocks.insert(BlockOf(cells[i].cell, data.grid, block_size));
+            if (protocol == CvProtocol::Random) fit[cells[i].cell] = 0;
+          } else if (!dropped[i]) {
+            train_cells.push_back(cells[i]);
+          }
+        }
+        if (protocol == CvProtocol::Spatial) {
+          for (size_t c = 0; c < fit.size(); ++c) {
+            if (test_blocks.count(BlockOf(int64_t(c), data.grid, block_size))) fit[c] = 0;
+          }
+        }
+        const FeatureSpace space = FitFeatures(data, fit, transform, o.zero_replace);
+        GraphSpec fold_graph = graph;
+        if (alpha_auto) {
+          nlohmann::json sweep;
+          fold_graph.alpha = SelectAlpha(data, space, graph, train_cells, settings, o.seed + k, sweep);
+        }
+        alpha_report["per_fold"].push_back(fold_graph.alpha);
+        const SampleSet train = BuildSamples(data, space, fold_graph, train_cells);
+        const SampleSet test = BuildSamples(data, space, fold_graph, test_cells);
+        nlohmann::json augment_comparison;
+        const auto scores =
+            FitAndScore(train, test, settings, o.seed + 101 * (k + 1), fold_progress.get(), &augment_comparison);
+        fold_metrics.push_back(ComputeMetrics(scores, test.labels));
+        auto entry = ToJson(fold_metrics.back());
+        entry["fold"] = k + 1;
+        entry["n_train"] = train.size();
+        entry["n_test"] = test.size();
+        entry["positives_test"] = std::count(test.labels.begin(), test.labels.end(), 1);
+        entry["alpha"] = fold_graph.alpha;
+        if (k == 0) report["augment"]["comparison"] = augment_comparison;
+        report["folds"].push_back(entry);
+      }
+    }
+    report["mean"] = MeanJson(fold_metrics);
+    report["sd"] = SdJson(fold_metrics);
+  } else {
+    report["mean"] = nullptr;
+    report["sd"] = nullptr;
+  }
+
+  // The final model: every cell fits the transform and graph; all labelled cells train it.
+  const std::vector<uint8_t> everywhere(data.valid.size(), 1);
+  const FeatureSpace space = FitFeatures(data, everywhere, transform, o.zero_replace);
+  if (alpha_auto) {
+    nlohmann::json sweep;
+    graph.alpha = SelectAlpha(data, space, graph, cells, settings, o.seed, sweep);
+    alpha_report["sweep"] = sweep;
+  }
+  alpha_report["value"] = graph.alpha;
+  report["alpha"] = alpha_report;
+  const SampleSet all = BuildSamples(data, space, graph, cells);
+  ScaledProgress final_progress(progress, 0.02 + cv_share, 0.97);
+  const TrainedModel model = Fit(all, settings, o.seed, final_progress.get(), nullptr);
+
+  Bundle bundle;
+  bundle.elements = data.elements;
+  bundle.composition = space.params;
+  bundle.graph = graph;
+  if (graph.mode == GraphMode::Global) {
+    bundle.correlation = space.correlation;
+    bundle.adjacency = NormalisedAdjacency(space.correlation, data.n_elements, graph.alpha, graph.edge_weight);
+  }
+  bundle.model = settings.spec;
+  bundle.weights = model.weights;
+
+  // Score every valid cell for the class breaks and the area figures.
+  std::vector<LabelledCell> every_cell;
+  std::vector<uint8_t> is_positive(data.valid.size(), 0);
+  for (const auto& c : cells) is_positive[c.cell] = static_cast<uint8_t>(c.label);
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    if (data.valid[c]) every_cell.push_back({int64_t(c), is_positive[c]});
+  }
+  const SampleSet map_cells = BuildSamples(data, space, graph, every_cell);
+  const auto probabilities = PredictResGnn(settings.spec, model.weights, map_cells, settings.threads);
+  bundle.class_breaks = AreaShareBreaks(probabilities);
+  bundle.class_breaks_method = "area shares of the training area: top 5% high, next 10% moderate, next 15% low";
+  int64_t deposits_in_high_or_moderate = 0;
+  for (size_t i = 0; i < every_cell.size(); ++i) {
+    if (every_cell[i].label && probabilities[i] >= bundle.class_breaks[1]) ++deposits_in_high_or_moderate;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report["final_model"] = {{"epochs_run", model.epochs_run},
+                           {"best_epoch", model.best_epoch},
+                           {"best_validation_loss", model.best_validation_loss},
+                           {"class_breaks", bundle.class_breaks},
+                           {"training_area_success_auc", SuccessRateAuc(probabilities, map_cells.labels)},
+                           {"deposit_cells_in_moderate_or_high", deposits_in_high_or_moderate},
+                           {"note", "fitted on all labelled cells: these are not test figures"}};
+  report["settings"] = {{"arch", o.arch},
+                        {"hidden", o.hidden},
+                        {"layers", o.layers},
+                        {"heads", o.heads},
+                        {"dropout", o.dropout},
+                        {"lr", o.lr},
+                        {"epochs", o.epochs},
+                        {"batch_size", o.batch_size},
+                        {"patience", o.patience},
+                        {"graph", o.graph},
+                        {"window", o.window},
+                        {"edge_weight", o.edge_weight},
+                        {"transform", o.transform},
+                        {"zero_replace", o.zero_replace},
+                        {"folds", o.folds},
+                        {"block_size", o.block_size > 0 ? o.block_size : DefaultBlockSize(data.grid)},
+                        {"buffer", o.buffer},
+                        {"negative_ratio", o.negative_ratio},
+                        {"seed", o.seed}};
+  report["replaced_zero_or_negative"] = space.replaced.replaced;
+  bundle.training = {
+      {"protocol", report["protocol"]},      {"data", report["data"]},
+      {"settings", report["settings"]},      {"augment", {{"method", o.augment}, {"ratio", o.augment_ratio}}},
+      {"cv_mean", report["mean"]},           {"cv_sd", report["sd"]},
+      {"final_model", report["final_model"]}};
+  SaveBundle(bundle, o.output, o.overwrite);
+  report["model"] = {{"path", o.output}, {"sha256", bundle.hash}};
+  report["seconds"] = std::round(seconds * 100) / 100;
+  if (!o.report.empty()) {
+    std::ofstream out(o.report);
+    out << report.dump(2) << "\n";
+    if (!out) throw Error(o.report, "cannot be written");
+  }
+  progress.Report(1.0);
+  return report;
+}
+
+Command<TrainOptions> TrainCommand() {
+  Command<TrainOptions> command;
+  command.program = "geoprosp-train";
+  command.description =
+      "Train a residual GNN prospectivity model from element rasters and known deposits, with honest cross-validation.";
+  auto& t = command.table;
+  using O = TrainOptions;
+  t.Add("inputs", &O::inputs)
+      .Positional()
+      .Path()
+      .Role("input_rasters")
+      .Required()
+      .Help("Element rasters (any GDAL format)");
+  t.Add("output", &O::output)
+      .Flags({"-o", "--output"})
+      .Path()
+      .Role("output_model")
+      .Required()
+      .Help("Model bundle folder to write");
+  t.Add("deposits", &O::deposits)
+      .Path()
+      .Role("input_vector")
+      .Help("Known deposits: any OGR vector, or CSV with X/Y columns");
+  t.Add("deposits-srs", &O::deposits_srs)
+      .Advanced()
+      .Help("CRS of --deposits when the file declares none (e.g. EPSG:32650)");
+  t.Add("labels", &O::labels)
+      .Path()
+      .Role("input_raster")
+      .Help("Label raster (1 = deposit), of any grid, instead of --deposits");
+  t.Add("elements", &O::elements).Help("Comma-separated elements to use, in order (default: all inputs)");
+  t.Add("align-to", &O::align_to)
+      .Path()
+      .Role("input_raster")
+      .Advanced()
+      .Help("Warp every input onto this raster's grid");
+  t.Add("resampling", &O::resampling)
+      .Choices({"near", "bilinear", "cubic", "average"})
+      .Advanced()
+      .Help("Resampling for --align-to");
+  t.Add("label-radius", &O::label_radius)
+      .Range(0, {})
+      .Help("Cells within this distance (CRS units) of a deposit are positive");
+  t.Add("negatives", &O::negatives)
+      .Choices({"distal", "random", "all"})
+      .Help("Background cells: random beyond --min-distance, random, or all");
+  t.Add("negative-ratio", &O::negative_ratio).Range(0.1, {}).Help("Background cells per deposit cell (distal, random)");
+  t.Add("min-distance", &O::min_distance)
+      .Range(0, {})
+      .Help("Distal negatives lie farther than this from every deposit (0: two cells)");
+  t.Add("transform", &O::transform).Choices({"clr", "log", "none"}).Help("Compositional transform");
+  t.Add("zero-replace", &O::zero_replace)
+      .Advanced()
+      .Help("Zero/negative concentrations become half-min (half the smallest positive) or this value");
+  t.Add("graph", &O::graph)
+      .Choices({"global", "window"})
+      .Help("One correlation graph from all training cells, or one per cell from its window");
+  t.Add("window", &O::window).Range(3, 51).Help("Window size k (odd) for --graph window");
+  t.Add("alpha", &O::alpha).Help("Correlation threshold |r| > alpha for an edge, or 'auto' (inner CV over 0.2..0.8)");
+  t.Add("edge-weight", &O::edge_weight)
+      .Choices({"binary", "abs-r"})
+      .Advanced()
+      .Help("Edge weights before normalisation");
+  t.Add("arch", &O::arch).Choices({"resgcn", "resgat"}).Help("Residual GCN or residual GAT");
+  t.Add("hidden", &O::hidden).Range(2, 4096).Help("Hidden size");
+  t.Add("layers", &O::layers).Range(0, 64).Help("Residual layers");
+  t.Add("heads", &O::heads).Range(1, 64).Help("Attention heads (resgat)");
+  t.Add("dropout", &O::dropout).Range(0, 0.99).Help("Dropout");
+  t.Add("lr", &O::lr).Range(1e-7, 1).Help("Adam learning rate");
+  t.Add("epochs", &O::epochs).Range(1, 100000).Help("Maximum epochs");
+  t.Add("batch-size", &O::batch_size).Range(1, 1 << 20).Advanced().Help("Graphs per training batch");
+  t.Add("patience", &O::patience)
+      .Range(1, 100000)
+      .Advanced()
+      .Help("Early stopping: epochs without a better validation loss");
+  t.Add("augment", &O::augment)
+      .Choices({"gan", "vae", "smote", "noise", "none"})
+      .Help("Synthetic positives, made inside training folds only");
+  t.Add("augment-ratio", &O::augment_ratio).Range(0, 10).Help("Augment until positives = ratio x negatives");
+  t.Add("cv", &O::cv)
+      .Choices({"spatial", "random", "paper"})
+      .Help("Cross-validation: spatial blocks, random, or the study's augment-then-split protocol");
+  t.Add("folds", &O::folds).Range(0, 100).Help("Folds (0: no cross-validation)");
+  t.Add("block-size", &O::block_size)
+      .Range(0, {})
+      .Help("Spatial CV block size in CRS units (0: a tenth of the longer side)");
+  t.Add("buffer", &O::buffer).Range(0, {}).Advanced().Help("Drop training cells closer than this to a test cell");
+  t.Add("report", &O::report)
+      .Path()
+      .Role("output_file")
+      .Help("JSON report of the cross-validation and the final model");
+  t.Add("seed", &O::seed).Range(0, 2147483647).Help("Random seed: the same inputs and seed give the same bundle");
+  t.Add("threads", &O::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
+  t.Add("overwrite", &O::overwrite).Role("ui").Help("Replace an existing bundle and report");
+  AddCommonOptions(t);
+  command.run = [](const TrainOptions& options, const Progress& progress) {
+    const auto report = RunTrain(options, progress);
+    if (!options.quiet) {
+      if (!report["folds"].empty()) PrintTable(report);
+      std::printf("Model written to %s (alpha %.2f, %d epochs) in %.1f s.\n", options.output.c_str(),
+                  report["alpha"]["value"].get<double>(), report["final_model"]["epochs_run"].get<int>(),
+                  report["seconds"].get<double>());
+    }
+  };
+  return command;
+}
+
+}  // namespace geoprosp

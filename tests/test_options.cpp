@@ -1,0 +1,3 @@
+#include <gtest/gtest.h>
+#include "geoprosp/map.hpp"
+TEST(Options, Placeholder) { EXPECT_TRUE(true); }

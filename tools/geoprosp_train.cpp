@@ -1,0 +1,3 @@
+#include "geoprosp/train.hpp"
+
+int main(int argc, char** argv) { return geoprosp::RunCommandLine(geoprosp::TrainCommand(), argc, argv); }
