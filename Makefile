@@ -35,7 +35,7 @@ sample-data: build
 
 sample-model: build
 	$(BUILD)/tools/geoprosp-train sample_data/*.tif --deposits sample_data/deposits.gpkg \
-	  -o sample_data/model --report sample_data/model-report.json --overwrite
+	  --folds 5 -o sample_data/model --report sample_data/model-report.json --overwrite
 
 bench: build
 	@bash bench/run_benchmarks.sh $(BUILD)

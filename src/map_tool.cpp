@@ -8,6 +8,7 @@
 #include "geoprosp/element_graph.hpp"
 #include "geoprosp/map.hpp"
 #include "geoprosp/models/scorer.hpp"
+#include "geoprosp/quicklook.hpp"
 #include "geoprosp/raster_output.hpp"
 #include "geoprosp/raster_stack.hpp"
 
@@ -88,6 +89,8 @@ void PrintSummary(const MapOptions& options, const MapSummary& s) {
     std::printf("  %-9s %8lld cells (%5.2f %% of valid)\n", ClassNames()[c].c_str(),
                 static_cast<long long>(s.class_cells[c]), 100.0 * s.class_cells[c] / valid);
   }
+  if (s.areas) std::printf("  %s\n  areas:       %s\n", DescribeAreas(*s.areas).c_str(), options.areas.c_str());
+  if (!options.quicklook.empty()) std::printf("  quick look:  %s\n", options.quicklook.c_str());
   if (s.nonfinite_cells)
     std::printf("  NaN or inf cells set to nodata: %lld\n", static_cast<long long>(s.nonfinite_cells));
   if (s.replaced.total()) {
@@ -138,6 +141,24 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     if (options.classes == options.output) throw UsageError("--classes", "must differ from -o");
     CheckOutputPath("--classes", classes_spec, options.overwrite, inputs);
   }
+  // --areas and --quicklook are made from the rasters once written; their options are checked now.
+  if (!options.deposits.empty() && options.areas.empty() && options.quicklook.empty())
+    throw UsageError("--deposits", "is used only with --areas or --quicklook");
+  if (!options.areas.empty() &&
+      (options.areas == options.output || options.areas == options.classes || options.areas == options.quicklook))
+    throw UsageError("--areas", "must differ from the other outputs");
+  if (!options.quicklook.empty() && (options.quicklook == options.output || options.quicklook == options.classes))
+    throw UsageError("--quicklook", "must differ from the other outputs");
+  const std::vector<DepositPoint> deposits =
+      options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.deposits, stack.grid(), "");
+  AreasRequest areas_request{
+      options.classes,        options.output,   breaks, deposits, options.areas, ParseMinClass(options.areas_min_class),
+      options.areas_min_size, options.overwrite};
+  if (!options.areas.empty()) CheckAreasRequest(areas_request, inputs);
+  QuicklookRequest quicklook_request{
+      options.output, options.areas, deposits, options.quicklook, "Mineral prospectivity", "", options.overwrite};
+  if (!options.quicklook.empty()) CheckQuicklookRequest(quicklook_request, inputs);
+  const double areas_share = options.areas.empty() ? 0.0 : 0.05;  // of the progress bar
   ScorerSettings scorer_settings{options.engine, options.device, options.threads};
   auto scorer = MakeScorer(bundle, scorer_settings);
   summary.engine = scorer->name();
@@ -165,7 +186,7 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   std::vector<float> features, cell_features, adjacency, probabilities, probability_strip;
   std::vector<uint8_t> class_strip;
   std::vector<size_t> cells;  // window cells that are scored
-  const double compute_share = (options.format == "COG") ? 0.9 : 1.0;
+  const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
   for (int row = 0; row < region.height; row += strip_rows) {
     const int rows = std::min(strip_rows, region.height - row);
     stack.Read(region.x0 - halo, region.y0 + row - halo, region.width + 2 * halo, rows + 2 * halo, window);
@@ -220,12 +241,18 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
       {"GEOPROSP_TRANSFORM", ToString(composition.transform) + " zero-replace=" + composition.zero_rule},
   };
   probability_out.SetMetadata(provenance);
-  ScaledProgress finish(progress, compute_share, 1.0);
+  ScaledProgress finish(progress, compute_share, 1.0 - areas_share);
   if (classes_out) {
     classes_out->SetMetadata(provenance);
     classes_out->Commit(options.overwrite, finish.get());
   }
   probability_out.Commit(options.overwrite, finish.get());
+  if (!options.areas.empty()) {
+    ScaledProgress areas_progress(progress, 1.0 - areas_share, 1.0);
+    summary.areas = DelineateAreas(areas_request, areas_progress.get());
+    quicklook_request.subtitle = DescribeAreas(*summary.areas);
+  }
+  if (!options.quicklook.empty()) RenderQuicklook(quicklook_request);
   progress.Report(1.0);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
@@ -252,6 +279,25 @@ Command<MapOptions> MapCommand() {
       .Path()
       .Role("output_raster")
       .Help("Classified prospective-area raster (Byte: 0 background, 1 low, 2 moderate, 3 high)");
+  t.Add("areas", &MapOptions::areas)
+      .Path()
+      .Role("output_vector")
+      .Help(
+          "Target areas: ranked polygons of the connected cells at or above --areas-min-class (OGR format by"
+          " extension, GPKG by default), with a QGIS style");
+  t.Add("areas-min-class", &MapOptions::areas_min_class)
+      .Choices({"low", "moderate", "high"})
+      .Help("Lowest class inside a target area");
+  t.Add("areas-min-size", &MapOptions::areas_min_size)
+      .Help("Smallest target area kept, in cells or km2, e.g. 10cells or 0.5km2");
+  t.Add("deposits", &MapOptions::deposits)
+      .Path()
+      .Role("input_vector")
+      .Help("Known deposits (points, any OGR format) counted in the target areas and shown on the quick look");
+  t.Add("quicklook", &MapOptions::quicklook)
+      .Path()
+      .Role("output_file")
+      .Help("Quick-look map (PNG) of the probability, target areas and deposits");
   t.Add("model", &MapOptions::model)
       .Path()
       .Role("input_model")

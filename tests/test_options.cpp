@@ -1,3 +1,115 @@
 #include <gtest/gtest.h>
+
+#include <set>
+
 #include "geoprosp/map.hpp"
-TEST(Options, Placeholder) { EXPECT_TRUE(true); }
+#include "geoprosp/options.hpp"
+#include "geoprosp/train.hpp"
+
+namespace geoprosp {
+namespace {
+
+struct ToyOptions : CommonOptions {
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string format = "GTiff";
+  std::vector<std::string> creation_options;
+  std::string device = "auto";
+  int threads = 0;
+  double alpha = 0.6;
+  std::vector<double> breaks;
+  bool overwrite = false;
+};
+
+OptionTable<ToyOptions> ToyTable() {
+  OptionTable<ToyOptions> t;
+  t.Add("inputs", &ToyOptions::inputs).Positional().Path().Role("input_rasters").Required();
+  t.Add("output", &ToyOptions::output).Flags({"-o", "--output"}).Path().Role("output_raster").Required();
+  t.Add("of", &ToyOptions::format).Flags({"-of", "--of"});
+  t.Add("co", &ToyOptions::creation_options).Flags({"-co", "--co"}).Advanced();
+  t.Add("device", &ToyOptions::device).Choices({"auto", "cpu", "cuda"});
+  t.Add("threads", &ToyOptions::threads).Range(0, 64);
+  t.Add("alpha", &ToyOptions::alpha).Range(0, 1);
+  t.Add("class-breaks", &ToyOptions::breaks);
+  t.Add("overwrite", &ToyOptions::overwrite);
+  AddCommonOptions(t);
+  return t;
+}
+
+ToyOptions Parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "toy");
+  return ToyTable().Parse(static_cast<int>(args.size()), args.data());
+}
+
+TEST(Options, ParsesGdalStyleFlagsRepeatsAndPositionals) {
+  const auto o =
+      Parse({"a.tif", "b,c.tif", "-o", "out.tif", "-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "BLOCKSIZE=256,x",
+             "--threads", "4", "--alpha", "0.35", "--class-breaks", "0.1,0.5,0.9", "--overwrite"});
+  EXPECT_EQ(o.inputs, (std::vector<std::string>{"a.tif", "b,c.tif"}));  // commas stay inside paths
+  EXPECT_EQ(o.output, "out.tif");
+  EXPECT_EQ(o.format, "COG");
+  EXPECT_EQ(o.creation_options, (std::vector<std::string>{"COMPRESS=DEFLATE", "BLOCKSIZE=256,x"}));
+  EXPECT_EQ(o.threads, 4);
+  EXPECT_DOUBLE_EQ(o.alpha, 0.35);
+  EXPECT_EQ(o.breaks, (std::vector<double>{0.1, 0.5, 0.9}));
+  EXPECT_TRUE(o.overwrite);
+  EXPECT_EQ(o.device, "auto");  // default kept
+}
+
+TEST(Options, RejectsBadValuesWithTheOptionsName) {
+  auto expect_usage = [](std::vector<const char*> args, const std::string& needle) {
+    try {
+      Parse(args);
+      FAIL() << "no error for " << needle;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_usage({"a.tif", "-o", "x.tif", "--threads", "65"}, "--threads");
+  expect_usage({"a.tif", "-o", "x.tif", "--threads", "2x"}, "--threads");
+  expect_usage({"a.tif", "-o", "x.tif", "--alpha", "nan"}, "--alpha");
+  expect_usage({"a.tif", "-o", "x.tif", "--device", "tpu"}, "--device");
+  expect_usage({"a.tif"}, "--output");
+  expect_usage({"-o", "x.tif"}, "inputs");
+  expect_usage({"a.tif", "-o", "x.tif", "--bogus"}, "bogus");
+}
+
+TEST(Options, HelpAndVersionNeedNoRequiredOptions) {
+  EXPECT_TRUE(Parse({"--help"}).help);
+  EXPECT_TRUE(Parse({"--json-usage"}).json_usage);
+}
+
+TEST(Options, JsonUsageDescribesEveryOptionOnce) {
+  const auto table = ToyTable();
+  const auto usage = UsageJson("toy", "a toy", table.specs());
+  ASSERT_EQ(usage["options"].size(), table.specs().size());
+  const auto& threads = usage["options"][5];
+  EXPECT_EQ(threads["name"], "threads");
+  EXPECT_EQ(threads["type"], "int");
+  EXPECT_EQ(threads["min"], 0);
+  EXPECT_EQ(threads["max"], 64);
+  EXPECT_EQ(threads["default"], "0");
+  EXPECT_EQ(usage["options"][4]["choices"], nlohmann::json({"auto", "cpu", "cuda"}));
+  EXPECT_EQ(usage["options"][0]["positional"], true);
+  const std::string help = HelpText("toy", "a toy", table.specs());
+  for (const auto& spec : table.specs()) EXPECT_NE(help.find(spec.name), std::string::npos) << spec.name;
+}
+
+TEST(Options, ToolTablesAreWellFormed) {
+  for (const auto& specs : {MapCommand().table.specs(), TrainCommand().table.specs()}) {
+    std::set<std::string> names;
+    for (const auto& spec : specs) {
+      EXPECT_TRUE(names.insert(spec.name).second) << "duplicate option " << spec.name;
+      EXPECT_FALSE(spec.help.empty()) << spec.name << " has no help";
+      if (!spec.positional) {
+        EXPECT_EQ(spec.flags.back(), "--" + spec.name);
+      }
+      if (spec.type == OptionType::Choice && spec.default_value) {
+        EXPECT_NE(std::find(spec.choices.begin(), spec.choices.end(), *spec.default_value), spec.choices.end());
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace geoprosp

@@ -3,7 +3,8 @@
 # when everything is there already.
 set -euo pipefail
 packages=(cmake make g++ ccache pkg-config libgdal-dev gdal-bin libproj-dev libtorch-dev libeigen3-dev
-  libcxxopts-dev libgtest-dev nlohmann-json3-dev libopenblas0-pthread)
+  libcxxopts-dev libgtest-dev nlohmann-json3-dev libopenblas0-pthread
+  libcairo2-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,9 +2,11 @@
 // geoprosp-map: element rasters -> probability and classified prospective-area rasters.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "geoprosp/areas.hpp"
 #include "geoprosp/cli.hpp"
 #include "geoprosp/composition.hpp"
 
@@ -29,6 +31,12 @@ struct MapOptions : CommonOptions {
   int threads = 0;
   int batch_size = 65536;
   bool overwrite = false;
+  // Target areas and the quick-look map, made from the rasters once they are written.
+  std::string areas;
+  std::string areas_min_class = "moderate";
+  std::string areas_min_size = "4cells";
+  std::string deposits;
+  std::string quicklook;
 };
 
 struct MapSummary {
@@ -41,6 +49,7 @@ struct MapSummary {
   std::string engine;
   std::string model_hash;
   double seconds = 0;
+  std::optional<AreasSummary> areas;  // with --areas
 };
 
 MapSummary RunMap(const MapOptions& options, const Progress& progress);

@@ -25,6 +25,24 @@ Matrix AsMatrix(const NamedTensor& t) {
 }
 Vector AsVector(const NamedTensor& t) { return Eigen::Map<const Vector>(t.values.data(), t.values.size()); }
 
+// out = in * weight, one row at a time with the same instruction sequence for every row, so a
+// cell's result never depends on which chunk, strip or tile it falls in (tiles mosaic bit-exactly).
+// A blocked GEMM would treat edge rows differently.
+void RowwiseProduct(const Matrix& in, const Matrix& weight, Matrix& out) {
+  const int inner = static_cast<int>(in.cols()), width = static_cast<int>(weight.cols());
+  out.resize(in.rows(), width);
+  for (Eigen::Index r = 0; r < in.rows(); ++r) {
+    const float* __restrict a = in.row(r).data();
+    float* __restrict o = out.row(r).data();
+    std::fill_n(o, width, 0.0f);
+    for (int k = 0; k < inner; ++k) {
+      const float* __restrict w = weight.row(k).data();
+      const float ak = a[k];
+      for (int j = 0; j < width; ++j) o[j] += ak * w[j];
+    }
+  }
+}
+
 struct Workspace {
   Matrix h, mixed, update;  // (E * chunk) x hidden, rows node-major: row = node * chunk + cell
   Matrix readout, hidden;   // chunk x 2h, chunk x h
@@ -84,12 +102,12 @@ class FusedScorer : public Scorer {
     }
     for (size_t l = 0; l < layer_weight_t_.size(); ++l) {
       if (gat_) {
-        w.update.noalias() = w.h * layer_weight_t_[l];
+        RowwiseProduct(w.h, layer_weight_t_[l], w.update);
         Attend(w, l, adjacency, per_cell, count);
         w.h += w.mixed.unaryExpr([](float v) { return v > 0 ? v : std::expm1(v); });  // ELU
       } else {
         Mix(w.h, w.mixed, adjacency, per_cell, count);
-        w.update.noalias() = w.mixed * layer_weight_t_[l];
+        RowwiseProduct(w.mixed, layer_weight_t_[l], w.update);
         w.update.rowwise() += layer_bias_[l];
         w.h += w.update.cwiseMax(0.0f);
       }
@@ -105,7 +123,7 @@ class FusedScorer : public Scorer {
       w.readout.row(b).head(hidden_) = sum / static_cast<float>(n_);
       w.readout.row(b).tail(hidden_) = peak;
     }
-    w.hidden.noalias() = w.readout * head_hidden_t_;
+    RowwiseProduct(w.readout, head_hidden_t_, w.hidden);
     w.hidden.rowwise() += head_hidden_bias_;
     w.hidden = w.hidden.cwiseMax(0.0f);
     for (int b = 0; b < count; ++b) {

@@ -1,0 +1,95 @@
+"""One geoprosp tool as a Processing algorithm, its parameters made from its --json-usage."""
+
+import glob
+import os
+import shlex
+
+from qgis.core import (QgsProcessingAlgorithm, QgsProcessingDestinationParameter, QgsProcessingException,
+                       QgsProcessingParameterRasterDestination)
+
+from .legend import NamedCategoriesLegend
+
+from .parameters import (command_arguments, existing_files, is_exposed, is_layer_input, label, make_parameter,
+                         parameter_name)
+from .runner import ERROR, run_tool
+
+
+class GeoprospAlgorithm(QgsProcessingAlgorithm):
+    def __init__(self, program_path, usage):
+        super().__init__()
+        self.program_path, self.usage = program_path, usage
+        self.options = [option for option in usage['options'] if is_exposed(option)]
+        self.accepts_overwrite = any(option['name'] == 'overwrite' for option in usage['options'])
+
+    def createInstance(self):  # noqa: N802 (QGIS's names from here on)
+        return GeoprospAlgorithm(self.program_path, self.usage)
+
+    def name(self):
+        return self.usage['program'].split('-', 1)[-1]  # geoprosp-map -> map
+
+    def displayName(self):
+        return self.usage['program']
+
+    def shortHelpString(self):
+        options = [f"{label(option)}: {option['help']}" for option in self.options
+                   if option.get('help', '') not in ('', label(option))]  # what the short labels left out
+        return '\n'.join([self.usage.get('description', ''), ''] + options +
+                         ['', f"{self.usage['program']} {self.usage.get('version', '')}"])
+
+    def initAlgorithm(self, config=None):
+        for option in self.options:
+            self.addParameter(make_parameter(option))
+
+    def checkParameterValues(self, parameters, context):
+        """As QGIS's own check, except that input files are left for the tool to judge,
+        so that a file it cannot read fails with the tool's own message."""
+        for definition in self.parameterDefinitions():
+            value = parameters.get(definition.name())
+            if is_layer_input(definition) and existing_files(value):
+                continue
+            if not definition.checkValueIsAcceptable(value, context):
+                return False, f'Incorrect parameter value for {definition.description()}'
+        return True, ''
+
+    def validateInputCrs(self, parameters, context):
+        """The tools check their inputs' grids and CRSs themselves, and say what is wrong; QGIS's check
+        would open every input as a layer and, in the Toolbox, ask a question."""
+        return True
+
+    def processAlgorithm(self, parameters, context, feedback):
+        arguments = {parameter_name(option): command_arguments(self, option, parameters, context, feedback)
+                     for option in self.options}
+        named = [word for option in self.options if not option.get('positional')
+                 for word in arguments[parameter_name(option)]]
+        positional = [word for option in self.options if option.get('positional')
+                      for word in arguments[parameter_name(option)]]
+        # QGIS may create output files before the run, so the tool must be allowed to replace them.
+        command = [self.program_path] + (['--overwrite'] if self.accepts_overwrite else []) + named + positional
+        outputs = {name: words[-1] for name, words in arguments.items()
+                   if words and isinstance(self.parameterDefinition(name), QgsProcessingDestinationParameter)}
+        feedback.pushCommandInfo(' '.join(shlex.quote(word) for word in command))
+
+        try:
+            finished = run_tool(command, feedback)
+        except OSError as error:  # e.g. the binary was removed or is not executable
+            raise QgsProcessingException(f'cannot run {self.program_path}: {error.strerror}') from error
+        if finished is None:
+            remove_partial_outputs(outputs.values())
+            raise QgsProcessingException(f"{self.usage['program']}: canceled")
+        exit_code, messages = finished
+        if exit_code != 0:
+            errors = [line for line in messages if ERROR.search(line)] or messages
+            raise QgsProcessingException('\n'.join(errors) or f"{self.usage['program']} failed (exit code {exit_code})")
+        for name, path in outputs.items():
+            if isinstance(self.parameterDefinition(name), QgsProcessingParameterRasterDestination) \
+                    and context.willLoadLayerOnCompletion(path):
+                context.layerToLoadOnCompletionDetails(path).setPostProcessor(NamedCategoriesLegend.create())
+        return outputs
+
+
+def remove_partial_outputs(paths):
+    """The tools write `<output>.tmp*` and rename it when done: remove what a stopped run left."""
+    for path in paths:
+        for leftover in glob.glob(glob.escape(path) + '.tmp*'):
+            if os.path.isfile(leftover):
+                os.remove(leftover)

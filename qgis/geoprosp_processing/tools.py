@@ -1,0 +1,67 @@
+"""Finding the geoprosp binaries and reading their --json-usage description."""
+
+import json
+import os
+import shutil
+import subprocess
+
+BIN_ENV = 'GEOPROSP_BIN'
+REQUIRED_PROGRAMS = ('geoprosp-map', 'geoprosp-train')
+OPTIONAL_PROGRAMS = ('geoprosp-eval',)
+
+
+class ToolError(Exception):
+    pass
+
+
+def tool_environment():
+    """The tools always run in the C locale, so numbers read and print with '.' decimals."""
+    env = dict(os.environ)
+    env.update(LC_ALL='C', LC_NUMERIC='C')
+    return env
+
+
+def no_console_window():
+    return getattr(subprocess, 'CREATE_NO_WINDOW', 0)  # Windows only
+
+
+def _executable_in(folder, program):
+    for name in (program, program + '.exe'):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def find_program(program, configured_location=''):
+    """Path of `program`, looked up in the provider setting, then $GEOPROSP_BIN, then PATH.
+
+    The setting and $GEOPROSP_BIN may name the folder holding the binaries, or one of the
+    binaries (e.g. .../geoprosp-map), whose siblings are then used."""
+    for location in (configured_location, os.environ.get(BIN_ENV, '')):
+        location = (location or '').strip()
+        if location:
+            folder = location if os.path.isdir(location) else os.path.dirname(location)
+            path = _executable_in(folder, program)
+            if path:
+                return path
+    return shutil.which(program)
+
+
+def read_usage(program_path):
+    """The tool's own description of its options (`PROGRAM --json-usage`)."""
+    try:
+        done = subprocess.run([program_path, '--json-usage'], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=60, env=tool_environment(),
+                              creationflags=no_console_window())
+    except (OSError, subprocess.SubprocessError) as error:
+        raise ToolError(f'{program_path} --json-usage: {error}') from error
+    if done.returncode != 0:
+        stderr = done.stderr.decode(errors='replace').strip()
+        raise ToolError(f'{program_path} --json-usage failed ({done.returncode}): {stderr}')
+    try:
+        usage = json.loads(done.stdout)
+        usage['options'] = list(usage['options'])
+    except (ValueError, KeyError, TypeError) as error:
+        raise ToolError(f'{program_path} --json-usage: unreadable output: {error}') from error
+    return usage

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# test_tiles.sh BUILD_DIR -- geoprosp-map --tile i/n bands mosaic (gdalbuildvrt) into exactly the
+# whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model.
+set -euo pipefail
+build_dir=$(cd "${1:-build}" && pwd)
+cd "$(dirname "$0")/../.."
+source tests/cli/lib.sh
+map_bin=$build_dir/tools/geoprosp-map
+train_bin=$build_dir/tools/geoprosp-train
+inputs=(sample_data/*.tif)
+tile_counts=(3 4)  # 4 tiles put cells at other offsets of the scorer's chunks than the whole run
+
+train() {  # train OUT_DIR [geoprosp-train options]
+  local out=$1
+  shift
+  "$train_bin" "${inputs[@]}" --deposits sample_data/deposits.gpkg -o "$out" --folds 0 --epochs 5 -q "$@"
+}
+
+check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
+  local model=$2 dir=$TEST_TMP/$1 tiles k kind
+  mkdir -p "$dir"
+  "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" -q
+  for tiles in "${tile_counts[@]}"; do
+    rm -f "$dir"/*_tile*
+    for ((k = 0; k < tiles; k++)); do
+      "$map_bin" "${inputs[@]}" --model "$model" --tile "$k/$tiles" \
+        -o "$dir/prob_tile$k.tif" --classes "$dir/class_tile$k.tif" -q
+    done
+    for kind in prob class; do
+      gdalbuildvrt -q "$dir/${kind}_tiles.vrt" "$dir/${kind}"_tile*.tif
+      gdal_translate -q "$dir/${kind}_tiles.vrt" "$dir/mosaic_${kind}_$tiles.tif"
+      check_same_pixels "$dir/whole_$kind.tif" "$dir/mosaic_${kind}_$tiles.tif"
+      check_same_geotransform "$dir/whole_$kind.tif" "$dir/mosaic_${kind}_$tiles.tif"
+    done
+  done
+}
+
+if [ -d sample_data/model ]; then
+  global_model=sample_data/model
+else
+  global_model=$TEST_TMP/global_model
+  train "$global_model"
+fi
+window_model=$TEST_TMP/window_model
+train "$window_model" --graph window --window 5
+
+check_tiles_mosaic global "$global_model"
+check_tiles_mosaic window "$window_model"
+
+for bad_tile in 3/3 x 1/x 0/0 -1/3 0/206; do
+  expect_exit 2 "$map_bin" "${inputs[@]}" --model "$global_model" --tile "$bad_tile" -o "$TEST_TMP/bad.tif"
+  expect_output '--tile' "--tile $bad_tile: the message names --tile"
+done
+if [ -e "$TEST_TMP/bad.tif" ]; then fail "output written after a bad --tile"; else pass "no output after a bad --tile"; fi
+
+finish

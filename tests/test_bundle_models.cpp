@@ -1,0 +1,152 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "geoprosp/bundle.hpp"
+#include "geoprosp/element_graph.hpp"
+#include "geoprosp/error.hpp"
+#include "geoprosp/models/scorer.hpp"
+#include "models/torch_model.hpp"
+#include "test_support.hpp"
+
+namespace geoprosp {
+namespace {
+
+namespace fs = std::filesystem;
+
+Bundle RandomBundle(const std::string& arch, GraphMode mode, int n, uint64_t seed) {
+  torch::manual_seed(seed);
+  Bundle b;
+  for (int e = 0; e < n; ++e) b.elements.push_back("E" + std::to_string(e));
+  b.composition.zero_replacement.assign(n, 0.5);
+  b.composition.mean.assign(n, 0.0);
+  b.composition.sd.assign(n, 1.0);
+  b.graph.mode = mode;
+  b.model.arch = arch;
+  b.model.hidden = 16;
+  b.model.layers = 2;
+  b.model.heads = 4;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> r(-1, 1);
+  b.correlation.assign(size_t(n) * n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j <= i; ++j) b.correlation[i * n + j] = b.correlation[j * n + i] = i == j ? 1.0 : r(rng);
+  }
+  b.adjacency = NormalisedAdjacency(b.correlation, n, 0.4, EdgeWeight::Binary);
+  ResGnn model(b.model, n);
+  // Larger weights than the default init, so disagreement would show.
+  for (auto& p : model->parameters()) p.data().uniform_(-0.6, 0.6);
+  b.weights = ExportWeights(model);
+  b.class_breaks = {0.2, 0.5, 0.8};
+  b.class_breaks_method = "test";
+  return b;
+}
+
+void RandomInputs(const Bundle& b, int64_t cells, std::vector<float>& features, std::vector<float>& adjacency) {
+  const int n = static_cast<int>(b.elements.size());
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0, 1.5);
+  features.resize(size_t(cells) * n);
+  for (auto& f : features) f = normal(rng);
+  if (b.graph.mode == GraphMode::Global) {
+    adjacency = b.adjacency;
+    return;
+  }
+  adjacency.resize(size_t(cells) * n * n);
+  std::uniform_real_distribution<double> r(-1, 1);
+  std::vector<double> corr(size_t(n) * n);
+  for (int64_t c = 0; c < cells; ++c) {
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j <= i; ++j) corr[i * n + j] = corr[j * n + i] = i == j ? 1.0 : r(rng);
+    }
+    NormalisedAdjacency(corr.data(), n, 0.5, EdgeWeight::AbsR, adjacency.data() + c * n * n);
+  }
+}
+
+class FusedAgainstTorch : public ::testing::TestWithParam<std::tuple<std::string, GraphMode>> {};
+
+TEST_P(FusedAgainstTorch, AgreeTo1e5OnRandomModels) {
+  const auto [arch, mode] = GetParam();
+  for (uint64_t seed : {1u, 2u}) {
+    const Bundle b = RandomBundle(arch, mode, 7, seed);
+    std::vector<float> features, adjacency;
+    const int64_t cells = 700;  // spans several chunks of the fused path, with a ragged last one
+    RandomInputs(b, cells, features, adjacency);
+    std::vector<float> fused(cells), reference(cells);
+    MakeFusedScorer(b, 2)->Score(features.data(), adjacency.data(), mode == GraphMode::Window, cells, fused.data());
+    MakeScorer(b, {"torch", "cpu", 1})
+        ->Score(features.data(), adjacency.data(), mode == GraphMode::Window, cells, reference.data());
+    double worst = 0, spread = 0;
+    for (int64_t i = 0; i < cells; ++i) {
+      worst = std::max(worst, double(std::abs(fused[i] - reference[i])));
+      spread = std::max(spread, double(std::abs(reference[i] - reference[0])));
+    }
+    EXPECT_LT(worst, 1e-5) << arch << " seed " << seed;
+    EXPECT_GT(spread, 1e-3) << "random model gives constant output; the comparison would be empty";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryArchitectureAndGraphMode, FusedAgainstTorch,
+                         ::testing::Combine(::testing::Values("resgcn", "resgat"),
+                                            ::testing::Values(GraphMode::Global, GraphMode::Window)));
+
+TEST(Bundle, RoundTripsEverythingThatDefinesTheModel) {
+  const auto dir = test::ScratchDir("bundle_roundtrip");
+  Bundle b = RandomBundle("resgat", GraphMode::Global, 5, 3);
+  b.training = {{"note", "unit test"}};
+  SaveBundle(b, dir + "/model", false);
+  const Bundle loaded = LoadBundle(dir + "/model");
+  EXPECT_EQ(loaded.elements, b.elements);
+  EXPECT_EQ(loaded.model.arch, "resgat");
+  EXPECT_EQ(loaded.adjacency, b.adjacency);
+  EXPECT_EQ(loaded.class_breaks, b.class_breaks);
+  EXPECT_EQ(loaded.hash, b.hash);
+  ASSERT_EQ(loaded.weights.size(), b.weights.size());
+  for (size_t i = 0; i < b.weights.size(); ++i) EXPECT_EQ(loaded.weights[i].values, b.weights[i].values);
+  EXPECT_THROW(SaveBundle(b, dir + "/model", false), Error);  // exists, no overwrite
+  EXPECT_NO_THROW(SaveBundle(b, dir + "/model", true));
+}
+
+std::string LoadError(const std::string& path) {
+  try {
+    LoadBundle(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Bundle, CorruptOrTruncatedBundlesGiveClearErrors) {
+  const auto dir = test::ScratchDir("bundle_corrupt");
+  Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 4);
+  SaveBundle(b, dir + "/m", false);
+  const auto weights = fs::path(dir) / "m/weights.bin";
+  fs::resize_file(weights, fs::file_size(weights) - 10);
+  EXPECT_NE(LoadError(dir + "/m").find("truncated"), std::string::npos);
+  SaveBundle(b, dir + "/m", true);
+  {
+    std::fstream f(weights, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x7f');
+  }
+  EXPECT_NE(LoadError(dir + "/m").find("SHA-256"), std::string::npos);
+  SaveBundle(b, dir + "/m", true);
+  const auto manifest = fs::path(dir) / "m/manifest.json";
+  fs::resize_file(manifest, fs::file_size(manifest) / 2);
+  EXPECT_NE(LoadError(dir + "/m").find("corrupt or incomplete"), std::string::npos);
+  EXPECT_NE(LoadError(dir + "/nothing").find("is not a model bundle"), std::string::npos);
+}
+
+TEST(Scorer, RejectsUnavailableDevicesBeforeWork) {
+  const Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 5);
+  EXPECT_THROW(MakeScorer(b, {"auto", "tpu", 1}), UsageError);
+  EXPECT_THROW(MakeScorer(b, {"onnx", "cpu", 1}), UsageError);
+  if (!torch::cuda::is_available()) {
+    EXPECT_THROW(MakeScorer(b, {"torch", "cuda", 1}), Error);
+  }
+}
+
+}  // namespace
+}  // namespace geoprosp

@@ -1,0 +1,284 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "geoprosp/augment.hpp"
+#include "geoprosp/bundle.hpp"
+#include "geoprosp/map.hpp"
+#include "geoprosp/train.hpp"
+#include "test_support.hpp"
+
+namespace geoprosp {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A 40 x 30 survey of 5 elements with two anomalies; deposits sit on one of them.
+struct Survey {
+  std::string dir;
+  std::vector<std::string> rasters;
+  std::string deposits;
+};
+
+Survey MakeSurvey(const std::string& name) {
+  Survey s;
+  s.dir = test::ScratchDir(name);
+  test::RasterSpec spec;
+  spec.width = 40;
+  spec.height = 30;
+  const std::vector<std::string> elements = {"Au", "As", "Sb", "Cu", "Pb"};
+  for (size_t e = 0; e < elements.size(); ++e) {
+    s.rasters.push_back(test::WriteRaster(s.dir + "/" + elements[e] + ".tif", spec, [e](int, int c, int r) {
+      if (c == 39 && r < 4) return -9999.0;  // a nodata corner
+      const double smooth = std::sin(0.3 * c + e) + std::cos(0.2 * r * (e + 1));
+      const double anomaly = (e < 3) * 3.0 * std::exp(-((c - 10) * (c - 10) + (r - 10) * (r - 10)) / 12.0) +
+                             (e == 3) * 2.0 * std::exp(-((c - 30) * (c - 30) + (r - 20) * (r - 20)) / 12.0);
+      return std::exp(1.0 + 0.4 * smooth + anomaly);
+    }));
+  }
+  s.deposits = s.dir + "/deposits.csv";
+  std::ofstream csv(s.deposits);
+  csv << "name,x,y\nA,501050,2498950\nB,500950,2498850\nC,501150,2499050\nD,500850,2498950\n";
+  return s;
+}
+
+TrainOptions QuickTraining(const Survey& s, const std::string& output) {
+  TrainOptions o;
+  o.inputs = s.rasters;
+  o.deposits = s.deposits;
+  o.output = output;
+  o.epochs = 15;
+  o.hidden = 8;
+  o.layers = 2;
+  o.heads = 2;
+  o.folds = 0;
+  o.augment = "smote";
+  o.label_radius = 150;
+  o.threads = 1;
+  return o;
+}
+
+std::string Bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(Train, SameSeedGivesAnIdenticalBundle) {
+  const Survey s = MakeSurvey("train_seed");
+  auto o = QuickTraining(s, s.dir + "/m1");
+  o.augment = "gan";
+  RunTrain(o, Progress{});
+  o.output = s.dir + "/m2";
+  RunTrain(o, Progress{});
+  EXPECT_EQ(Bytes(s.dir + "/m1/weights.bin"), Bytes(s.dir + "/m2/weights.bin"));
+  EXPECT_EQ(Bytes(s.dir + "/m1/manifest.json"), Bytes(s.dir + "/m2/manifest.json"));
+  o.output = s.dir + "/m3";
+  o.seed = 43;
+  RunTrain(o, Progress{});
+  EXPECT_NE(Bytes(s.dir + "/m1/weights.bin"), Bytes(s.dir + "/m3/weights.bin"));
+}
+
+TEST(Train, BadLabelsFailClearly) {
+  const Survey s = MakeSurvey("train_bad_labels");
+  auto o = QuickTraining(s, s.dir + "/m");
+  const std::string outside = s.dir + "/outside.csv";
+  std::ofstream(outside) << "x,y\n114.2,28.1\n";  // lon/lat, but the file declares no CRS
+  o.deposits = outside;
+  try {
+    RunTrain(o, Progress{});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--deposits-srs"), std::string::npos) << e.what();
+  }
+  o.deposits = s.deposits;
+  o.negatives = "distal";
+  o.min_distance = 1e7;  // nothing is far enough: a single class
+  EXPECT_THROW(RunTrain(o, Progress{}), Error);
+  EXPECT_FALSE(fs::exists(s.dir + "/m"));
+}
+
+TEST(Train, ReportHasTheDocumentedSchema) {
+  const Survey s = MakeSurvey("train_report");
+  auto o = QuickTraining(s, s.dir + "/m");
+  o.folds = 2;
+  o.cv = "random";
+  o.report = s.dir + "/r.json";
+  const auto report = RunTrain(o, Progress{});
+  for (const char* key : {"protocol", "folds", "mean", "sd", "alpha", "augment"})
+    EXPECT_TRUE(report.contains(key)) << key;
+  ASSERT_EQ(report["folds"].size(), 2u);
+  for (const auto& fold : report["folds"]) {
+    for (const char* key :
+         {"accuracy", "sensitivity", "specificity", "precision", "f1", "roc_auc", "pr_auc", "success_auc"}) {
+      ASSERT_TRUE(fold.contains(key)) << key;
+      EXPECT_GE(fold[key].get<double>(), 0.0);
+      EXPECT_LE(fold[key].get<double>(), 1.0);
+    }
+    const auto& c = fold["confusion"];
+    EXPECT_EQ(c["tn"].get<int>() + c["fp"].get<int>() + c["fn"].get<int>() + c["tp"].get<int>(),
+              fold["n_test"].get<int>());
+  }
+  EXPECT_TRUE(fs::exists(o.report));
+}
+
+TEST(Augment, GeneratedPositivesHaveTheRightShapeAndBackTransformToConcentrations) {
+  std::vector<float> real;
+  for (int i = 0; i < 12; ++i) {
+    for (int e = 0; e < 4; ++e) real.push_back(std::sin(1.0f + i * 0.7f + e) + (e == 0 ? 1.0f : 0.0f));
+  }
+  for (auto method : {AugmentMethod::Noise, AugmentMethod::Smote, AugmentMethod::Vae, AugmentMethod::Gan}) {
+    const Synthetic synthetic = SynthesisePositives(method, real, 4, 30, 9);
+    ASSERT_EQ(synthetic.features.size(), 30u * 4) << ToString(method);
+    ASSERT_EQ(synthetic.parents.size(), 30u);
+    for (size_t i = 0; i < 30; ++i) {
+      // Back to a composition: exp of clr values, closed to 1e6 ppm, must be positive and finite.
+      double total = 0;
+      for (int e = 0; e < 4; ++e) total += std::exp(synthetic.features[i * 4 + e]);
+      for (int e = 0; e < 4; ++e) {
+        const double ppm = 1e6 * std::exp(synthetic.features[i * 4 + e]) / total;
+        EXPECT_TRUE(std::isfinite(ppm) && ppm > 0) << ToString(method);
+      }
+    }
+    const auto comparison = CompareWithReal(real, synthetic.features, 4);
+    EXPECT_EQ(comparison["generated_mean"].size(), 4u);
+  }
+}
+
+class MapFixture : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    survey_ = new Survey(MakeSurvey("map_fixture"));
+    auto global = QuickTraining(*survey_, survey_->dir + "/global");
+    RunTrain(global, Progress{});
+    auto window = QuickTraining(*survey_, survey_->dir + "/window");
+    window.graph = "window";
+    window.window = 5;
+    window.arch = "resgat";
+    RunTrain(window, Progress{});
+  }
+  static void TearDownTestSuite() { delete survey_; }
+
+  MapOptions Options(const std::string& model, const std::string& output) const {
+    MapOptions o;
+    o.inputs = survey_->rasters;
+    o.model = survey_->dir + "/" + model;
+    o.output = survey_->dir + "/" + output + "_p.tif";
+    o.classes = survey_->dir + "/" + output + "_c.tif";
+    o.overwrite = true;
+    return o;
+  }
+  static Survey* survey_;
+};
+Survey* MapFixture::survey_ = nullptr;
+
+TEST_F(MapFixture, OutputsKeepTheGridAndTheNodataMask) {
+  const auto o = Options("global", "whole");
+  const auto summary = RunMap(o, Progress{});
+  EXPECT_EQ(summary.valid_cells, 40 * 30 - 4);
+  const auto p = test::ReadBand(o.output);
+  const auto c = test::ReadBand(o.classes);
+  ASSERT_EQ(p.size(), 1200u);
+  for (int r = 0; r < 30; ++r) {
+    for (int col = 0; col < 40; ++col) {
+      const float v = p[r * 40 + col];
+      if (col == 39 && r < 4) {
+        EXPECT_EQ(v, -9999.0f);
+        EXPECT_EQ(c[r * 40 + col], 255.0f);
+      } else {
+        EXPECT_GE(v, 0.0f);
+        EXPECT_LE(v, 1.0f);
+        EXPECT_LE(c[r * 40 + col], 3.0f);
+      }
+    }
+  }
+  auto* ds = GDALDataset::Open(o.output.c_str(), GDAL_OF_RASTER);
+  double gt[6];
+  ds->GetGeoTransform(gt);
+  EXPECT_DOUBLE_EQ(gt[0], 500000);
+  EXPECT_DOUBLE_EQ(gt[5], -100);
+  EXPECT_NE(std::string(ds->GetMetadataItem("GEOPROSP_MODEL_SHA256")), "");
+  EXPECT_EQ(ds->GetSpatialRef()->GetEPSGGeogCS(), 4326);
+  GDALClose(ds);
+  auto* classes = GDALDataset::Open(o.classes.c_str(), GDAL_OF_RASTER);
+  EXPECT_NE(classes->GetRasterBand(1)->GetColorTable(), nullptr);
+  EXPECT_EQ(CSLCount(classes->GetRasterBand(1)->GetCategoryNames()), 4);
+  GDALClose(classes);
+}
+
+TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterInWindowMode) {
+  auto whole = Options("window", "w_whole");
+  RunMap(whole, Progress{});
+  auto strips = Options("window", "w_strips");
+  strips.batch_size = 40 * 3;  // three rows per strip: every strip needs its halo
+  RunMap(strips, Progress{});
+  EXPECT_EQ(test::ReadBand(whole.output), test::ReadBand(strips.output));
+  std::vector<float> mosaic;
+  for (int i = 0; i < 3; ++i) {
+    auto tile = Options("window", "w_tile" + std::to_string(i));
+    tile.tile = std::to_string(i) + "/3";
+    RunMap(tile, Progress{});
+    const auto part = test::ReadBand(tile.output);
+    mosaic.insert(mosaic.end(), part.begin(), part.end());
+  }
+  EXPECT_EQ(test::ReadBand(whole.output), mosaic);
+}
+
+TEST_F(MapFixture, TorchAndFusedEnginesAgreeOnTheMap) {
+  auto fused = Options("window", "e_fused");
+  fused.engine = "fused";
+  RunMap(fused, Progress{});
+  auto torch = Options("window", "e_torch");
+  torch.engine = "torch";
+  RunMap(torch, Progress{});
+  const auto a = test::ReadBand(fused.output), b = test::ReadBand(torch.output);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5);
+}
+
+TEST_F(MapFixture, CogOutputAndClassBreaksOverride) {
+  auto o = Options("global", "cog");
+  o.format = "COG";
+  o.creation_options = {"COMPRESS=DEFLATE"};
+  o.class_breaks = {0.01, 0.02, 0.03};
+  RunMap(o, Progress{});
+  auto* ds = GDALDataset::Open(o.output.c_str(), GDAL_OF_RASTER);
+  ASSERT_NE(ds, nullptr);
+  EXPECT_STREQ(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), "COG");
+  GDALClose(ds);
+  o.class_breaks = {0.5, 0.2, 0.9};
+  EXPECT_THROW(RunMap(o, Progress{}), UsageError);
+}
+
+TEST_F(MapFixture, FailuresLeaveNoOutputBehindAndNeverTouchInputs) {
+  const std::string before = Bytes(survey_->rasters[0]);
+  auto o = Options("global", "fail");
+  o.overwrite = false;
+  o.inputs.pop_back();  // Pb missing, but the model needs it
+  try {
+    RunMap(o, Progress{});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Pb"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(o.output));
+  o.inputs = survey_->rasters;
+  o.output = survey_->rasters[0];  // an input as output, even with --overwrite
+  o.overwrite = true;
+  EXPECT_THROW(RunMap(o, Progress{}), Error);
+  // Cancelled half-way: no final output and no temporary file.
+  auto cancelled = Options("global", "cancel");
+  cancelled.overwrite = false;
+  cancelled.batch_size = 40;
+  int calls = 0;
+  auto stop_midway = [](double fraction, const char*, void*) -> int { return fraction < 0.5 ? TRUE : FALSE; };
+  EXPECT_THROW(RunMap(cancelled, Progress{stop_midway, &calls}), Cancelled);
+  for (const auto& entry : fs::directory_iterator(survey_->dir)) {
+    EXPECT_EQ(entry.path().filename().string().find("cancel"), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(Bytes(survey_->rasters[0]), before);
+}
+
+}  // namespace
+}  // namespace geoprosp

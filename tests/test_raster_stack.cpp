@@ -1,0 +1,142 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "geoprosp/error.hpp"
+#include "geoprosp/raster_stack.hpp"
+#include "test_support.hpp"
+
+namespace geoprosp {
+namespace {
+
+using test::RasterSpec;
+using test::WriteRaster;
+
+auto Constant(double v) {
+  return [v](int, int, int) { return v; };
+}
+
+std::string ErrorOf(const StackSources& sources) {
+  try {
+    RasterStack stack(sources);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RasterStack, NamesElementsFromFilesAndOrdersASubset) {
+  RasterSpec spec;
+  const auto au = WriteRaster("/vsimem/stack1/Idw_Au.tif", spec, Constant(1));
+  const auto cu = WriteRaster("/vsimem/stack1/cu_ppm.tif", spec, Constant(2));
+  const auto as = WriteRaster("/vsimem/stack1/As.tif", spec, Constant(3));
+  RasterStack stack({{au, cu, as}, {"As", "au"}, "", "bilinear"});
+  EXPECT_EQ(stack.elements(), (std::vector<std::string>{"As", "Au"}));
+  StackWindow window;
+  stack.Read(0, 0, 2, 2, window);
+  EXPECT_FLOAT_EQ(window.element(0)[0], 3.0f);
+  EXPECT_FLOAT_EQ(window.element(1)[3], 1.0f);
+}
+
+TEST(RasterStack, MultiBandFilesUseBandDescriptions) {
+  RasterSpec spec;
+  spec.bands = 2;
+  spec.descriptions = {"Sn", "W (ppm)"};
+  const auto path = WriteRaster("/vsimem/stack2/survey.tif", spec, [](int b, int, int) { return b * 10.0; });
+  RasterStack stack({{path}, {}, "", "bilinear"});
+  EXPECT_EQ(stack.elements(), (std::vector<std::string>{"Sn", "W"}));
+  spec.descriptions = {"Sn"};
+  const auto unnamed = WriteRaster("/vsimem/stack2/unnamed.tif", spec, Constant(1));
+  EXPECT_NE(ErrorOf({{unnamed}, {}, "", "bilinear"}).find("band 2 has no description"), std::string::npos);
+}
+
+TEST(RasterStack, MisalignedInputsNameBothFilesAndTheDifference) {
+  RasterSpec spec;
+  const auto a = WriteRaster("/vsimem/stack3/Au.tif", spec, Constant(1));
+  RasterSpec other_crs = spec;
+  other_crs.epsg = 4547;
+  const auto b = WriteRaster("/vsimem/stack3/Cu.tif", other_crs, Constant(1));
+  std::string message = ErrorOf({{a, b}, {}, "", "bilinear"});
+  EXPECT_NE(message.find("/vsimem/stack3/Cu.tif"), std::string::npos) << message;
+  EXPECT_NE(message.find("/vsimem/stack3/Au.tif"), std::string::npos) << message;
+  EXPECT_NE(message.find("CRS"), std::string::npos) << message;
+
+  RasterSpec bigger = spec;
+  bigger.width = 9;
+  const auto c = WriteRaster("/vsimem/stack3/Pb.tif", bigger, Constant(1));
+  EXPECT_NE(ErrorOf({{a, c}, {}, "", "bilinear"}).find("size"), std::string::npos);
+
+  RasterSpec shifted = spec;
+  shifted.geotransform[0] += 1.0;  // 1 % of a pixel: beyond the 1e-3 pixel tolerance
+  const auto d = WriteRaster("/vsimem/stack3/Zn.tif", shifted, Constant(1));
+  EXPECT_NE(ErrorOf({{a, d}, {}, "", "bilinear"}).find("geotransform"), std::string::npos);
+  RasterSpec nudged = spec;
+  nudged.geotransform[0] += 0.05;  // 5e-4 pixel: aligned
+  const auto e = WriteRaster("/vsimem/stack3/Ag.tif", nudged, Constant(1));
+  EXPECT_EQ(ErrorOf({{a, e}, {}, "", "bilinear"}), "");
+
+  RasterSpec two_bands = spec;
+  two_bands.bands = 2;
+  two_bands.descriptions = {"Sb", "Bi"};
+  const auto f = WriteRaster("/vsimem/stack3/pair.tif", two_bands, Constant(1));
+  EXPECT_NE(ErrorOf({{a, f}, {}, "", "bilinear"}).find("mixed band counts"), std::string::npos);
+}
+
+TEST(RasterStack, AlignToWarpsOntoTheTargetGrid) {
+  RasterSpec spec;
+  const auto target = WriteRaster("/vsimem/stack4/Au.tif", spec, Constant(1));
+  RasterSpec fine = spec;
+  fine.width = 16;
+  fine.height = 12;
+  fine.geotransform = {500000, 50, 0, 2500000, 0, -50};
+  const auto cu = WriteRaster("/vsimem/stack4/Cu.tif", fine, Constant(7));
+  RasterStack stack({{target, cu}, {}, target, "average"});
+  EXPECT_EQ(stack.grid().width, 8);
+  StackWindow window;
+  stack.Read(0, 0, 8, 6, window);
+  EXPECT_FLOAT_EQ(window.element(1)[5], 7.0f);
+  EXPECT_EQ(window.valid[5], 1);
+}
+
+TEST(RasterStack, NodataNanAndOutsideCellsAreInvalid) {
+  RasterSpec spec;
+  const auto au = WriteRaster("/vsimem/stack5/Au.tif", spec, [](int, int c, int r) {
+    if (c == 1 && r == 0) return -9999.0;
+    if (c == 2 && r == 0) return std::nan("");
+    return 5.0;
+  });
+  const auto cu =
+      WriteRaster("/vsimem/stack5/Cu.tif", spec, [](int, int c, int r) { return c == 3 && r == 0 ? -9999.0 : 0.0; });
+  RasterStack stack({{au, cu}, {}, "", "bilinear"});
+  StackWindow window;
+  stack.Read(-1, -1, 6, 3, window);  // one cell of halo outside the raster on the left and top
+  auto valid_at = [&](int col, int row) { return window.valid[size_t(row + 1) * window.width + (col + 1)]; };
+  EXPECT_EQ(valid_at(-1, 0), 0);  // outside
+  EXPECT_EQ(valid_at(0, -1), 0);  // outside
+  EXPECT_EQ(valid_at(0, 0), 1);
+  EXPECT_EQ(valid_at(1, 0), 0);  // nodata in Au
+  EXPECT_EQ(valid_at(2, 0), 0);  // NaN in Au
+  EXPECT_EQ(valid_at(3, 0), 0);  // nodata in Cu
+  EXPECT_EQ(valid_at(4, 0), 1);  // zero is a value, not nodata (it is replaced later)
+  EXPECT_EQ(window.nonfinite, 1);
+}
+
+TEST(RasterStack, MissingOrUnreadableFilesAreNamed) {
+  EXPECT_NE(ErrorOf({{"/nonexistent/Au.tif"}, {}, "", "bilinear"}).find("/nonexistent/Au.tif: no such file"),
+            std::string::npos);
+  VSILFILE* f = VSIFOpenL("/vsimem/stack6/Au.tif", "wb");
+  VSIFWriteL("not a raster", 1, 12, f);
+  VSIFCloseL(f);
+  EXPECT_NE(ErrorOf({{"/vsimem/stack6/Au.tif"}, {}, "", "bilinear"}).find("not a raster"), std::string::npos);
+  RasterSpec spec;
+  const auto au = WriteRaster("/vsimem/stack6/Au_2.tif", spec, Constant(1));
+  try {
+    RasterStack stack({{au}, {"Au", "Hg"}, "", "bilinear"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs element Hg"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace geoprosp
