@@ -291,7 +291,7 @@ TEST(Areas, OtherVectorFormatsByExtension) {
   EXPECT_EQ(VectorDriverFor("a"), "GPKG");
   EXPECT_EQ(VectorDriverFor("a.unknown"), "GPKG");
   const Rasters r = WriteRasters("areas_formats", CellOf);
-  for (const char* name : {"areas.shp", "areas.geojson"}) {
+  for (const char* name : {"areas.shp", "zones.geojson"}) {  // each with its own .qml
     const AreasRequest request = RequestFor(r, name);
     DelineateAreas(request, Progress{});
     const auto features = ReadAreas(request.output);
@@ -300,8 +300,8 @@ TEST(Areas, OtherVectorFormatsByExtension) {
     EXPECT_NEAR(features[0].polygon_km2, 0.15, 1e-9);
   }
   // A shapefile's parts all reach their final names; no temporary file is left.
-  EXPECT_EQ(FilesIn(r.dir), (std::vector<std::string>{"areas.dbf", "areas.geojson", "areas.prj", "areas.qml",
-                                                      "areas.shp", "areas.shx", "classes.tif", "prob.tif"}));
+  EXPECT_EQ(FilesIn(r.dir), (std::vector<std::string>{"areas.dbf", "areas.prj", "areas.qml", "areas.shp", "areas.shx",
+                                                      "classes.tif", "prob.tif", "zones.geojson", "zones.qml"}));
 }
 
 // The colours in a PNG, counted coarsely.

@@ -3,6 +3,7 @@
 #   pass "what held"; fail "what broke"
 #   expect_exit CODE cmd...          # runs cmd, asserts its exit code; output in $LAST_OUTPUT
 #   expect_output PATTERN            # asserts $LAST_OUTPUT matches an extended regex
+#   must cmd...                      # a setup step: on failure, report it and finish now
 #   check_same_pixels A B            # same size, band types and pixel bytes
 #   check_same_geotransform A B
 #   finish                           # prints 'N passed, N failed'; exits 1 on any failure
@@ -38,6 +39,15 @@ expect_exit() {  # expect_exit CODE cmd...
     fail "exit $got, wanted $want: $shown"
     printf '%s\n' "$LAST_OUTPUT" | tail -n 20 >&2
   fi
+}
+
+must() {
+  local rc=0
+  LAST_OUTPUT=$("$@" 2>&1) || rc=$?
+  [ "$rc" = 0 ] && return 0
+  fail "exit $rc: $*"
+  printf '%s\n' "$LAST_OUTPUT" | tail -n 20 >&2
+  finish
 }
 
 expect_output() {  # expect_output REGEX [what]

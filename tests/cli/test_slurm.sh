@@ -3,7 +3,7 @@
 # slurm_local.sh, run as root): 4 tiles + mosaic equal a single-machine run; a failed task is
 # reported by --status and --rerun-failed completes the run. Without Slurm: SKIP, or fail under CI.
 set -uo pipefail
-build_dir=$(cd "${1:-build}" && pwd)
+build_dir=$(cd "${1:-build}" && pwd) || exit 1
 cd "$(dirname "$0")/../.." || exit 1
 source tests/cli/lib.sh
 map_bin=$build_dir/tools/geoprosp-map
@@ -55,10 +55,10 @@ if [ -d sample_data/model ]; then
   model=sample_data/model
 else
   model=$d/model
-  "$build_dir/tools/geoprosp-train" "${inputs[@]}" --deposits sample_data/deposits.gpkg -o "$model" \
+  must "$build_dir/tools/geoprosp-train" "${inputs[@]}" --deposits sample_data/deposits.gpkg -o "$model" \
     --folds 0 --epochs 5 -q
 fi
-"$map_bin" "${inputs[@]}" --model "$model" -o "$d/single_prob.tif" --classes "$d/single_class.tif" -q
+must "$map_bin" "${inputs[@]}" --model "$model" -o "$d/single_prob.tif" --classes "$d/single_class.tif" -q
 
 # --- a local Slurm ---
 [ -f "$recipe" ] || skip "no $recipe"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test_tiles.sh BUILD_DIR -- geoprosp-map --tile i/n bands mosaic (gdalbuildvrt) into exactly the
 # whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model.
-set -euo pipefail
-build_dir=$(cd "${1:-build}" && pwd)
-cd "$(dirname "$0")/../.."
+set -uo pipefail
+build_dir=$(cd "${1:-build}" && pwd) || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 source tests/cli/lib.sh
 map_bin=$build_dir/tools/geoprosp-map
 train_bin=$build_dir/tools/geoprosp-train
@@ -13,22 +13,22 @@ tile_counts=(3 4)  # 4 tiles put cells at other offsets of the scorer's chunks t
 train() {  # train OUT_DIR [geoprosp-train options]
   local out=$1
   shift
-  "$train_bin" "${inputs[@]}" --deposits sample_data/deposits.gpkg -o "$out" --folds 0 --epochs 5 -q "$@"
+  must "$train_bin" "${inputs[@]}" --deposits sample_data/deposits.gpkg -o "$out" --folds 0 --epochs 5 -q "$@"
 }
 
 check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
   local model=$2 dir=$TEST_TMP/$1 tiles k kind
   mkdir -p "$dir"
-  "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" -q
+  must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" -q
   for tiles in "${tile_counts[@]}"; do
     rm -f "$dir"/*_tile*
     for ((k = 0; k < tiles; k++)); do
-      "$map_bin" "${inputs[@]}" --model "$model" --tile "$k/$tiles" \
+      must "$map_bin" "${inputs[@]}" --model "$model" --tile "$k/$tiles" \
         -o "$dir/prob_tile$k.tif" --classes "$dir/class_tile$k.tif" -q
     done
     for kind in prob class; do
-      gdalbuildvrt -q "$dir/${kind}_tiles.vrt" "$dir/${kind}"_tile*.tif
-      gdal_translate -q "$dir/${kind}_tiles.vrt" "$dir/mosaic_${kind}_$tiles.tif"
+      must gdalbuildvrt -q "$dir/${kind}_tiles.vrt" "$dir/${kind}"_tile*.tif
+      must gdal_translate -q "$dir/${kind}_tiles.vrt" "$dir/mosaic_${kind}_$tiles.tif"
       check_same_pixels "$dir/whole_$kind.tif" "$dir/mosaic_${kind}_$tiles.tif"
       check_same_geotransform "$dir/whole_$kind.tif" "$dir/mosaic_${kind}_$tiles.tif"
     done
