@@ -10,9 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <limits>
 #include <memory>
-#include <numeric>
 
 #include "geoprosp/error.hpp"
 #include "geoprosp/options.hpp"
@@ -97,8 +95,8 @@ std::vector<uint8_t> ReadClasses(const AreasRequest& request, GDALDataset* class
       continue;
     }
     const auto& p = probability_rows.Read(row);
+    const auto& breaks = request.class_breaks;  // class = how many breaks p reaches, as in ClassOf
     for (int c = 0; c < width; ++c) {
-      const auto& breaks = request.class_breaks;
       cls[c] = std::isnan(p[c]) ? kClassNodata
                                 : uint8_t(std::upper_bound(breaks.begin(), breaks.end(), p[c]) - breaks.begin());
     }
@@ -230,7 +228,6 @@ void MoveDataset(const std::string& from, const std::string& to) {
 std::string QmlPath(const std::string& output) { return CPLResetExtension(output.c_str(), "qml"); }
 
 // The classes' fill colours, as in the classes raster's colour table.
-const char* const kClassColours[] = {"230,230,230", "255,237,160", "254,153,41", "204,24,30"};
 
 // A QGIS style: fill categorized by class (translucent, so the probability raster shows through),
 // labelled with the rank. Written in the <prop> form that every QGIS 3 reads.
@@ -244,7 +241,8 @@ std::string AreasQml(int min_class) {
                "\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n"
                "        <layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\">\n"
                "          <prop k=\"color\" v=\"" +
-               kClassColours[c] +
+               std::to_string(ClassColours()[c].red) + "," + std::to_string(ClassColours()[c].green) + "," +
+               std::to_string(ClassColours()[c].blue) +
                ",110\"/>\n"
                "          <prop k=\"style\" v=\"solid\"/>\n"
                "          <prop k=\"outline_color\" v=\"40,40,40,255\"/>\n"
@@ -283,11 +281,11 @@ std::string AreasQml(int min_class) {
 }
 
 // Stores the style the way QGIS does in a GeoPackage (a layer_styles table), as the layer's default.
-void AddGpkgStyle(GDALDataset& dataset, OGRLayer& layer, const std::string& qml) {
+void AddGpkgStyle(GDALDataset& dataset, OGRLayer& layer, const std::string& qml, const std::string& output) {
   CPLStringList options;
   options.AddString("FID=id");
   OGRLayer* styles = dataset.CreateLayer("layer_styles", nullptr, wkbNone, options.List());
-  if (!styles) throw Error(dataset.GetDescription(), "cannot add the layer_styles table: " + LastGdalError(""));
+  if (!styles) throw Error(output, "cannot add the layer_styles table: " + LastGdalError(""));
   const std::pair<const char*, int> text_fields[] = {{"f_table_catalog", 256},
                                                      {"f_table_schema", 256},
                                                      {"f_table_name", 256},
@@ -321,7 +319,7 @@ void AddGpkgStyle(GDALDataset& dataset, OGRLayer& layer, const std::string& qml)
   style.SetField("description", "geoprosp target areas: fill by class, labelled with the rank");
   style.SetField("useAsDefault", 1);
   if (styles->CreateFeature(&style) != OGRERR_NONE)
-    throw Error(dataset.GetDescription(), "cannot store the layer style: " + LastGdalError(""));
+    throw Error(output, "cannot store the layer style: " + LastGdalError(""));
 }
 
 // The areas' polygons, by rank: GDALPolygonize of the rank raster (0 outside any area).
@@ -343,7 +341,7 @@ std::vector<std::unique_ptr<OGRGeometry>> Polygonize(std::vector<int32_t>& ranks
   GDALRasterBand* band = raster->GetRasterBand(1);
   // The band is its own mask: only non-zero cells (the areas) become polygons.
   if (GDALPolygonize(band, band, layer, 0, options.List(), progress.func, progress.data) != CE_None) {
-    throw Error("", "polygonizing the areas failed: " + LastGdalError("unknown error"));
+    throw Error("GDALPolygonize", "failed on the areas: " + LastGdalError("unknown error"));
   }
   std::vector<std::unique_ptr<OGRGeometry>> polygons(count);
   for (auto& feature : *layer) {
@@ -358,23 +356,21 @@ void WriteAreas(const AreasRequest& request, const Grid& grid, const std::vector
                 std::vector<std::unique_ptr<OGRGeometry>> polygons, const std::string& qml) {
   const std::string driver_name = VectorDriverFor(request.output);
   GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(driver_name.c_str());
-  const std::string temporary = TemporaryName(request.output), temporary_qml = TemporaryName(QmlPath(request.output));
-  CPLErrorReset();
-  DatasetPtr dataset(driver->Create(temporary.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-  if (!dataset) throw Error(request.output, "cannot be created: " + LastGdalError("unknown error"));
-  bool done = false;
-  struct Cleanup {  // removes the temporary files unless they were moved into place
-    const bool& done;
+  struct Temporaries {  // removed unless moved into place; declared first, so removed after closing
     GDALDriver* driver;
-    std::string path, qml;
-    ~Cleanup() {
-      if (done) return;
+    std::string dataset, qml;
+    bool moved = false;
+    ~Temporaries() {
+      if (moved) return;
       CPLPushErrorHandler(CPLQuietErrorHandler);
-      driver->Delete(path.c_str());
+      driver->Delete(dataset.c_str());
       VSIUnlink(qml.c_str());
       CPLPopErrorHandler();
     }
-  } cleanup{done, driver, temporary, temporary_qml};
+  } temporaries{driver, TemporaryName(request.output), TemporaryName(QmlPath(request.output))};
+  CPLErrorReset();
+  DatasetPtr dataset(driver->Create(temporaries.dataset.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!dataset) throw Error(request.output, "cannot be created: " + LastGdalError("unknown error"));
 
   OGRSpatialReference srs;
   if (!grid.wkt.empty()) srs.importFromWkt(grid.wkt.c_str());
@@ -419,13 +415,13 @@ void WriteAreas(const AreasRequest& request, const Grid& grid, const std::vector
   }
   if (transaction && dataset->CommitTransaction() != OGRERR_NONE)
     throw Error(request.output, "write failed: " + LastGdalError("unknown error"));
-  if (driver_name == "GPKG") AddGpkgStyle(*dataset, *layer, qml);
+  if (driver_name == "GPKG") AddGpkgStyle(*dataset, *layer, qml, request.output);
   CPLErrorReset();
   dataset.reset();
   if (CPLGetLastErrorType() == CE_Failure)
     throw Error(request.output, "could not be completed: " + LastGdalError("I/O error"));
 
-  VSILFILE* file = VSIFOpenL(temporary_qml.c_str(), "wb");
+  VSILFILE* file = VSIFOpenL(temporaries.qml.c_str(), "wb");
   if (!file || VSIFWriteL(qml.data(), 1, qml.size(), file) != qml.size() || VSIFCloseL(file) != 0)
     throw Error(QmlPath(request.output), "cannot be written");
   if (request.overwrite) {
@@ -434,10 +430,10 @@ void WriteAreas(const AreasRequest& request, const Grid& grid, const std::vector
     if (VSIStatL(request.output.c_str(), &stat) == 0) driver->Delete(request.output.c_str());
     CPLPopErrorHandler();
   }
-  MoveDataset(temporary, request.output);
-  if (VSIRename(temporary_qml.c_str(), QmlPath(request.output).c_str()) != 0)
+  MoveDataset(temporaries.dataset, request.output);
+  if (VSIRename(temporaries.qml.c_str(), QmlPath(request.output).c_str()) != 0)
     throw Error(QmlPath(request.output), "cannot be moved into place");
-  done = true;
+  temporaries.moved = true;
 }
 
 }  // namespace
@@ -462,22 +458,6 @@ std::string VectorDriverFor(const std::string& path) {
     }
   }
   return "GPKG";
-}
-
-void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
-                  const std::vector<std::string>& inputs) {
-  std::error_code ec;
-  for (const auto& input : inputs) {
-    if (fs::equivalent(path, input, ec)) throw Error(path, "is also an input; inputs are never modified");
-  }
-  VSIStatBufL stat;
-  if (VSIStatL(path.c_str(), &stat) == 0 && !overwrite) throw Error(path, "exists; use --overwrite to replace it");
-  if (path.rfind("/vsi", 0) == 0) return;
-  const fs::path folder = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
-  if (!fs::is_directory(folder, ec))
-    throw Error(path, "cannot be written: folder " + folder.string() + " does not exist");
-  if (access(folder.c_str(), W_OK) != 0)
-    throw Error(path, "cannot be written: folder " + folder.string() + " is not writable");
 }
 
 void CheckAreasRequest(const AreasRequest& request, const std::vector<std::string>& inputs) {

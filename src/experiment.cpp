@@ -12,7 +12,6 @@
 
 namespace geoprosp {
 
-
 CellData LoadCells(const RasterStack& stack) {
   CellData data;
   data.grid = stack.grid();
@@ -36,7 +35,6 @@ CellData LoadCells(const RasterStack& stack) {
   if (data.valid_count == 0) throw Error(stack.path(0), "holds no valid cell (all nodata)");
   return data;
 }
-
 
 FeatureSpace FitFeatures(const CellData& data, const std::vector<uint8_t>& fit, Transform transform,
                          const std::string& zero_rule) {
@@ -80,7 +78,6 @@ SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const Gr
   return set;
 }
 
-
 // Positives added so that positives reach ratio x negatives.
 size_t SyntheticCount(const SampleSet& set, double ratio) {
   const auto positives = std::count(set.labels.begin(), set.labels.end(), 1);
@@ -103,20 +100,46 @@ std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, boo
   return out;
 }
 
+Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double ratio, uint64_t seed,
+                        nlohmann::json* augment_report) {
+  const SampleSet positives = real.Subset(IndicesWhere(real.labels, 1));
+  Synthetic synthetic =
+      SynthesisePositives(method, positives.features, real.n_elements, SyntheticCount(real, ratio), seed + 7);
+  if (augment_report) *augment_report = CompareWithReal(positives.features, synthetic.features, real.n_elements);
+  return synthetic;
+}
+
+SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic) {
+  SampleSet out = real;
+  AppendSynthetic(out, real.Subset(IndicesWhere(real.labels, 1)), synthetic);
+  return out;
+}
+
+AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
+                               nlohmann::json* augment_report) {
+  const auto inner = StratifiedFolds(train.labels, 5, seed);
+  AugmentedSplit split;
+  split.fit = IndicesWhere(inner, 0, false);
+  split.validation = IndicesWhere(inner, 0);
+  split.synthetic = MakeSynthetic(train.Subset(split.fit), method, ratio, seed, augment_report);
+  return split;
+}
+
+FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split) {
+  FitData data;
+  data.fit = WithSynthetic(train.Subset(split.fit), split.synthetic);
+  data.validation = train.Subset(split.validation);
+  return data;
+}
+
 // Inner split -> augmentation of the inner training part only -> training -> weights.
 TrainedModel Fit(const SampleSet& train, const ExperimentSettings& settings, uint64_t seed, const Progress& progress,
                  nlohmann::json* augment_report) {
-  const auto inner = StratifiedFolds(train.labels, 5, seed);
-  SampleSet fit_set = train.Subset(IndicesWhere(inner, 0, false));
-  const SampleSet validation = train.Subset(IndicesWhere(inner, 0));
-  const SampleSet positives = fit_set.Subset(IndicesWhere(fit_set.labels, 1));
-  const Synthetic synthetic = SynthesisePositives(settings.augment, positives.features, train.n_elements,
-                                                  SyntheticCount(fit_set, settings.augment_ratio), seed + 7);
-  AppendSynthetic(fit_set, positives, synthetic);
-  if (augment_report) *augment_report = CompareWithReal(positives.features, synthetic.features, train.n_elements);
+  const FitData data =
+      ApplySplit(train, SplitAndAugment(train, settings.augment, settings.augment_ratio, seed, augment_report));
   TrainSettings train_settings = settings.train;
   train_settings.seed = seed;
-  return TrainResGnn(settings.spec, fit_set, validation, train_settings, progress);
+  return TrainResGnn(settings.spec, data.fit, data.validation, train_settings, progress);
 }
 
 std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const ExperimentSettings& settings,
@@ -169,13 +192,13 @@ std::vector<double> AreaShareBreaks(std::vector<float> probabilities) {
   return breaks;
 }
 
-
 Labelled ChooseSamples(const LabelSettings& o, const CellData& data) {
   if (o.deposits.empty() == o.labels.empty())
     throw UsageError("--deposits", "give exactly one of --deposits and --labels");
   const auto points =
       o.deposits.empty() ? ReadLabelRaster(o.labels, data.grid) : ReadDeposits(o.deposits, data.grid, o.deposits_srs);
   Labelled out;
+  out.deposits = points;
   out.deposits_read = static_cast<int64_t>(points.size());
   std::vector<uint8_t> positive(data.valid.size(), 0);
   for (int64_t cell : CellsNearPoints(points, data.grid, o.label_radius)) {
@@ -207,30 +230,56 @@ Labelled ChooseSamples(const LabelSettings& o, const CellData& data) {
   return out;
 }
 
+std::vector<LabelledCell> EveryValidCell(const CellData& data, const std::vector<LabelledCell>& labelled) {
+  std::vector<uint8_t> is_positive(data.valid.size(), 0);
+  for (const auto& c : labelled) is_positive[c.cell] = static_cast<uint8_t>(c.label);
+  std::vector<LabelledCell> every_cell;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    if (data.valid[c]) every_cell.push_back({int64_t(c), is_positive[c]});
+  }
+  return every_cell;
+}
+
+namespace {
+// True when a cell of fold `k` lies within `buffer` of `cell` (the --buffer between training and test).
+bool NearFold(int64_t cell, const std::vector<int>& fold_of_cell, int k, const Grid& grid, double buffer) {
+  if (buffer <= 0) return false;
+  const int col = static_cast<int>(cell % grid.width), row = static_cast<int>(cell / grid.width);
+  const double dx = std::abs(grid.geotransform[1]), dy = std::abs(grid.geotransform[5]);
+  const int reach_x = static_cast<int>(std::ceil(buffer / dx)), reach_y = static_cast<int>(std::ceil(buffer / dy));
+  for (int r = std::max(0, row - reach_y); r <= std::min(grid.height - 1, row + reach_y); ++r) {
+    for (int c = std::max(0, col - reach_x); c <= std::min(grid.width - 1, col + reach_x); ++c) {
+      if (fold_of_cell[size_t(r) * grid.width + c] == k && std::hypot((c - col) * dx, (r - row) * dy) < buffer)
+        return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
 std::vector<FoldPlan> PlanFolds(const std::vector<LabelledCell>& cells, const CellData& data,
                                 const FoldSettings& settings, double buffer) {
-  const auto fold = AssignFolds(cells, data.grid, settings);
-  const double block_size = settings.block_size > 0 ? settings.block_size : DefaultBlockSize(data.grid);
+  // Every valid cell gets a fold, so each test fold holds all the real cells of its ground at their
+  // natural class ratio; training uses the sampled cells (deposits and chosen negatives) elsewhere.
+  const auto every_cell = EveryValidCell(data, cells);
+  const auto fold_of_every = AssignFolds(every_cell, data.grid, settings);
+  std::vector<int> fold_of_cell(data.valid.size(), -1);
+  for (size_t i = 0; i < every_cell.size(); ++i) fold_of_cell[every_cell[i].cell] = fold_of_every[i];
+  std::vector<int> fold_of_sample;
+  for (const auto& c : cells) fold_of_sample.push_back(fold_of_cell[c.cell]);
   std::vector<FoldPlan> plans(settings.folds);
   for (int k = 0; k < settings.folds; ++k) {
     FoldPlan& plan = plans[k];
-    // The transform and the global graph see training ground only: spatial CV hides the test
-    // blocks, random CV the test cells.
+    // The transform and the global graph see training ground only.
     plan.fit.assign(data.valid.size(), 1);
-    const auto dropped = WithinBuffer(cells, fold, k, data.grid, buffer);
-    std::set<int64_t> test_blocks;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (fold[i] == k) {
-        plan.test.push_back(cells[i]);
-        test_blocks.insert(BlockOf(cells[i].cell, data.grid, block_size));
-        if (settings.protocol == CvProtocol::Random) plan.fit[cells[i].cell] = 0;
-      } else if (!dropped[i]) {
-        plan.train.push_back(cells[i]);
-      }
+    for (size_t i = 0; i < every_cell.size(); ++i) {
+      if (fold_of_every[i] != k) continue;
+      plan.test.push_back(every_cell[i]);
+      plan.fit[every_cell[i].cell] = 0;
     }
-    if (settings.protocol == CvProtocol::Spatial) {
-      for (size_t c = 0; c < plan.fit.size(); ++c) {
-        if (test_blocks.count(BlockOf(int64_t(c), data.grid, block_size))) plan.fit[c] = 0;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (fold_of_sample[i] != k && !NearFold(cells[i].cell, fold_of_cell, k, data.grid, buffer)) {
+        plan.train.push_back(cells[i]);
       }
     }
   }

@@ -63,13 +63,28 @@ std::vector<int> StratifiedFolds(const std::vector<int>& labels, int folds, uint
   return fold;
 }
 
+double ResolveBlockSize(const std::vector<LabelledCell>& samples, const Grid& grid, const FoldSettings& settings) {
+  if (settings.block_size > 0) return settings.block_size;
+  // Auto: a tenth of the longer side, shrunk until every fold can get a block holding deposits.
+  const double pixel = std::max(std::abs(grid.geotransform[1]), std::abs(grid.geotransform[5]));
+  double size = DefaultBlockSize(grid);
+  for (; size > 2 * pixel; size *= 0.8) {
+    std::set<int64_t> deposit_blocks;
+    for (const auto& s : samples) {
+      if (s.label) deposit_blocks.insert(BlockOf(s.cell, grid, size));
+    }
+    if (static_cast<int>(deposit_blocks.size()) >= settings.folds) break;
+  }
+  return size;
+}
+
 std::vector<int> AssignFolds(const std::vector<LabelledCell>& samples, const Grid& grid, const FoldSettings& settings) {
   if (settings.folds < 2) throw UsageError("--folds", "must be at least 2");
   std::vector<int> labels;
   for (const auto& s : samples) labels.push_back(s.label);
   if (settings.protocol != CvProtocol::Spatial) return StratifiedFolds(labels, settings.folds, settings.seed);
 
-  const double block_size = settings.block_size > 0 ? settings.block_size : DefaultBlockSize(grid);
+  const double block_size = ResolveBlockSize(samples, grid, settings);
   std::map<int64_t, int> positives_in_block;
   for (const auto& s : samples) positives_in_block[BlockOf(s.cell, grid, block_size)] += s.label;
   std::vector<int64_t> deposit_blocks, other_blocks;
@@ -99,33 +114,6 @@ std::vector<int> AssignFolds(const std::vector<LabelledCell>& samples, const Gri
   std::vector<int> fold;
   for (const auto& s : samples) fold.push_back(fold_of_block[BlockOf(s.cell, grid, block_size)]);
   return fold;
-}
-
-std::vector<bool> WithinBuffer(const std::vector<LabelledCell>& samples, const std::vector<int>& fold, int test_fold,
-                               const Grid& grid, double buffer) {
-  std::vector<bool> dropped(samples.size(), false);
-  if (buffer <= 0) return dropped;
-  std::vector<std::pair<double, double>> test_points;
-  for (size_t i = 0; i < samples.size(); ++i) {
-    if (fold[i] != test_fold) continue;
-    double x, y;
-    grid.CellCentre(static_cast<int>(samples[i].cell % grid.width), static_cast<int>(samples[i].cell / grid.width), x,
-                    y);
-    test_points.emplace_back(x, y);
-  }
-  for (size_t i = 0; i < samples.size(); ++i) {
-    if (fold[i] == test_fold) continue;
-    double x, y;
-    grid.CellCentre(static_cast<int>(samples[i].cell % grid.width), static_cast<int>(samples[i].cell / grid.width), x,
-                    y);
-    for (const auto& [tx, ty] : test_points) {
-      if (std::hypot(x - tx, y - ty) < buffer) {
-        dropped[i] = true;
-        break;
-      }
-    }
-  }
-  return dropped;
 }
 
 }  // namespace geoprosp

@@ -289,7 +289,7 @@ Command<MapOptions> MapCommand() {
       .Choices({"low", "moderate", "high"})
       .Help("Lowest class inside a target area");
   t.Add("areas-min-size", &MapOptions::areas_min_size)
-      .Help("Smallest target area kept, in cells or km2, e.g. 10cells or 0.5km2");
+      .Help("Smallest target area: in cells or km2, e.g. 10cells or 0.5km2");
   t.Add("deposits", &MapOptions::deposits)
       .Path()
       .Role("input_vector")
@@ -297,6 +297,7 @@ Command<MapOptions> MapCommand() {
   t.Add("quicklook", &MapOptions::quicklook)
       .Path()
       .Role("output_file")
+      .Extensions({"png"})
       .Help("Quick-look map (PNG) of the probability, target areas and deposits");
   t.Add("model", &MapOptions::model)
       .Path()

@@ -213,6 +213,7 @@ nlohmann::json UsageJson(const std::string& program, const std::string& descript
         {"choices", spec.choices},
         {"min", spec.min ? nlohmann::json(*spec.min) : nlohmann::json()},
         {"max", spec.max ? nlohmann::json(*spec.max) : nlohmann::json()},
+        {"extensions", spec.extensions},
         {"help", spec.help},
     });
   }

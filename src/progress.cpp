@@ -1,5 +1,6 @@
 #include "geoprosp/progress.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -29,27 +30,30 @@ int CPL_STDCALL QuietProgress(double, const char*, void*) { return g_cancel_requ
 
 int CPL_STDCALL TerminalProgress(double fraction, const char*, void*) {
   // Same ticks as GDALTermProgress (a dot every 2.5 %, a number every 10 %), but on stderr so
-  // that stdout stays free for results.
-  static int last_tick = -1;
-  const int tick = static_cast<int>(fraction * 40.0 + 1e-9);
-  if (tick < last_tick || (last_tick < 0 && tick >= 0)) {
-    last_tick = -1;
+  // that stdout stays free for results. A fraction below the last one starts a new bar.
+  static double last_fraction = -1;
+  static int printed = -1;  // ticks printed in this bar; -1 before its "0"
+  static bool done = false;
+  if (fraction < last_fraction) {
+    printed = -1;
+    done = false;
   }
-  if (last_tick < 0) {
+  last_fraction = fraction;
+  const int tick = std::clamp(static_cast<int>(fraction * 40.0 + 1e-9), 0, 40);
+  if (printed < 0) {
     std::fputs("0", stderr);
-    last_tick = 0;
+    printed = 0;
   }
-  while (last_tick < tick && last_tick < 40) {
-    ++last_tick;
-    if (last_tick % 4 == 0) {
-      std::fprintf(stderr, "%d", last_tick / 4 * 10);
+  for (; printed < tick; ++printed) {
+    if ((printed + 1) % 4 == 0) {
+      std::fprintf(stderr, "%d", (printed + 1) / 4 * 10);
     } else {
       std::fputs(".", stderr);
     }
   }
-  if (tick >= 40 && last_tick == 40) {
+  if (tick == 40 && !done) {
     std::fputs(" - done.\n", stderr);
-    last_tick = 41;  // printed once
+    done = true;
   }
   std::fflush(stderr);
   return g_cancel_requested ? FALSE : TRUE;

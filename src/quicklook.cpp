@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -31,7 +32,7 @@ struct Rgb {
 constexpr Rgb kInk{0.13, 0.13, 0.13}, kMuted{0.40, 0.40, 0.40}, kNodata{0.80, 0.80, 0.80}, kWhite{1, 1, 1};
 constexpr Rgb kDeposit{0.13, 0.40, 0.67};
 
-// YlOrRd: the classes raster's colours (low, moderate, high) lie on it.
+// YlOrRd, the colours of the classes raster (low pale yellow, moderate orange, high red).
 Rgb Ramp(double p) {
   static const Rgb stops[] = {{1.00, 1.00, 0.90}, {1.00, 0.93, 0.63}, {1.00, 0.70, 0.30},
                               {0.99, 0.44, 0.20}, {0.85, 0.10, 0.11}, {0.50, 0.00, 0.15}};
@@ -70,9 +71,9 @@ class Canvas {
   cairo_surface_t* surface() const { return surface_; }
 
   void Colour(const Rgb& c, double alpha = 1) const { cairo_set_source_rgba(cr_, c.r, c.g, c.b, alpha); }
-  void Rect(double x, double y, double w, double h, const Rgb& fill, double alpha = 1) const {
+  void Rect(double x, double y, double w, double h, const Rgb& fill) const {
     cairo_rectangle(cr_, x, y, w, h);
-    Colour(fill, alpha);
+    Colour(fill);
     cairo_fill(cr_);
   }
   void Frame(double x, double y, double w, double h, const Rgb& line, double width = 1) const {
@@ -88,9 +89,9 @@ class Canvas {
     cairo_set_line_width(cr_, width);
     cairo_stroke(cr_);
   }
-  // Text with its baseline at y; a white halo keeps it readable over the map. Returns its width.
-  double Text(const std::string& text, double x, double y, double size, const Rgb& colour, Align align = Align::Left,
-              bool bold = false, bool halo = false) const {
+  // Text with its baseline at y; a white halo keeps it readable over the map.
+  void Text(const std::string& text, double x, double y, double size, const Rgb& colour, Align align = Align::Left,
+            bool bold = false, bool halo = false) const {
     cairo_select_font_face(cr_, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr_, size);
@@ -107,7 +108,6 @@ class Canvas {
     }
     Colour(colour);
     cairo_fill(cr_);
-    return extents.x_advance;
   }
   void Deposit(double x, double y) const {
     cairo_arc(cr_, x, y, 4.5, 0, 2 * M_PI);
@@ -215,10 +215,13 @@ std::vector<RankLabel> DrawAreas(const Canvas& canvas, const std::string& path, 
   return labels;
 }
 
-// Ranks, best first, each at or beside its anchor where it hides no better rank and no deposit;
-// a rank with no free place is left out.
+constexpr size_t kMaxRanks = 40;  // more would bury the map
+
+// The best ranks, each at or beside its anchor where it hides no better rank and no deposit; a
+// rank with no free place is left out.
 void DrawRanks(const Canvas& canvas, std::vector<RankLabel> labels, const std::vector<RankLabel>& deposits) {
   std::sort(labels.begin(), labels.end(), [](const RankLabel& a, const RankLabel& b) { return a.rank < b.rank; });
+  labels.resize(std::min(labels.size(), kMaxRanks));
   std::vector<RankLabel> placed;
   auto free = [&](double x, double y) {
     auto near = [&](const RankLabel& other, double dx, double dy) {
@@ -260,7 +263,7 @@ double DrawScaleBar(const Canvas& canvas, double x, double y, double max_length,
   canvas.Text("Scale", x, y, 14, kInk, Align::Left, true);
   const double bar_y = y + 26;
   for (int i = 0; i < 4; ++i) canvas.Rect(x + i * length / 4, bar_y, length / 4, 6, i % 2 ? kWhite : kInk);
-  canvas.Frame(x, bar_y, length, 6, kInk, 1);
+  canvas.Frame(x, bar_y, length, 6, kInk);
   canvas.Text("0", x, bar_y - 5, 11, kInk, Align::Centre);
   canvas.Text(label(metres / 2), x + length / 2, bar_y - 5, 11, kInk, Align::Centre);
   canvas.Text(label(metres), x + length, bar_y - 5, 11, kInk, Align::Centre);
@@ -295,7 +298,8 @@ void DrawCoordinateTicks(const Canvas& canvas, const MapFrame& frame) {
   const double step = NiceBelow(std::max(std::abs(x1 - x0), std::abs(y1 - y0)) / 4);
   auto ticks = [&](double a, double b) {
     std::vector<double> values;
-    for (double v = std::ceil(std::min(a, b) / step) * step; v <= std::max(a, b); v += step) values.push_back(v);
+    const double first = std::ceil(std::min(a, b) / step);
+    for (int i = 0; (first + i) * step <= std::max(a, b); ++i) values.push_back((first + i) * step);
     return values;
   };
   const double corner = 30;
@@ -321,7 +325,7 @@ void DrawCoordinateTicks(const Canvas& canvas, const MapFrame& frame) {
 
 // The colour bar (with the class breaks when the raster records them) and the symbols; returns
 // the height used.
-double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probability, bool areas, bool deposits) {
+double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probability, size_t areas, bool deposits) {
   canvas.Text("Probability", x, y, 14, kInk, Align::Left, true);
   const double bar_top = y + 14, bar_height = 240, bar_width = 22;
   for (int i = 0; i < bar_height; ++i) canvas.Rect(x, bar_top + i, bar_width, 1.5, Ramp(1 - i / (bar_height - 1)));
@@ -351,6 +355,10 @@ double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probabi
     canvas.Outline();
     canvas.Text("1", x + bar_width / 2, row + 1, 11, kInk, Align::Centre, true, true);
     canvas.Text("target area and rank", x + bar_width + 8, row, 11, kInk);
+    if (areas > kMaxRanks) {
+      row += 15;
+      canvas.Text("(ranks 1 to " + std::to_string(kMaxRanks) + " shown)", x + bar_width + 8, row, 10, kMuted);
+    }
   }
   if (deposits) {
     row += 26;
@@ -419,7 +427,7 @@ void RenderQuicklook(const QuicklookRequest& request) {
 
   const double legend_x = frame.x + frame.width + gap;
   double legend_y = frame.y + 14;
-  legend_y += DrawLegend(canvas, legend_x, legend_y, *probability, !request.areas.empty(), !request.deposits.empty());
+  legend_y += DrawLegend(canvas, legend_x, legend_y, *probability, ranks.size(), !request.deposits.empty());
   legend_y += 44;
   DrawNorthArrow(canvas, legend_x + 11, legend_y);
   legend_y += 90;

@@ -45,28 +45,36 @@ void RemoveDataset(const std::string& path) {
 
 }  // namespace
 
+const std::vector<Rgb>& ClassColours() {
+  static const std::vector<Rgb> colours = {{230, 230, 230}, {255, 237, 160}, {254, 153, 41}, {204, 24, 30}};
+  return colours;
+}
+
 const std::vector<std::string>& ClassNames() {
   static const std::vector<std::string> names = {"background", "low", "moderate", "high"};
   return names;
 }
 
+void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
+                  const std::vector<std::string>& inputs) {
+  std::error_code ec;
+  for (const auto& input : inputs) {
+    if (fs::equivalent(path, input, ec)) throw Error(path, "is also an input; inputs are never modified");
+  }
+  VSIStatBufL stat;
+  if (VSIStatL(path.c_str(), &stat) == 0 && !overwrite) throw Error(path, "exists; use --overwrite to replace it");
+  if (path.rfind("/vsi", 0) == 0) return;
+  const fs::path folder = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  if (!fs::is_directory(folder, ec))
+    throw Error(path, "cannot be written: folder " + folder.string() + " does not exist");
+  if (access(folder.c_str(), W_OK) != 0)
+    throw Error(path, "cannot be written: folder " + folder.string() + " is not writable");
+}
+
 void CheckOutputPath(const std::string& option, const OutputSpec& spec, bool overwrite,
                      const std::vector<std::string>& inputs) {
   DriverFor("-of", spec.format);
-  std::error_code ec;
-  for (const auto& input : inputs) {
-    if (fs::equivalent(spec.path, input, ec)) throw Error(spec.path, "is also an input; inputs are never modified");
-  }
-  VSIStatBufL stat;
-  if (VSIStatL(spec.path.c_str(), &stat) == 0 && !overwrite) {
-    throw Error(spec.path, "exists; use --overwrite to replace it");
-  }
-  if (spec.path.rfind("/vsi", 0) == 0) return;
-  const fs::path folder = fs::path(spec.path).parent_path().empty() ? fs::path(".") : fs::path(spec.path).parent_path();
-  if (!fs::is_directory(folder, ec))
-    throw Error(spec.path, "cannot be written: folder " + folder.string() + " does not exist");
-  if (access(folder.c_str(), W_OK) != 0)
-    throw Error(spec.path, "cannot be written: folder " + folder.string() + " is not writable");
+  CheckNewFile(option, spec.path, overwrite, inputs);
 }
 
 RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind kind)
@@ -103,9 +111,11 @@ RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind 
     band->SetNoDataValue(kClassNodata);
     band->SetDescription("prospective area class");
     GDALColorTable colours;
-    const GDALColorEntry entries[] = {
-        {230, 230, 230, 255}, {255, 237, 160, 255}, {254, 153, 41, 255}, {204, 24, 30, 255}};
-    for (int i = 0; i < 4; ++i) colours.SetColorEntry(i, &entries[i]);
+    for (int i = 0; i < 4; ++i) {
+      const Rgb& c = ClassColours()[i];
+      const GDALColorEntry entry = {c.red, c.green, c.blue, 255};
+      colours.SetColorEntry(i, &entry);
+    }
     const GDALColorEntry transparent = {0, 0, 0, 0};
     for (int i = 4; i < 256; ++i) colours.SetColorEntry(i, &transparent);
     band->SetColorTable(&colours);

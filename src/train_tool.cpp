@@ -26,17 +26,6 @@ namespace fs = std::filesystem;
 
 namespace geoprosp {
 namespace {
-std::vector<std::string> CheckedChoice(const std::string& value, const std::string& option,
-                                       std::vector<std::string> choices) {
-  if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
-    OptionSpec spec;
-    spec.name = option;
-    spec.choices = choices;
-    CheckChoice(spec, value);
-  }
-  return choices;
-}
-
 void PrintTable(const nlohmann::json& report) {
   std::printf("Cross-validation (%s): %s\n", report["protocol"].get<std::string>().c_str(),
               report["protocol_note"].get<std::string>().c_str());
@@ -65,40 +54,13 @@ void PrintTable(const nlohmann::json& report) {
 nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   const auto start = std::chrono::steady_clock::now();
   // Validation before heavy work: every option, the inputs, the labels and the outputs.
-  ExperimentSettings settings;
-  settings.spec = {o.arch, o.hidden, o.layers, o.heads, o.dropout};
-  CheckModelSpec(settings.spec);
-  settings.train.epochs = o.epochs;
-  settings.train.lr = o.lr;
-  settings.train.batch_size = o.batch_size;
-  settings.train.patience = o.patience;
-  settings.augment = ParseAugmentMethod(o.augment);
-  settings.augment_ratio = o.augment_ratio;
-  settings.threads = o.threads > 0 ? o.threads : DefaultThreadCount();
-  const Transform transform = ParseTransform(o.transform);
-  GraphSpec graph;
-  graph.mode = ParseGraphMode(o.graph);
-  graph.window = o.window;
-  graph.edge_weight = ParseEdgeWeight(o.edge_weight);
-  if (graph.window < 3 || graph.window % 2 == 0) throw UsageError("--window", "must be an odd number >= 3");
-  const bool alpha_auto = o.alpha == "auto";
-  if (!alpha_auto) {
-    OptionSpec spec;
-    spec.name = "alpha";
-    spec.min = 0;
-    spec.max = 1;
-    graph.alpha = ParseFloatOption(spec, o.alpha);
-  }
-  const CvProtocol protocol = ParseCvProtocol(o.cv);
-  CheckedChoice(o.negatives, "negatives", {"all", "random", "distal"});
-  if (o.folds == 1 || o.folds < 0) throw UsageError("--folds", "must be 0 (no cross-validation) or at least 2");
-
-  StackSources sources;
-  sources.paths = o.inputs;
-  sources.align_to = o.align_to;
-  sources.resampling = o.resampling;
-  RasterStack stack(sources);
-  if (!o.elements.empty()) stack.Select(SplitList(o.elements), "--elements");
+  const ExperimentSetup setup = SetUpExperiment(o, o.arch);
+  const ExperimentSettings& settings = setup.settings;
+  const Transform transform = setup.transform;
+  GraphSpec graph = setup.graph;
+  const bool alpha_auto = setup.alpha_auto;
+  const CvProtocol protocol = setup.protocol;
+  const auto stack = OpenInputStack(o);
   if (fs::exists(o.output) && !o.overwrite) throw Error(o.output, "exists; use --overwrite to replace it");
   const fs::path output_parent = fs::absolute(o.output).parent_path();
   if (!fs::is_directory(output_parent))
@@ -109,24 +71,14 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   // Training batches are tiny graphs: torch's intra-op threads cost more than they give (3x slower
   // on 2 threads here). Scoring whole grids uses settings.threads through the fused path.
   SetTorchThreads(1);
-  const CellData data = LoadCells(stack);
-  const Labelled labelled = ChooseSamples(
-      {o.deposits, o.deposits_srs, o.labels, o.label_radius, o.negatives, o.negative_ratio, o.min_distance, o.seed},
-      data);
+  const CellData data = LoadCells(*stack);
+  const Labelled labelled = ChooseSamples(setup.labels, data);
   const auto& cells = labelled.cells;
   progress.Report(0.02);
 
   nlohmann::json report;
   report["protocol"] = ToString(protocol);
-  report["protocol_note"] =
-      protocol == CvProtocol::Paper
-          ? "PAPER PROTOCOL: positives augmented before splitting, so synthetic samples sit in the test folds and "
-            "the class ratio is balanced. This reproduces the study's figures; it is not an estimate of performance on "
-            "new ground."
-      : protocol == CvProtocol::Spatial ? "spatially blocked folds; augmentation inside training folds only; test "
-                                          "folds hold real cells at their natural ratio"
-                                        : "random stratified folds; augmentation inside training folds only; "
-                                          "neighbouring cells may straddle folds (optimistic)";
+  report["protocol_note"] = ProtocolNote(protocol);
   report["data"] = {{"elements", data.elements},
                     {"width", data.grid.width},
                     {"height", data.grid.height},
@@ -148,12 +100,9 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
       // Augment everything first, then split: the study's protocol.
       const std::vector<uint8_t> everywhere(data.valid.size(), 1);
       const FeatureSpace space = FitFeatures(data, everywhere, transform, o.zero_replace);
-      SampleSet all = BuildSamples(data, space, graph, cells);
-      const SampleSet positives = all.Subset(IndicesWhere(all.labels, 1));
-      const Synthetic synthetic = SynthesisePositives(settings.augment, positives.features, all.n_elements,
-                                                      SyntheticCount(all, settings.augment_ratio), o.seed + 7);
-      AppendSynthetic(all, positives, synthetic);
-      report["augment"]["comparison"] = CompareWithReal(positives.features, synthetic.features, all.n_elements);
+      const SampleSet real = BuildSamples(data, space, graph, cells);
+      const SampleSet all = WithSynthetic(real, MakeSynthetic(real, settings.augment, settings.augment_ratio, o.seed,
+                                                              &report["augment"]["comparison"]));
       const auto fold = StratifiedFolds(all.labels, o.folds, o.seed);
       ExperimentSettings no_more = settings;
       no_more.augment = AugmentMethod::None;
@@ -231,12 +180,7 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   bundle.weights = model.weights;
 
   // Score every valid cell for the class breaks and the area figures.
-  std::vector<LabelledCell> every_cell;
-  std::vector<uint8_t> is_positive(data.valid.size(), 0);
-  for (const auto& c : cells) is_positive[c.cell] = static_cast<uint8_t>(c.label);
-  for (size_t c = 0; c < data.valid.size(); ++c) {
-    if (data.valid[c]) every_cell.push_back({int64_t(c), is_positive[c]});
-  }
+  const auto every_cell = EveryValidCell(data, cells);
   const SampleSet map_cells = BuildSamples(data, space, graph, every_cell);
   const auto probabilities = PredictResGnn(settings.spec, model.weights, map_cells, settings.threads);
   bundle.class_breaks = AreaShareBreaks(probabilities);
@@ -268,7 +212,9 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
                         {"transform", o.transform},
                         {"zero_replace", o.zero_replace},
                         {"folds", o.folds},
-                        {"block_size", o.block_size > 0 ? o.block_size : DefaultBlockSize(data.grid)},
+                        {"block_size", protocol == CvProtocol::Spatial && o.folds > 0
+                                           ? ResolveBlockSize(cells, data.grid, {protocol, o.folds, o.block_size, 0})
+                                           : o.block_size},
                         {"buffer", o.buffer},
                         {"negative_ratio", o.negative_ratio},
                         {"seed", o.seed}};
@@ -297,92 +243,21 @@ Command<TrainOptions> TrainCommand() {
       "Train a residual GNN prospectivity model from element rasters and known deposits, with honest cross-validation.";
   auto& t = command.table;
   using O = TrainOptions;
-  t.Add("inputs", &O::inputs)
-      .Positional()
-      .Path()
-      .Role("input_rasters")
-      .Required()
-      .Help("Element rasters (any GDAL format)");
+  AddInputRasterOptions(t);
   t.Add("output", &O::output)
       .Flags({"-o", "--output"})
       .Path()
       .Role("output_model")
       .Required()
       .Help("Model bundle folder to write");
-  t.Add("deposits", &O::deposits)
-      .Path()
-      .Role("input_vector")
-      .Help("Known deposits: any OGR vector, or CSV with X/Y columns");
-  t.Add("deposits-srs", &O::deposits_srs)
-      .Advanced()
-      .Help("CRS of --deposits when the file declares none (e.g. EPSG:32650)");
-  t.Add("labels", &O::labels)
-      .Path()
-      .Role("input_raster")
-      .Help("Label raster (1 = deposit), of any grid, instead of --deposits");
-  t.Add("elements", &O::elements).Help("Comma-separated elements to use, in order (default: all inputs)");
-  t.Add("align-to", &O::align_to)
-      .Path()
-      .Role("input_raster")
-      .Advanced()
-      .Help("Warp every input onto this raster's grid");
-  t.Add("resampling", &O::resampling)
-      .Choices({"near", "bilinear", "cubic", "average"})
-      .Advanced()
-      .Help("Resampling for --align-to");
-  t.Add("label-radius", &O::label_radius)
-      .Range(0, {})
-      .Help("Cells within this distance (CRS units) of a deposit are positive");
-  t.Add("negatives", &O::negatives)
-      .Choices({"distal", "random", "all"})
-      .Help("Background cells: random beyond --min-distance, random, or all");
-  t.Add("negative-ratio", &O::negative_ratio).Range(0.1, {}).Help("Background cells per deposit cell (distal, random)");
-  t.Add("min-distance", &O::min_distance)
-      .Range(0, {})
-      .Help("Distal negatives lie farther than this from every deposit (0: two cells)");
-  t.Add("transform", &O::transform).Choices({"clr", "log", "none"}).Help("Compositional transform");
-  t.Add("zero-replace", &O::zero_replace)
-      .Advanced()
-      .Help("Zero/negative concentrations become half-min (half the smallest positive) or this value");
-  t.Add("graph", &O::graph)
-      .Choices({"global", "window"})
-      .Help("One correlation graph from all training cells, or one per cell from its window");
-  t.Add("window", &O::window).Range(3, 51).Help("Window size k (odd) for --graph window");
-  t.Add("alpha", &O::alpha).Help("Correlation threshold |r| > alpha for an edge, or 'auto' (inner CV over 0.2..0.8)");
-  t.Add("edge-weight", &O::edge_weight)
-      .Choices({"binary", "abs-r"})
-      .Advanced()
-      .Help("Edge weights before normalisation");
+  AddSurveyOptions(t);
   t.Add("arch", &O::arch).Choices({"resgcn", "resgat"}).Help("Residual GCN or residual GAT");
-  t.Add("hidden", &O::hidden).Range(2, 4096).Help("Hidden size");
-  t.Add("layers", &O::layers).Range(0, 64).Help("Residual layers");
-  t.Add("heads", &O::heads).Range(1, 64).Help("Attention heads (resgat)");
-  t.Add("dropout", &O::dropout).Range(0, 0.99).Help("Dropout");
-  t.Add("lr", &O::lr).Range(1e-7, 1).Help("Adam learning rate");
-  t.Add("epochs", &O::epochs).Range(1, 100000).Help("Maximum epochs");
-  t.Add("batch-size", &O::batch_size).Range(1, 1 << 20).Advanced().Help("Graphs per training batch");
-  t.Add("patience", &O::patience)
-      .Range(1, 100000)
-      .Advanced()
-      .Help("Early stopping: epochs without a better validation loss");
-  t.Add("augment", &O::augment)
-      .Choices({"gan", "vae", "smote", "noise", "none"})
-      .Help("Synthetic positives, made inside training folds only");
-  t.Add("augment-ratio", &O::augment_ratio).Range(0, 10).Help("Augment until positives = ratio x negatives");
-  t.Add("cv", &O::cv)
-      .Choices({"spatial", "random", "paper"})
-      .Help("Cross-validation: spatial blocks, random, or the study's augment-then-split protocol");
-  t.Add("folds", &O::folds).Range(0, 100).Help("Folds (0: no cross-validation)");
-  t.Add("block-size", &O::block_size)
-      .Range(0, {})
-      .Help("Spatial CV block size in CRS units (0: a tenth of the longer side)");
-  t.Add("buffer", &O::buffer).Range(0, {}).Advanced().Help("Drop training cells closer than this to a test cell");
+  AddTrainingOptions(t);
   t.Add("report", &O::report)
       .Path()
       .Role("output_file")
       .Help("JSON report of the cross-validation and the final model");
-  t.Add("seed", &O::seed).Range(0, 2147483647).Help("Random seed: the same inputs and seed give the same bundle");
-  t.Add("threads", &O::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
+  AddRunOptions(t);
   t.Add("overwrite", &O::overwrite).Role("ui").Help("Replace an existing bundle and report");
   AddCommonOptions(t);
   command.run = [](const TrainOptions& options, const Progress& progress) {

@@ -7,6 +7,7 @@
 
 #include "geoprosp/labels.hpp"
 #include "geoprosp/progress.hpp"
+#include "geoprosp/raster_output.hpp"
 
 namespace geoprosp {
 
@@ -53,10 +54,7 @@ AreasSummary DelineateAreas(const AreasRequest& request, const Progress& progres
 // "N target areas, X km² (Y % of the valid area), capturing D of T known deposits".
 std::string DescribeAreas(const AreasSummary& summary);
 
-// The vector outputs' shared rules: the OGR driver for a path (by extension, GPKG when unknown),
-// and no clobbering, no input overwritten, a writable folder.
+// The OGR driver for a vector output path: by extension, GPKG when unknown.
 std::string VectorDriverFor(const std::string& path);
-void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
-                  const std::vector<std::string>& inputs);
 
 }  // namespace geoprosp

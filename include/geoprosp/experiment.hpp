@@ -11,6 +11,7 @@
 #include "geoprosp/composition.hpp"
 #include "geoprosp/element_graph.hpp"
 #include "geoprosp/folds.hpp"
+#include "geoprosp/labels.hpp"
 #include "geoprosp/raster_stack.hpp"
 #include "geoprosp/trainer.hpp"
 
@@ -54,6 +55,31 @@ size_t SyntheticCount(const SampleSet& set, double ratio);
 void AppendSynthetic(SampleSet& set, const SampleSet& real_positives, const Synthetic& synthetic);
 std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, bool equal = true);
 
+// Synthetic positives made from the positives of `real` (seed + 7) until positives reach ratio x
+// negatives. The paper protocol makes them from every labelled sample before the folds are drawn.
+Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double ratio, uint64_t seed,
+                        nlohmann::json* augment_report);
+// Real samples plus synthetic positives made from them: synthetic.parents index the positives of
+// `real`, in order, whose graphs the synthetic samples borrow.
+SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic);
+
+// What every model of one fold trains on: the inner-training part with its synthetic positives,
+// and the inner-validation part (real samples only).
+struct FitData {
+  SampleSet fit, validation;
+};
+
+// The inner split of a fold's training samples and the synthetic positives made from the
+// inner-training positives (seed + 7), kept as indices and features so that the same split and
+// the same synthetic samples can be laid over the fold's samples at any graph threshold.
+struct AugmentedSplit {
+  std::vector<size_t> fit, validation;
+  Synthetic synthetic;
+};
+AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
+                               nlohmann::json* augment_report);
+FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split);
+
 // Inner validation split, augmentation of the inner training part only, then training.
 TrainedModel Fit(const SampleSet& train, const ExperimentSettings& settings, uint64_t seed, const Progress& progress,
                  nlohmann::json* augment_report);
@@ -78,11 +104,15 @@ struct LabelSettings {
   int seed = 42;
 };
 struct Labelled {
-  std::vector<LabelledCell> cells;  // positives, then negatives
+  std::vector<DepositPoint> deposits;  // as read, in the grid's CRS
+  std::vector<LabelledCell> cells;     // positives, then negatives
   int64_t deposits_read = 0;
   int64_t positive_cells = 0;
 };
 Labelled ChooseSamples(const LabelSettings& settings, const CellData& data);
+
+// Every valid cell, in cell order, labelled 1 where `labelled` holds a positive: the map's samples.
+std::vector<LabelledCell> EveryValidCell(const CellData& data, const std::vector<LabelledCell>& labelled);
 
 // One fold of spatial or random CV: its cells, and the cells the transform and graph may see.
 struct FoldPlan {

@@ -21,13 +21,16 @@ struct LabelledCell {
 struct FoldSettings {
   CvProtocol protocol = CvProtocol::Spatial;
   int folds = 10;
-  double block_size = 0;  // metres; 0: a tenth of the grid's longer side
+  double block_size = 0;  // CRS units; 0: auto (see ResolveBlockSize)
   uint64_t seed = 42;
 };
 
 // The spatial block of a cell for `block_size` metres.
 int64_t BlockOf(int64_t cell, const Grid& grid, double block_size);
 double DefaultBlockSize(const Grid& grid);
+// The block size spatial CV uses: the one given, or a tenth of the grid's longer side, shrunk
+// (x0.8 steps) until at least `folds` blocks hold deposits.
+double ResolveBlockSize(const std::vector<LabelledCell>& samples, const Grid& grid, const FoldSettings& settings);
 
 // Fold index per sample. Spatial: whole blocks go to folds, blocks holding deposits are dealt out
 // first so every fold gets its share of positives. Random and paper: stratified by label.
@@ -35,9 +38,5 @@ std::vector<int> AssignFolds(const std::vector<LabelledCell>& samples, const Gri
 
 // Stratified assignment of labels to k folds (used by random CV and the paper protocol).
 std::vector<int> StratifiedFolds(const std::vector<int>& labels, int folds, uint64_t seed);
-
-// True for training samples within `buffer` metres of a test-fold sample (dropped from training).
-std::vector<bool> WithinBuffer(const std::vector<LabelledCell>& samples, const std::vector<int>& fold, int test_fold,
-                               const Grid& grid, double buffer);
 
 }  // namespace geoprosp

@@ -28,6 +28,7 @@ struct OptionSpec {
   std::optional<std::string> default_value;
   std::vector<std::string> choices;
   std::optional<double> min, max;
+  std::vector<std::string> extensions;  // file types a path takes, e.g. {"png"}
   std::string help;
 };
 
@@ -89,6 +90,10 @@ class OptionTable {
     Builder& Range(std::optional<double> min, std::optional<double> max) {
       spec_.min = min;
       spec_.max = max;
+      return *this;
+    }
+    Builder& Extensions(std::vector<std::string> extensions) {
+      spec_.extensions = std::move(extensions);
       return *this;
     }
     Builder& Help(std::string help) {

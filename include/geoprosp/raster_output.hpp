@@ -23,6 +23,9 @@ struct OutputSpec {
 // input, and a writable folder.
 void CheckOutputPath(const std::string& option, const OutputSpec& spec, bool overwrite,
                      const std::vector<std::string>& inputs);
+// The same checks for any file: not an input, no clobbering without `overwrite`, a writable folder.
+void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
+                  const std::vector<std::string>& inputs);
 
 enum class OutputKind { Probability, Classes };
 
@@ -52,5 +55,9 @@ class RasterOutput {
 constexpr float kProbabilityNodata = -9999.0f;
 constexpr uint8_t kClassNodata = 255;
 const std::vector<std::string>& ClassNames();  // background, low, moderate, high
+struct Rgb {
+  uint8_t red, green, blue;
+};
+const std::vector<Rgb>& ClassColours();  // the legend colours, by class
 
 }  // namespace geoprosp

@@ -1,12 +1,19 @@
-// The fused CPU inference path: the same residual GNN as torch_model.cpp, in plain C++/Eigen, laid
-// out node-major so that one shared Â mixes whole blocks of cells at once and each layer's weights
-// are applied as one matrix product per chunk. Threads split chunks; buffers are reused.
+// The fused CPU inference path: the residual GNN of torch_model.cpp in plain C++, 16 cells at a time
+// with one cell per SIMD lane. Weights are broadcast to all lanes, so every lane runs the same
+// instructions: a cell's result never depends on its chunk, strip or tile, or on its place in the
+// chunk (tiles mosaic bit-exactly). A partial chunk is padded. Threads split chunks.
+//
+// Lanes is a GCC/Clang vector extension: AVX-512 registers with -march=native on this machine, and
+// narrower registers (or scalars) elsewhere, with the same results on any one build.
 #include <omp.h>
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 #include "geoprosp/bundle.hpp"
 #include "geoprosp/error.hpp"
@@ -15,38 +22,135 @@
 namespace geoprosp {
 namespace {
 
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using Vector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
-constexpr int kChunk = 256;  // cells per chunk: the working set stays in L2
+constexpr int kLanes = 16;  // cells per chunk
+typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
+typedef int32_t LaneInts __attribute__((vector_size(kLanes * sizeof(int32_t))));
 
-Matrix AsMatrix(const NamedTensor& t) {
-  if (t.shape.size() != 2) throw Error("model", "weight " + t.name + " is not a matrix");
-  return Eigen::Map<const Matrix>(t.values.data(), t.shape[0], t.shape[1]);
+// Register blocks of the products: accumulators plus operands must fit the register file.
+#ifdef __AVX512F__
+constexpr int kRows = 4, kCols = 4, kMixCols = 16;
+#else
+constexpr int kRows = 2, kCols = 2, kMixCols = 4;
+#endif
+
+inline Lanes Broadcast(float v) { return Lanes{} + v; }
+// Loads v once into a register: GCC would otherwise fold a load into every FMA that uses it, and the
+// loads, not the FMAs, would bound the products.
+inline Lanes InRegister(Lanes v) {
+#if defined(__AVX512F__) && defined(__GNUC__)
+  asm("" : "+v"(v));
+#endif
+  return v;
 }
-Vector AsVector(const NamedTensor& t) { return Eigen::Map<const Vector>(t.values.data(), t.values.size()); }
+inline Lanes Max(Lanes a, Lanes b) { return a > b ? a : b; }
+inline Lanes Min(Lanes a, Lanes b) { return a < b ? a : b; }
 
-// out = in * weight, one row at a time with the same instruction sequence for every row, so a
-// cell's result never depends on which chunk, strip or tile it falls in (tiles mosaic bit-exactly).
-// A blocked GEMM would treat edge rows differently.
-void RowwiseProduct(const Matrix& in, const Matrix& weight, Matrix& out) {
-  const int inner = static_cast<int>(in.cols()), width = static_cast<int>(weight.cols());
-  out.resize(in.rows(), width);
-  for (Eigen::Index r = 0; r < in.rows(); ++r) {
-    const float* __restrict a = in.row(r).data();
-    float* __restrict o = out.row(r).data();
-    std::fill_n(o, width, 0.0f);
-    for (int k = 0; k < inner; ++k) {
-      const float* __restrict w = weight.row(k).data();
-      const float ak = a[k];
-      for (int j = 0; j < width; ++j) o[j] += ak * w[j];
+// e^x for every lane (Cephes' single-precision polynomial, x clamped to [-87.3, 88.3]).
+inline Lanes Exp(Lanes x) {
+  x = Max(Min(x, Broadcast(88.3f)), Broadcast(-87.3f));
+  const Lanes n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
+  x = x - n * 0.693359375f - n * -2.12194440e-4f;
+  Lanes y = 1.9875691500e-4f * x + 1.3981999507e-3f;
+  y = y * x + 8.3334519073e-3f;
+  y = y * x + 4.1665795894e-2f;
+  y = y * x + 1.6666665459e-1f;
+  y = y * x + 5.0000001201e-1f;
+  y = y * (x * x) + x + 1.0f;
+  const LaneInts exponent = (__builtin_convertvector(n, LaneInts) + 127) << 23;
+  return y * (Lanes)exponent;  // the bits of 2^n
+}
+
+// Calls block(std::integral_constant<int, N>, first) over [0, count) in blocks of N = Max, then
+// once for the remainder, so that every block size is a compile-time constant.
+template <int N, class Block>
+void Remainder(int rest, int first, Block& block) {
+  if constexpr (N > 0) {
+    if (rest == N) return block(std::integral_constant<int, N>(), first);
+    Remainder<N - 1>(rest, first, block);
+  }
+}
+template <int Max, class Block>
+void ForBlocks(int count, Block&& block) {
+  int first = 0;
+  for (; first + Max <= count; first += Max) block(std::integral_constant<int, Max>(), first);
+  Remainder<Max - 1>(count - first, first, block);
+}
+
+// out[r][c] = epilogue(bias[c] + sum_k in[r][k] * weight[k][c]), R x C accumulators in registers.
+template <int R, int C, class Epilogue>
+inline void ProductBlock(const Lanes* in, int inner, const float* weight, int stride, const float* bias, Lanes* out,
+                         Epilogue& epilogue) {
+  Lanes acc[R][C];
+  for (int c = 0; c < C; ++c) {
+    for (int r = 0; r < R; ++r) acc[r][c] = Broadcast(bias ? bias[c] : 0.0f);
+  }
+  for (int k = 0; k < inner; ++k) {
+    Lanes a[R];
+    for (int r = 0; r < R; ++r) a[r] = InRegister(in[r * inner + k]);
+    for (int c = 0; c < C; ++c) {
+      const Lanes w = InRegister(Broadcast(weight[k * stride + c]));
+      for (int r = 0; r < R; ++r) acc[r][c] += a[r] * w;
     }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) epilogue(out[r * stride + c], acc[r][c]);
   }
 }
 
+// The rows x cols result of in (rows x inner) times weight (inner x cols, row-major). Blocks of fewer
+// rows get more columns, keeping about kRows x kCols accumulators.
+template <class Epilogue>
+void Product(const Lanes* in, int rows, int inner, const float* weight, int cols, const float* bias, Lanes* out,
+             Epilogue epilogue) {
+  ForBlocks<kRows>(rows, [&](auto block_rows, int r0) {
+    constexpr int R = decltype(block_rows)::value;
+    ForBlocks<kRows * kCols / R>(cols, [&](auto block_cols, int c0) {
+      ProductBlock<R, decltype(block_cols)::value>(in + r0 * inner, inner, weight + c0, cols,
+                                                   bias ? bias + c0 : nullptr, out + r0 * cols + c0, epilogue);
+    });
+  });
+}
+
+// out[c] = epilogue(sum over j in `from` of weight[j] * in[j][c]): one node's neighbourhood sum with
+// per-lane weights (a per-cell Â or attention).
+template <class Epilogue>
+void Mix(const std::vector<int>& from, const Lanes* weight, const Lanes* in, int stride, int cols, Lanes* out,
+         Epilogue epilogue) {
+  ForBlocks<kMixCols>(cols, [&](auto block_cols, int c0) {
+    constexpr int C = decltype(block_cols)::value;
+    Lanes acc[C] = {};
+    for (int j : from) {
+      const Lanes w = weight[j];
+      for (int c = 0; c < C; ++c) acc[c] += w * in[j * stride + c0 + c];
+    }
+    for (int c = 0; c < C; ++c) epilogue(out[c0 + c], acc[c]);
+  });
+}
+
+const auto kStore = [](Lanes& out, Lanes v) { out = v; };
+const auto kRelu = [](Lanes& out, Lanes v) { out = Max(v, Lanes{}); };
+const auto kAddRelu = [](Lanes& out, Lanes v) { out += Max(v, Lanes{}); };
+const auto kAddElu = [](Lanes& out, Lanes v) { out += v > 0 ? v : Exp(v) - 1.0f; };
+
+// (in x out) from torch's (out x in), in double for the folding below.
+std::vector<double> Transposed(const NamedTensor& t) {
+  if (t.shape.size() != 2) throw Error("model", "weight " + t.name + " is not a matrix");
+  const int64_t rows = t.shape[0], cols = t.shape[1];
+  std::vector<double> out(t.values.size());
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) out[c * rows + r] = t.values[r * cols + c];
+  }
+  return out;
+}
+
+std::vector<float> ToFloat(const std::vector<double>& values) { return {values.begin(), values.end()}; }
+
 struct Workspace {
-  Matrix h, mixed, update;  // (E * chunk) x hidden, rows node-major: row = node * chunk + cell
-  Matrix readout, hidden;   // chunk x 2h, chunk x h
-  std::vector<float> scores;
+  std::vector<Lanes> x;              // E: the chunk's features
+  std::vector<Lanes> h, mixed;       // E x hidden: the state; E x width: Â h (GCN) or projected (GAT)
+  std::vector<Lanes> adjacency;      // window mode: E x E, this chunk's Â
+  std::vector<Lanes> attention;      // GAT: E, one node's weights over its neighbours
+  std::vector<Lanes> readout, head;  // 2 hidden, hidden
 };
 
 class FusedScorer : public Scorer {
@@ -55,154 +159,227 @@ class FusedScorer : public Scorer {
       : n_(static_cast<int>(bundle.elements.size())),
         hidden_(bundle.model.hidden),
         heads_(bundle.model.heads),
+        layers_(bundle.model.layers),
         gat_(bundle.model.arch == "resgat"),
+        width_(gat_ ? hidden_ + 2 * heads_ : hidden_),
         threads_(std::max(1, threads)) {
-    const Matrix input = AsMatrix(bundle.Weight("input.weight"));  // (h, E + 1)
-    value_weight_ = input.col(0).transpose();
-    element_bias_ = input.rightCols(n_).transpose();  // (E, h): one-hot columns, plus the bias below
-    element_bias_.rowwise() += AsVector(bundle.Weight("input.bias"));
-    for (int l = 0; l < bundle.model.layers; ++l) {
-      const std::string name = "layer" + std::to_string(l);
-      layer_weight_t_.push_back(AsMatrix(bundle.Weight(name + ".weight")).transpose());
-      if (gat_) {
-        attention_source_.push_back(AsMatrix(bundle.Weight(name + "_att_src")));
-        attention_target_.push_back(AsMatrix(bundle.Weight(name + "_att_dst")));
-      } else {
-        layer_bias_.push_back(AsVector(bundle.Weight(name + ".bias")));
-      }
+    const int h = hidden_;
+    const NamedTensor& input = bundle.Weight("input.weight");  // (h, E + 1): value, then one-hot
+    const std::vector<float>& input_bias = bundle.Weight("input.bias").values;
+    std::vector<double> value_weight(h), element_bias(size_t(n_) * h);  // vw; E x h: eb
+    for (int d = 0; d < h; ++d) {
+      value_weight[d] = input.values[d * (n_ + 1)];
+      for (int e = 0; e < n_; ++e) element_bias[e * h + d] = double(input.values[d * (n_ + 1) + 1 + e]) + input_bias[d];
     }
-    head_hidden_t_ = AsMatrix(bundle.Weight("head_hidden.weight")).transpose();
-    head_hidden_bias_ = AsVector(bundle.Weight("head_hidden.bias"));
-    head_out_t_ = AsMatrix(bundle.Weight("head_out.weight")).transpose();
-    head_out_bias_ = AsVector(bundle.Weight("head_out.bias"));
+    value_weight_ = ToFloat(value_weight);
+    element_bias_ = ToFloat(element_bias);
+    for (int l = 0; l < layers_; ++l) {
+      const std::string name = "layer" + std::to_string(l);
+      std::vector<double> weight = Transposed(bundle.Weight(name + ".weight"));
+      if (gat_) {
+        weight = WithAttentionColumns(weight, bundle.Weight(name + "_att_src").values,
+                                      bundle.Weight(name + "_att_dst").values);
+      } else {
+        layer_bias_.push_back(bundle.Weight(name + ".bias").values);
+      }
+      if (l == 0) {  // vw W and eb W
+        first_value_.assign(width_, 0.0f);
+        first_element_.assign(size_t(n_) * width_, Lanes{});
+        for (int c = 0; c < width_; ++c) {
+          double value = 0;
+          for (int k = 0; k < h; ++k) value += value_weight[k] * weight[k * width_ + c];
+          first_value_[c] = static_cast<float>(value);
+          for (int e = 0; e < n_; ++e) {
+            double element = 0;
+            for (int k = 0; k < h; ++k) element += element_bias[e * h + k] * weight[k * width_ + c];
+            first_element_[e * width_ + c] = Broadcast(static_cast<float>(element));
+          }
+        }
+      }
+      layer_weight_.push_back(ToFloat(weight));
+    }
+    head_hidden_ = ToFloat(Transposed(bundle.Weight("head_hidden.weight")));
+    head_hidden_bias_ = bundle.Weight("head_hidden.bias").values;
+    head_out_ = bundle.Weight("head_out.weight").values;  // (2, h)
+    head_out_bias_ = bundle.Weight("head_out.bias").values;
     workspaces_.resize(threads_);
-    Eigen::setNbThreads(1);  // parallelism is ours, across chunks
   }
 
   std::string name() const override { return "fused-cpu"; }
 
   void Score(const float* features, const float* adjacency, bool per_cell, int64_t n, float* probability) override {
-    const int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
+    // A shared Â: broadcast once, and only its edges are visited. A per-cell Â: every pair, per lane.
+    std::vector<Lanes> shared;
+    if (!per_cell) {
+      shared.resize(size_t(n_) * n_);
+      for (size_t i = 0; i < shared.size(); ++i) shared[i] = Broadcast(adjacency[i]);
+    }
+    neighbours_.assign(n_, {});
+    for (int i = 0; i < n_; ++i) {
+      for (int j = 0; j < n_; ++j) {
+        if (per_cell || adjacency[i * n_ + j] != 0.0f) neighbours_[i].push_back(j);
+      }
+    }
+    const int64_t chunks = (n + kLanes - 1) / kLanes;
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 16)
     for (int64_t c = 0; c < chunks; ++c) {
-      const int64_t first = c * kChunk;
-      const int count = static_cast<int>(std::min<int64_t>(kChunk, n - first));
-      const float* chunk_adjacency = per_cell ? adjacency + first * n_ * n_ : adjacency;
-      ScoreChunk(workspaces_[omp_get_thread_num()], features + first * n_, chunk_adjacency, per_cell, count,
-                 probability + first);
+      const int64_t first = c * kLanes;
+      const int count = static_cast<int>(std::min<int64_t>(kLanes, n - first));
+      Workspace& w = workspaces_[omp_get_thread_num()];
+      const Lanes* a = shared.data();
+      if (per_cell) {
+        LoadAdjacency(adjacency + first * n_ * n_, count, w.adjacency);
+        a = w.adjacency.data();
+      }
+      ScoreChunk(w, features + first * n_, a, per_cell, count, probability + first);
     }
   }
 
  private:
-  void ScoreChunk(Workspace& w, const float* x, const float* adjacency, bool per_cell, int count, float* out) const {
-    const int rows = n_ * count;
-    w.h.resize(rows, hidden_);
-    for (int e = 0; e < n_; ++e) {
-      for (int b = 0; b < count; ++b) w.h.row(e * count + b) = x[b * n_ + e] * value_weight_ + element_bias_.row(e);
-    }
-    for (size_t l = 0; l < layer_weight_t_.size(); ++l) {
-      if (gat_) {
-        RowwiseProduct(w.h, layer_weight_t_[l], w.update);
-        Attend(w, l, adjacency, per_cell, count);
-        w.h += w.mixed.unaryExpr([](float v) { return v > 0 ? v : std::expm1(v); });  // ELU
-      } else {
-        Mix(w.h, w.mixed, adjacency, per_cell, count);
-        RowwiseProduct(w.mixed, layer_weight_t_[l], w.update);
-        w.update.rowwise() += layer_bias_[l];
-        w.h += w.update.cwiseMax(0.0f);
+  // GAT: appends W a_src and W a_dst per head to W (h x h), so that one product gives the projected
+  // states and both attention terms: (h x (h + 2 heads)).
+  std::vector<double> WithAttentionColumns(const std::vector<double>& weight, const std::vector<float>& source,
+                                           const std::vector<float>& target) const {
+    const int h = hidden_, width = h / heads_;
+    std::vector<double> out(size_t(h) * width_, 0.0);
+    for (int m = 0; m < h; ++m) {
+      std::copy_n(weight.data() + m * h, h, out.data() + m * width_);
+      for (int k = 0; k < heads_; ++k) {
+        for (int d = 0; d < width; ++d) {
+          out[m * width_ + h + k] += weight[m * h + k * width + d] * source[k * width + d];
+          out[m * width_ + h + heads_ + k] += weight[m * h + k * width + d] * target[k * width + d];
+        }
       }
     }
-    // mean || max readout, then the MLP head.
-    w.readout.resize(count, 2 * hidden_);
-    for (int b = 0; b < count; ++b) {
-      Vector sum = w.h.row(b), peak = w.h.row(b);
-      for (int e = 1; e < n_; ++e) {
-        sum += w.h.row(e * count + b);
-        peak = peak.cwiseMax(w.h.row(e * count + b));
-      }
-      w.readout.row(b).head(hidden_) = sum / static_cast<float>(n_);
-      w.readout.row(b).tail(hidden_) = peak;
+    return out;
+  }
+
+  // Lane b of pair (i, j) holds cell b's Â_ij; padding lanes get the identity.
+  void LoadAdjacency(const float* adjacency, int count, std::vector<Lanes>& out) const {
+    out.resize(size_t(n_) * n_);
+    for (int ij = 0; ij < n_ * n_; ++ij) {
+      for (int b = 0; b < kLanes; ++b) out[ij][b] = b < count ? adjacency[size_t(b) * n_ * n_ + ij] : 0.0f;
     }
-    RowwiseProduct(w.readout, head_hidden_t_, w.hidden);
-    w.hidden.rowwise() += head_hidden_bias_;
-    w.hidden = w.hidden.cwiseMax(0.0f);
-    for (int b = 0; b < count; ++b) {
-      const float logit0 = w.hidden.row(b).dot(head_out_t_.col(0)) + head_out_bias_[0];
-      const float logit1 = w.hidden.row(b).dot(head_out_t_.col(1)) + head_out_bias_[1];
-      out[b] = 1.0f / (1.0f + std::exp(logit0 - logit1));
+    for (int b = count; b < kLanes; ++b) {
+      for (int i = 0; i < n_; ++i) out[i * n_ + i][b] = 1.0f;
     }
   }
 
-  // mixed = Â h, per cell. With a shared Â each (i, j) pair is one block operation over the chunk.
-  void Mix(const Matrix& h, Matrix& mixed, const float* adjacency, bool per_cell, int count) const {
-    mixed.setZero(h.rows(), h.cols());
-    if (!per_cell) {
-      for (int i = 0; i < n_; ++i) {
-        for (int j = 0; j < n_; ++j) {
-          const float a = adjacency[i * n_ + j];
-          if (a != 0.0f) mixed.middleRows(i * count, count) += a * h.middleRows(j * count, count);
+  void ScoreChunk(Workspace& w, const float* features, const Lanes* adjacency, bool per_cell, int count,
+                  float* out) const {
+    const int h = hidden_;
+    w.h.resize(size_t(n_) * h);
+    w.mixed.resize(size_t(n_) * width_);
+    w.x.assign(n_, Lanes{});
+    for (int b = 0; b < count; ++b) {
+      for (int e = 0; e < n_; ++e) w.x[e][b] = features[b * n_ + e];
+    }
+    // The input layer: the value times one column, plus the element's one-hot column and the bias.
+    for (int e = 0; e < n_; ++e) {
+      for (int d = 0; d < h; ++d) w.h[e * h + d] = w.x[e] * value_weight_[d] + element_bias_[e * h + d];
+    }
+    for (int l = 0; l < layers_; ++l) {
+      if (l == 0) {
+        FirstLayer(w, adjacency);
+      } else if (gat_) {
+        Product(w.h.data(), n_, h, layer_weight_[l].data(), width_, nullptr, w.mixed.data(), kStore);
+      } else {
+        for (int i = 0; i < n_; ++i) {
+          Mix(neighbours_[i], adjacency + i * n_, w.h.data(), h, h, w.mixed.data() + i * h, kStore);
         }
+        Product(w.mixed.data(), n_, h, layer_weight_[l].data(), h, layer_bias_[l].data(), w.h.data(), kAddRelu);
+      }
+      if (gat_) Attend(w, adjacency, per_cell);
+    }
+    // mean || max readout, then the MLP head.
+    w.readout.resize(2 * h);
+    std::copy_n(w.h.data(), h, w.readout.data());
+    std::copy_n(w.h.data(), h, w.readout.data() + h);
+    for (int e = 1; e < n_; ++e) {
+      for (int d = 0; d < h; ++d) {
+        w.readout[d] += w.h[e * h + d];
+        w.readout[h + d] = Max(w.readout[h + d], w.h[e * h + d]);
+      }
+    }
+    for (int d = 0; d < h; ++d) w.readout[d] /= static_cast<float>(n_);
+    w.head.resize(h);
+    Product(w.readout.data(), 1, 2 * h, head_hidden_.data(), h, head_hidden_bias_.data(), w.head.data(), kRelu);
+    Lanes logit0 = Broadcast(head_out_bias_[0]), logit1 = Broadcast(head_out_bias_[1]);
+    for (int d = 0; d < h; ++d) {
+      logit0 += w.head[d] * head_out_[d];
+      logit1 += w.head[d] * head_out_[h + d];
+    }
+    const Lanes p = 1.0f / (1.0f + Exp(logit0 - logit1));  // softmax's second class
+    for (int b = 0; b < count; ++b) out[b] = p[b];
+  }
+
+  // Layer 0 reads h0 = x vw + eb (the value column, the element's one-hot column and the bias of the
+  // input layer), so h0 W = x (vw W) + (eb W): two lookup tables instead of a product.
+  void FirstLayer(Workspace& w, const Lanes* adjacency) const {
+    const int h = hidden_;
+    if (gat_) {  // the projected states
+      for (int e = 0; e < n_; ++e) {
+        for (int c = 0; c < width_; ++c)
+          w.mixed[e * width_ + c] = w.x[e] * first_value_[c] + first_element_[e * width_ + c];
       }
       return;
     }
-    for (int b = 0; b < count; ++b) {
-      const float* a = adjacency + size_t(b) * n_ * n_;
-      for (int i = 0; i < n_; ++i) {
-        for (int j = 0; j < n_; ++j) {
-          if (a[i * n_ + j] != 0.0f) mixed.row(i * count + b) += a[i * n_ + j] * h.row(j * count + b);
+    // (Â h0) W + b = (Â x) (vw W) + Â (eb W) + b
+    for (int i = 0; i < n_; ++i) {
+      const Lanes* a = adjacency + i * n_;
+      Lanes mixed_value{};
+      for (int j : neighbours_[i]) mixed_value += a[j] * w.x[j];
+      Lanes* mixed = w.mixed.data() + i * h;
+      Mix(neighbours_[i], a, first_element_.data(), h, h, mixed, kStore);
+      for (int d = 0; d < h; ++d)
+        w.h[i * h + d] += Max(mixed[d] + mixed_value * first_value_[d] + layer_bias_[0][d], Lanes{});
+    }
+  }
+
+  // GAT: per node i and head k, softmax over Â's neighbours j of leaky_relu(src_i + dst_j), mixing
+  // the projected states of head k; h += elu(that). w.mixed rows: projected, then src and dst per head.
+  void Attend(Workspace& w, const Lanes* adjacency, bool per_cell) const {
+    const int h = hidden_, width = h / heads_;
+    const Lanes* projected = w.mixed.data();
+    const Lanes minus_infinity = Broadcast(-std::numeric_limits<float>::infinity());
+    w.attention.resize(n_);
+    for (int i = 0; i < n_; ++i) {
+      const Lanes* a = adjacency + i * n_;
+      for (int k = 0; k < heads_; ++k) {
+        const Lanes source = projected[i * width_ + h + k];
+        Lanes peak = minus_infinity;
+        for (int j : neighbours_[i]) {
+          const Lanes s = source + projected[j * width_ + h + heads_ + k];
+          Lanes score = s > 0 ? s : 0.2f * s;
+          if (per_cell) score = a[j] > 0 ? score : minus_infinity;
+          w.attention[j] = score;
+          peak = Max(peak, score);
         }
+        Lanes total{};
+        for (int j : neighbours_[i]) {
+          const Lanes e = Exp(w.attention[j] - peak);
+          w.attention[j] = per_cell ? (a[j] > 0 ? e : Lanes{}) : e;
+          total += w.attention[j];
+        }
+        const Lanes inverse = 1.0f / total;
+        for (int j : neighbours_[i]) w.attention[j] *= inverse;
+        Mix(neighbours_[i], w.attention.data(), projected + k * width, width_, width, w.h.data() + i * h + k * width,
+            kAddElu);
       }
     }
   }
 
-  // GAT: per cell and head, softmax over Â's neighbours of leaky_relu(src_i + dst_j), mixing w.update.
-  void Attend(Workspace& w, size_t l, const float* adjacency, bool per_cell, int count) const {
-    const int width = hidden_ / heads_;
-    w.mixed.setZero(w.update.rows(), hidden_);
-    std::vector<float> source(size_t(n_) * heads_), target(size_t(n_) * heads_), weight(n_);
-    for (int b = 0; b < count; ++b) {
-      const float* a = per_cell ? adjacency + size_t(b) * n_ * n_ : adjacency;
-      for (int e = 0; e < n_; ++e) {
-        const auto row = w.update.row(e * count + b);
-        for (int k = 0; k < heads_; ++k) {
-          source[e * heads_ + k] = row.segment(k * width, width).dot(attention_source_[l].row(k));
-          target[e * heads_ + k] = row.segment(k * width, width).dot(attention_target_[l].row(k));
-        }
-      }
-      for (int i = 0; i < n_; ++i) {
-        for (int k = 0; k < heads_; ++k) {
-          float peak = -std::numeric_limits<float>::infinity();
-          for (int j = 0; j < n_; ++j) {
-            if (a[i * n_ + j] > 0) {
-              const float s = source[i * heads_ + k] + target[j * heads_ + k];
-              weight[j] = s > 0 ? s : 0.2f * s;
-              peak = std::max(peak, weight[j]);
-            }
-          }
-          float total = 0;
-          for (int j = 0; j < n_; ++j) {
-            weight[j] = a[i * n_ + j] > 0 ? std::exp(weight[j] - peak) : 0.0f;
-            total += weight[j];
-          }
-          auto target_row = w.mixed.row(i * count + b).segment(k * width, width);
-          for (int j = 0; j < n_; ++j) {
-            if (weight[j] > 0)
-              target_row += (weight[j] / total) * w.update.row(j * count + b).segment(k * width, width);
-          }
-        }
-      }
-    }
-  }
-
-  int n_, hidden_, heads_;
+  int n_, hidden_, heads_, layers_;
   bool gat_;
+  int width_;  // of a projected row: hidden, plus src and dst per head for GAT
   int threads_;
-  Vector value_weight_;
-  Matrix element_bias_;
-  std::vector<Matrix> layer_weight_t_, attention_source_, attention_target_;
-  std::vector<Vector> layer_bias_;
-  Matrix head_hidden_t_, head_out_t_;
-  Vector head_hidden_bias_, head_out_bias_;
+  std::vector<float> value_weight_, element_bias_;  // h: vw; E x h: eb (one-hot column + bias)
+  std::vector<std::vector<float>> layer_weight_;    // h x width (in x out)
+  std::vector<std::vector<float>> layer_bias_;      // GCN: h
+  std::vector<float> first_value_;                  // width: vw W of layer 0
+  std::vector<Lanes> first_element_;                // E x width: eb W of layer 0, broadcast
+  std::vector<float> head_hidden_, head_hidden_bias_, head_out_, head_out_bias_;
+  std::vector<std::vector<int>> neighbours_;  // per node: the j with Â_ij != 0 (every j when per cell)
   std::vector<Workspace> workspaces_;
 };
 

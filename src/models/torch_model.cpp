@@ -44,9 +44,7 @@ torch::Tensor ResGnnImpl::GatLayer(int layer, const torch::Tensor& h, const torc
 }
 
 torch::Tensor ResGnnImpl::forward(const torch::Tensor& values, const torch::Tensor& adjacency) {
-  const int64_t batch = values.size(0);
-  auto nodes = torch::cat({values.unsqueeze(-1), identity_.unsqueeze(0).expand({batch, n_elements_, n_elements_})}, -1);
-  auto h = input_(nodes);
+  auto h = input_(NodeInputs(values, identity_));
   for (int l = 0; l < spec_.layers; ++l) {
     auto update = spec_.arch == "resgat" ? GatLayer(l, h, adjacency) : GcnLayer(l, h, adjacency);
     h = h + dropout_(update);  // H^{l+1} = F(H^l, W^l) + H^l
@@ -55,9 +53,14 @@ torch::Tensor ResGnnImpl::forward(const torch::Tensor& values, const torch::Tens
   return head_out_(dropout_(torch::relu(head_hidden_(readout))));
 }
 
-std::vector<NamedTensor> ExportWeights(ResGnn& model) {
+torch::Tensor NodeInputs(const torch::Tensor& values, const torch::Tensor& identity) {
+  const int64_t batch = values.size(0), n = identity.size(0);
+  return torch::cat({values.unsqueeze(-1), identity.unsqueeze(0).expand({batch, n, n})}, -1);
+}
+
+std::vector<NamedTensor> ExportWeights(const torch::nn::Module& model) {
   std::vector<NamedTensor> out;
-  for (const auto& item : model->named_parameters()) {
+  for (const auto& item : model.named_parameters()) {
     auto tensor = item.value().detach().to(torch::kCPU).contiguous();
     NamedTensor named;
     named.name = item.key();
@@ -68,9 +71,9 @@ std::vector<NamedTensor> ExportWeights(ResGnn& model) {
   return out;
 }
 
-void ImportWeights(ResGnn& model, const std::vector<NamedTensor>& weights) {
+void ImportWeights(torch::nn::Module& model, const std::vector<NamedTensor>& weights) {
   torch::NoGradGuard no_grad;
-  auto parameters = model->named_parameters();
+  auto parameters = model.named_parameters();
   if (parameters.size() != weights.size()) {
     throw Error("model", "holds " + std::to_string(weights.size()) + " weight tensors, the architecture needs " +
                              std::to_string(parameters.size()));

@@ -32,7 +32,12 @@ class ResGnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ResGnn);
 
-std::vector<NamedTensor> ExportWeights(ResGnn& model);
-void ImportWeights(ResGnn& model, const std::vector<NamedTensor>& weights);
+// Node inputs of every graph model: each element's value next to its one-hot code, (B, E, E + 1).
+torch::Tensor NodeInputs(const torch::Tensor& values, const torch::Tensor& identity);
+
+std::vector<NamedTensor> ExportWeights(const torch::nn::Module& model);
+void ImportWeights(torch::nn::Module& model, const std::vector<NamedTensor>& weights);
+inline std::vector<NamedTensor> ExportWeights(ResGnn& model) { return ExportWeights(*model); }
+inline void ImportWeights(ResGnn& model, const std::vector<NamedTensor>& weights) { ImportWeights(*model, weights); }
 
 }  // namespace geoprosp

@@ -1,5 +1,7 @@
 #include <torch/torch.h>
 
+#include <sched.h>
+
 #include <cstring>
 #include <thread>
 
@@ -49,7 +51,12 @@ class TorchScorer : public Scorer {
 
 }  // namespace
 
-int DefaultThreadCount() { return std::max(1u, std::thread::hardware_concurrency()); }
+// The CPUs this process may run on (a Slurm task or taskset gets fewer than the machine has).
+int DefaultThreadCount() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) return std::max(1, CPU_COUNT(&allowed));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, const ScorerSettings& settings) {
   if (settings.device != "auto" && settings.device != "cpu" && settings.device != "cuda") {

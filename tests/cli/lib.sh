@@ -30,8 +30,7 @@ fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
 expect_exit() {  # expect_exit CODE cmd...
   local want=$1 got=0 shown
   shift
-  shown="${1##*/} ${*:2}"
-  [ ${#shown} -le 100 ] || shown="${shown:0:40} ... ${shown: -56}"
+  shown=$(short_command "$@")
   LAST_OUTPUT=$("$@" 2>&1) || got=$?
   if [ "$got" = "$want" ]; then
     pass "exit $want: $shown"
@@ -41,11 +40,17 @@ expect_exit() {  # expect_exit CODE cmd...
   fi
 }
 
+short_command() {  # the command line, cut to about 100 characters
+  local line="${1##*/} ${*:2}"
+  [ ${#line} -le 100 ] || line="${line:0:40} ... ${line: -56}"
+  echo "$line"
+}
+
 must() {
   local rc=0
   LAST_OUTPUT=$("$@" 2>&1) || rc=$?
   [ "$rc" = 0 ] && return 0
-  fail "exit $rc: $*"
+  fail "exit $rc: $(short_command "$@")"
   printf '%s\n' "$LAST_OUTPUT" | tail -n 20 >&2
   finish
 }

@@ -2,6 +2,7 @@
 # test_slurm.sh BUILD_DIR -- geoprosp-slurm on a throw-away single-node Slurm (../shared/recipes/
 # slurm_local.sh, run as root): 4 tiles + mosaic equal a single-machine run; a failed task is
 # reported by --status and --rerun-failed completes the run. Without Slurm: SKIP, or fail under CI.
+# GEOPROSP_SHARED overrides the ../shared folder.
 set -uo pipefail
 build_dir=$(cd "${1:-build}" && pwd) || exit 1
 cd "$(dirname "$0")/../.." || exit 1
@@ -50,6 +51,14 @@ expect_output '--map-bin'
 expect_exit 1 "$slurm" --status --workdir "$d/u"
 expect_output 'no geoprosp-slurm run'
 
+# --- can a local Slurm be started? ---
+[ -f "$recipe" ] || skip "no $recipe"
+[ "$(id -u)" = 0 ] || skip "slurm_local.sh needs root"
+if pgrep -x slurmctld >/dev/null; then
+  fail "a slurmctld is already running (pid $(pgrep -x slurmctld | paste -sd ' ')); this test starts its own"
+  finish
+fi
+
 # --- the single-machine reference ---
 if [ -d sample_data/model ]; then
   model=sample_data/model
@@ -61,12 +70,6 @@ fi
 must "$map_bin" "${inputs[@]}" --model "$model" -o "$d/single_prob.tif" --classes "$d/single_class.tif" -q
 
 # --- a local Slurm ---
-[ -f "$recipe" ] || skip "no $recipe"
-[ "$(id -u)" = 0 ] || skip "slurm_local.sh needs root"
-if pgrep -x slurmctld >/dev/null; then
-  fail "a slurmctld is already running (pid $(pgrep -x slurmctld | paste -sd ' ')); this test starts its own"
-  finish
-fi
 # shellcheck source=/dev/null
 source "$recipe"
 on_exit slurm_local_down

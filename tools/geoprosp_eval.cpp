@@ -1,0 +1,3 @@
+#include "geoprosp/eval.hpp"
+
+int main(int argc, char** argv) { return geoprosp::RunCommandLine(geoprosp::EvalCommand(), argc, argv); }
