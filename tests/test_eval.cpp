@@ -3,15 +3,18 @@
 
 #include <cmath>
 #include <random>
+#include <set>
 
 #include "geoprosp/baselines.hpp"
 #include "geoprosp/element_graph.hpp"
 #include "geoprosp/error.hpp"
+#include "geoprosp/eval.hpp"
 #include "geoprosp/eval_models.hpp"
 #include "geoprosp/eval_report.hpp"
 #include "geoprosp/metrics.hpp"
 #include "geoprosp/models/graph_baselines.hpp"
 #include "geoprosp/svg_plot.hpp"
+#include "geoprosp/train.hpp"
 
 namespace geoprosp {
 namespace {
@@ -294,6 +297,25 @@ TEST(SvgPlot, ChartsAreSelfContainedAndEscaped) {
   EXPECT_NE(confusion.find("80.0 %"), std::string::npos);
   EXPECT_EQ(svg::Ramp(0)[0], 68);
   EXPECT_EQ(svg::Ramp(1)[2], 37);
+}
+
+TEST(EvalCommand, SharesTrainsOptionsAndDefaults) {
+  const auto eval_specs = EvalCommand().table.specs();
+  const auto train_specs = TrainCommand().table.specs();
+  std::set<std::string> names;
+  size_t shared = 0;
+  for (const auto& e : eval_specs) {
+    EXPECT_TRUE(names.insert(e.name).second) << "duplicate option " << e.name;
+    EXPECT_FALSE(e.help.empty()) << e.name;
+    for (const auto& t : train_specs) {
+      if (t.name != e.name || e.name == "overwrite") continue;
+      ++shared;
+      EXPECT_EQ(e.default_value, t.default_value) << e.name;
+      EXPECT_EQ(e.choices, t.choices) << e.name;
+      EXPECT_EQ(e.type, t.type) << e.name;
+    }
+  }
+  EXPECT_GE(shared, 35u);  // every data, graph, network, training, CV and run option
 }
 
 }  // namespace

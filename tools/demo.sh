@@ -12,5 +12,6 @@ for f in "$out/prospectivity.tif" "$out/classes.tif"; do
   echo "  $f"
   gdalinfo "$f" | grep -E "^Size is|PROJCRS\[|NoData Value|Color Table|GEOPROSP_MODEL" | sed 's/^/      /' | cut -c1-110
 done
-echo "  $out/target_areas.gpkg ($(ogrinfo -so -q "$out/target_areas.gpkg" | grep -c . ) layer; $(ogrinfo -q -sql 'SELECT COUNT(*) AS n FROM target_areas' "$out/target_areas.gpkg" 2>/dev/null | sed -n 's/.*n (Integer) = //p') areas)"
+areas=$(ogrinfo -q -sql 'SELECT COUNT(*) AS n FROM target_areas' "$out/target_areas.gpkg" | sed -n 's/.*n (Integer) = //p')
+echo "  $out/target_areas.gpkg ($areas ranked target areas; style in target_areas.qml and the GPKG)"
 echo "  $out/quicklook.png"

@@ -6,6 +6,9 @@
 // Lanes is a GCC/Clang vector extension: AVX-512 registers with -march=native on this machine, and
 // narrower registers (or scalars) elsewhere, with the same results on any one build.
 #include <omp.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -33,7 +36,7 @@ constexpr int kRows = 4, kCols = 4, kMixCols = 16;
 constexpr int kRows = 2, kCols = 2, kMixCols = 4;
 #endif
 
-inline Lanes Broadcast(float v) { return Lanes{} + v; }
+inline Lanes Broadcast(float v) { return v - Lanes{}; }  // v - 0 is v, even for -0
 // Loads v once into a register: GCC would otherwise fold a load into every FMA that uses it, and the
 // loads, not the FMAs, would bound the products.
 inline Lanes InRegister(Lanes v) {
@@ -45,19 +48,31 @@ inline Lanes InRegister(Lanes v) {
 inline Lanes Max(Lanes a, Lanes b) { return a > b ? a : b; }
 inline Lanes Min(Lanes a, Lanes b) { return a < b ? a : b; }
 
-// e^x for every lane (Cephes' single-precision polynomial, x clamped to [-87.3, 88.3]).
+// e^x for every lane: e^x = 2^n e^r with n = round(x / ln 2), r = x - n ln 2 in two parts, and e^r by
+// Cephes' single-precision polynomial.
 inline Lanes Exp(Lanes x) {
+#ifdef __AVX512F__
+  // vscalefps makes 2^n and saturates to 0 and inf; the clamp only keeps -inf from giving NaN.
+  x = Max(x, Broadcast(-104.0f));
+  const __m512 t = (__m512)(x * 1.44269504088896341f);  // the _mask forms: GCC 12 warns on the others
+  const Lanes n = (Lanes)_mm512_mask_roundscale_ps(t, 0xffff, t, _MM_FROUND_TO_NEAREST_INT);
+#else
   x = Max(Min(x, Broadcast(88.3f)), Broadcast(-87.3f));
   const Lanes n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  x = x - n * 0.693359375f - n * -2.12194440e-4f;
-  Lanes y = 1.9875691500e-4f * x + 1.3981999507e-3f;
-  y = y * x + 8.3334519073e-3f;
-  y = y * x + 4.1665795894e-2f;
-  y = y * x + 1.6666665459e-1f;
-  y = y * x + 5.0000001201e-1f;
-  y = y * (x * x) + x + 1.0f;
+#endif
+  const Lanes r = x - n * 0.693359375f - n * -2.12194440e-4f;
+  Lanes y = 1.9875691500e-4f * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * (r * r) + r + 1.0f;
+#ifdef __AVX512F__
+  return (Lanes)_mm512_mask_scalef_ps((__m512)y, 0xffff, (__m512)y, (__m512)n);
+#else
   const LaneInts exponent = (__builtin_convertvector(n, LaneInts) + 127) << 23;
   return y * (Lanes)exponent;  // the bits of 2^n
+#endif
 }
 
 // Calls block(std::integral_constant<int, N>, first) over [0, count) in blocks of N = Max, then
@@ -111,19 +126,23 @@ void Product(const Lanes* in, int rows, int inner, const float* weight, int cols
   });
 }
 
-// out[c] = epilogue(sum over j in `from` of weight[j] * in[j][c]): one node's neighbourhood sum with
-// per-lane weights (a per-cell Â or attention).
+// out[i][c] = epilogue(sum over j in neighbours[i] of weight[i][j] * in[j][c]) for every node i, with
+// per-lane weights (a per-cell Â, or attention). Column blocks are outermost, so that a block of `in`
+// stays in L1 while every node reads it.
 template <class Epilogue>
-void Mix(const std::vector<int>& from, const Lanes* weight, const Lanes* in, int stride, int cols, Lanes* out,
-         Epilogue epilogue) {
+void Mix(const std::vector<std::vector<int>>& neighbours, const Lanes* weight, const Lanes* in, int in_stride, int cols,
+         Lanes* out, int out_stride, Epilogue epilogue) {
+  const int n = static_cast<int>(neighbours.size());
   ForBlocks<kMixCols>(cols, [&](auto block_cols, int c0) {
     constexpr int C = decltype(block_cols)::value;
-    Lanes acc[C] = {};
-    for (int j : from) {
-      const Lanes w = weight[j];
-      for (int c = 0; c < C; ++c) acc[c] += w * in[j * stride + c0 + c];
+    for (int i = 0; i < n; ++i) {
+      Lanes acc[C] = {};
+      for (int j : neighbours[i]) {
+        const Lanes w = weight[i * n + j];
+        for (int c = 0; c < C; ++c) acc[c] += w * in[j * in_stride + c0 + c];
+      }
+      for (int c = 0; c < C; ++c) epilogue(out[i * out_stride + c0 + c], acc[c]);
     }
-    for (int c = 0; c < C; ++c) epilogue(out[c0 + c], acc[c]);
   });
 }
 
@@ -284,9 +303,7 @@ class FusedScorer : public Scorer {
       } else if (gat_) {
         Product(w.h.data(), n_, h, layer_weight_[l].data(), width_, nullptr, w.mixed.data(), kStore);
       } else {
-        for (int i = 0; i < n_; ++i) {
-          Mix(neighbours_[i], adjacency + i * n_, w.h.data(), h, h, w.mixed.data() + i * h, kStore);
-        }
+        Mix(neighbours_, adjacency, w.h.data(), h, h, w.mixed.data(), h, kStore);
         Product(w.mixed.data(), n_, h, layer_weight_[l].data(), h, layer_bias_[l].data(), w.h.data(), kAddRelu);
       }
       if (gat_) Attend(w, adjacency, per_cell);
@@ -325,14 +342,12 @@ class FusedScorer : public Scorer {
       return;
     }
     // (Â h0) W + b = (Â x) (vw W) + Â (eb W) + b
+    Mix(neighbours_, adjacency, first_element_.data(), h, h, w.mixed.data(), h, kStore);
     for (int i = 0; i < n_; ++i) {
-      const Lanes* a = adjacency + i * n_;
       Lanes mixed_value{};
-      for (int j : neighbours_[i]) mixed_value += a[j] * w.x[j];
-      Lanes* mixed = w.mixed.data() + i * h;
-      Mix(neighbours_[i], a, first_element_.data(), h, h, mixed, kStore);
+      for (int j : neighbours_[i]) mixed_value += adjacency[i * n_ + j] * w.x[j];
       for (int d = 0; d < h; ++d)
-        w.h[i * h + d] += Max(mixed[d] + mixed_value * first_value_[d] + layer_bias_[0][d], Lanes{});
+        w.h[i * h + d] += Max(w.mixed[i * h + d] + mixed_value * first_value_[d] + layer_bias_[0][d], Lanes{});
     }
   }
 
@@ -342,30 +357,30 @@ class FusedScorer : public Scorer {
     const int h = hidden_, width = h / heads_;
     const Lanes* projected = w.mixed.data();
     const Lanes minus_infinity = Broadcast(-std::numeric_limits<float>::infinity());
-    w.attention.resize(n_);
-    for (int i = 0; i < n_; ++i) {
-      const Lanes* a = adjacency + i * n_;
-      for (int k = 0; k < heads_; ++k) {
+    w.attention.resize(size_t(n_) * n_);
+    for (int k = 0; k < heads_; ++k) {
+      for (int i = 0; i < n_; ++i) {
+        const Lanes* a = adjacency + i * n_;
+        Lanes* attention = w.attention.data() + i * n_;
         const Lanes source = projected[i * width_ + h + k];
         Lanes peak = minus_infinity;
         for (int j : neighbours_[i]) {
           const Lanes s = source + projected[j * width_ + h + heads_ + k];
           Lanes score = s > 0 ? s : 0.2f * s;
           if (per_cell) score = a[j] > 0 ? score : minus_infinity;
-          w.attention[j] = score;
+          attention[j] = score;
           peak = Max(peak, score);
         }
         Lanes total{};
         for (int j : neighbours_[i]) {
-          const Lanes e = Exp(w.attention[j] - peak);
-          w.attention[j] = per_cell ? (a[j] > 0 ? e : Lanes{}) : e;
-          total += w.attention[j];
+          const Lanes e = Exp(attention[j] - peak);
+          attention[j] = per_cell ? (a[j] > 0 ? e : Lanes{}) : e;
+          total += attention[j];
         }
         const Lanes inverse = 1.0f / total;
-        for (int j : neighbours_[i]) w.attention[j] *= inverse;
-        Mix(neighbours_[i], w.attention.data(), projected + k * width, width_, width, w.h.data() + i * h + k * width,
-            kAddElu);
+        for (int j : neighbours_[i]) attention[j] *= inverse;
       }
+      Mix(neighbours_, w.attention.data(), projected + k * width, width_, width, w.h.data() + k * width, h, kAddElu);
     }
   }
 
