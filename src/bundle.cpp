@@ -112,6 +112,7 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
         {"layers", b.model.layers},
         {"heads", b.model.heads},
         {"dropout", b.model.dropout},
+        {"members", b.members},
         {"input", "value + element one-hot"},
         {"readout", "mean||max"},
         {"head", "Linear(2h,h)-ReLU-Dropout-Linear(h,2), softmax"}}},
@@ -137,6 +138,24 @@ const NamedTensor& Bundle::Weight(const std::string& name) const {
     if (t.name == name) return t;
   }
   throw Error("model", "has no weight tensor '" + name + "'");
+}
+
+std::string MemberPrefix(int member) { return "member" + std::to_string(member) + "."; }
+
+Bundle MemberBundle(const Bundle& bundle, int member) {
+  if (bundle.members == 1) return bundle;
+  Bundle one = bundle;
+  one.members = 1;
+  one.weights.clear();
+  const std::string prefix = MemberPrefix(member);
+  for (const auto& t : bundle.weights) {
+    if (t.name.rfind(prefix, 0) != 0) continue;
+    NamedTensor stripped = t;
+    stripped.name = t.name.substr(prefix.size());
+    one.weights.push_back(std::move(stripped));
+  }
+  if (one.weights.empty()) throw Error("model", "has no weights for ensemble member " + std::to_string(member));
+  return one;
 }
 
 void SaveBundle(Bundle& bundle, const std::string& directory, bool overwrite) {
@@ -204,6 +223,8 @@ Bundle LoadBundle(const std::string& directory) {
     b.model.layers = a.at("layers");
     b.model.heads = a.at("heads");
     b.model.dropout = a.at("dropout");
+    b.members = a.value("members", 1);
+    if (b.members < 1) throw Error(manifest_path, "declares " + std::to_string(b.members) + " ensemble members");
     const auto& breaks = j.at("class_breaks");
     b.class_breaks = {breaks.at("low"), breaks.at("moderate"), breaks.at("high")};
     b.class_breaks_method = breaks.at("method");

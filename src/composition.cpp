@@ -1,5 +1,6 @@
 #include "geoprosp/composition.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -134,14 +135,25 @@ void TransformCells(const CompositionParams& params, float* cells, size_t n, int
 void TransformWindow(const CompositionParams& params, const StackWindow& window, std::vector<float>& features,
                      ReplacementCounts& counts) {
   const int n_elements = window.n_elements;
-  const size_t cells = window.cells();
-  features.assign(cells * n_elements, 0.0f);
+  const int64_t cells = static_cast<int64_t>(window.cells());
+  features.resize(size_t(cells) * n_elements);
   counts.replaced.resize(n_elements, 0);
-  for (size_t c = 0; c < cells; ++c) {
-    if (!window.valid[c]) continue;
-    float* x = features.data() + c * n_elements;
-    for (int e = 0; e < n_elements; ++e) x[e] = window.values[size_t(e) * cells + c];
-    TransformCell(params, x, n_elements, counts.replaced.data());
+  // Cells are independent, and the counts are integer sums: any split gives the same result.
+#pragma omp parallel
+  {
+    std::vector<int64_t> replaced(n_elements, 0);
+#pragma omp for schedule(static)
+    for (int64_t c = 0; c < cells; ++c) {
+      float* x = features.data() + c * n_elements;
+      if (!window.valid[c]) {
+        std::fill_n(x, n_elements, 0.0f);
+        continue;
+      }
+      for (int e = 0; e < n_elements; ++e) x[e] = window.values[size_t(e) * cells + c];
+      TransformCell(params, x, n_elements, replaced.data());
+    }
+#pragma omp critical
+    for (int e = 0; e < n_elements; ++e) counts.replaced[e] += replaced[e];
   }
 }
 

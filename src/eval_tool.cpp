@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 
 #include "geoprosp/eval.hpp"
 #include "geoprosp/eval_models.hpp"

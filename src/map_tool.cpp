@@ -44,6 +44,32 @@ PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, in
   return window;
 }
 
+void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
+                  bool per_cell, int64_t n, std::vector<float>& member_scores, std::vector<float>& mean,
+                  std::vector<float>& spread) {
+  mean.assign(n, 0.0f);
+  spread.assign(n, 0.0f);
+  if (scorers.size() == 1) {
+    scorers.front()->Score(features, adjacency, per_cell, n, mean.data());
+    return;
+  }
+  std::vector<double> sum(n, 0.0), sum_sq(n, 0.0);
+  member_scores.resize(n);
+  for (const auto& scorer : scorers) {
+    scorer->Score(features, adjacency, per_cell, n, member_scores.data());
+    for (int64_t i = 0; i < n; ++i) {
+      sum[i] += member_scores[i];
+      sum_sq[i] += double(member_scores[i]) * member_scores[i];
+    }
+  }
+  const double members = static_cast<double>(scorers.size());
+  for (int64_t i = 0; i < n; ++i) {
+    mean[i] = static_cast<float>(sum[i] / members);
+    spread[i] =
+        static_cast<float>(std::sqrt(std::max(0.0, sum_sq[i] / members - (sum[i] / members) * (sum[i] / members))));
+  }
+}
+
 uint8_t ClassOf(float probability, const std::vector<double>& breaks) {
   uint8_t level = 0;
   for (size_t i = 0; i < breaks.size(); ++i) {
@@ -160,8 +186,16 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   if (!options.quicklook.empty()) CheckQuicklookRequest(quicklook_request, inputs);
   const double areas_share = options.areas.empty() ? 0.0 : 0.05;  // of the progress bar
   ScorerSettings scorer_settings{options.engine, options.device, options.threads};
-  auto scorer = MakeScorer(bundle, scorer_settings);
-  summary.engine = scorer->name();
+  std::vector<std::unique_ptr<Scorer>> scorers;  // one per ensemble member
+  for (int member = 0; member < bundle.members; ++member) {
+    scorers.push_back(MakeScorer(MemberBundle(bundle, member), scorer_settings));
+  }
+  summary.engine = scorers.front()->name();
+  OutputSpec spread_spec{options.sd, options.format, options.creation_options};
+  if (!options.sd.empty()) {
+    if (bundle.members < 2) throw UsageError("--sd", "needs an ensemble model (geoprosp-train --ensemble N)");
+    CheckOutputPath("--sd", spread_spec, options.overwrite, inputs);
+  }
   summary.model_hash = bundle.hash;
   summary.width = region.width;
   summary.height = region.height;
@@ -176,6 +210,8 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   std::unique_ptr<RasterOutput> classes_out;
   if (!options.classes.empty())
     classes_out = std::make_unique<RasterOutput>(classes_spec, output_grid, OutputKind::Classes);
+  std::unique_ptr<RasterOutput> spread_out;
+  if (!options.sd.empty()) spread_out = std::make_unique<RasterOutput>(spread_spec, output_grid, OutputKind::Spread);
 
   const int n = static_cast<int>(bundle.elements.size());
   const int halo = bundle.graph.halo();
@@ -183,7 +219,8 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   const int strip_rows = std::max(1, std::min(region.height, options.batch_size / std::max(1, region.width)));
   const int threads = options.threads > 0 ? options.threads : DefaultThreadCount();
   StackWindow window;
-  std::vector<float> features, cell_features, adjacency, probabilities, probability_strip;
+  std::vector<float> features, cell_features, adjacency, probabilities, spread, member_scores, probability_strip,
+      spread_strip;
   std::vector<uint8_t> class_strip;
   std::vector<size_t> cells;  // window cells that are scored
   const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
@@ -211,15 +248,16 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
                         bundle.graph, adjacency.data() + size_t(i) * n * n);
       }
     }
-    probabilities.resize(m);
-    scorer->Score(cell_features.data(), per_cell ? adjacency.data() : bundle.adjacency.data(), per_cell, m,
-                  probabilities.data());
+    ScoreMembers(scorers, cell_features.data(), per_cell ? adjacency.data() : bundle.adjacency.data(), per_cell, m,
+                 member_scores, probabilities, spread);
     probability_strip.assign(size_t(rows) * region.width, kProbabilityNodata);
+    spread_strip.assign(spread_out ? size_t(rows) * region.width : 0, kProbabilityNodata);
     class_strip.assign(size_t(rows) * region.width, kClassNodata);
     for (int64_t i = 0; i < m; ++i) {
       const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
       const float p = std::isfinite(probabilities[i]) ? probabilities[i] : 0.0f;
       probability_strip[r * region.width + c] = p;
+      if (spread_out) spread_strip[r * region.width + c] = spread[i];
       const uint8_t level = ClassOf(p, breaks);
       class_strip[r * region.width + c] = level;
       ++summary.class_cells[level];
@@ -227,6 +265,7 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     summary.valid_cells += m;
     probability_out.WriteRows(row, rows, probability_strip.data());
     if (classes_out) classes_out->WriteRows(row, rows, class_strip.data());
+    if (spread_out) spread_out->WriteRows(row, rows, spread_strip.data());
     progress.Report(compute_share * (row + rows) / region.height);
   }
   if (summary.valid_cells == 0) throw Error(inputs.front(), "holds no valid cell in the mapped area (all nodata)");
@@ -242,6 +281,10 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   };
   probability_out.SetMetadata(provenance);
   ScaledProgress finish(progress, compute_share, 1.0 - areas_share);
+  if (spread_out) {
+    spread_out->SetMetadata(provenance);
+    spread_out->Commit(options.overwrite, finish.get());
+  }
   if (classes_out) {
     classes_out->SetMetadata(provenance);
     classes_out->Commit(options.overwrite, finish.get());
@@ -299,6 +342,10 @@ Command<MapOptions> MapCommand() {
       .Role("output_file")
       .Extensions({"png"})
       .Help("Quick-look map (PNG) of the probability, target areas and deposits");
+  t.Add("sd", &MapOptions::sd)
+      .Path()
+      .Role("output_raster")
+      .Help("Per-cell standard deviation across an ensemble model's members (Float32)");
   t.Add("model", &MapOptions::model)
       .Path()
       .Role("input_model")

@@ -92,7 +92,7 @@ RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind 
     options.AddString("COMPRESS=ZSTD");
   }
   const std::string& create_path = intermediate_.empty() ? temporary_ : intermediate_;
-  const GDALDataType type = kind == OutputKind::Probability ? GDT_Float32 : GDT_Byte;
+  const GDALDataType type = kind == OutputKind::Classes ? GDT_Byte : GDT_Float32;
   CPLErrorReset();
   dataset_ = creator->Create(create_path.c_str(), grid.width, grid.height, 1, type, options.List());
   if (!dataset_) throw Error(spec.path, "cannot be created: " + LastGdalError("unknown error"));
@@ -104,9 +104,10 @@ RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind 
     dataset_->SetSpatialRef(&srs);
   }
   GDALRasterBand* band = dataset_->GetRasterBand(1);
-  if (kind == OutputKind::Probability) {
+  if (kind != OutputKind::Classes) {
     band->SetNoDataValue(kProbabilityNodata);
-    band->SetDescription("prospectivity probability");
+    band->SetDescription(kind == OutputKind::Probability ? "prospectivity probability"
+                                                         : "ensemble standard deviation of the probability");
   } else {
     band->SetNoDataValue(kClassNodata);
     band->SetDescription("prospective area class");
@@ -134,7 +135,7 @@ RasterOutput::~RasterOutput() {
 }
 
 void RasterOutput::WriteRows(int first_row, int rows, const void* data) {
-  const GDALDataType type = kind_ == OutputKind::Probability ? GDT_Float32 : GDT_Byte;
+  const GDALDataType type = kind_ == OutputKind::Classes ? GDT_Byte : GDT_Float32;
   if (dataset_->GetRasterBand(1)->RasterIO(GF_Write, 0, first_row, width_, rows, const_cast<void*>(data), width_, rows,
                                            type, 0, 0, nullptr) != CE_None) {
     throw Error(spec_.path, "write failed: " + LastGdalError("I/O error"));

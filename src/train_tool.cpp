@@ -164,9 +164,21 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   }
   alpha_report["value"] = graph.alpha;
   report["alpha"] = alpha_report;
-  const SampleSet all = BuildSamples(data, space, graph, cells);
-  ScaledProgress final_progress(progress, 0.02 + cv_share, 0.97);
-  const TrainedModel model = Fit(all, settings, o.seed, final_progress.get(), nullptr);
+  // An ensemble's members differ in seed and in their random negatives.
+  std::vector<TrainedModel> members;
+  for (int member = 0; member < o.ensemble; ++member) {
+    const auto member_cells = member == 0
+                                  ? cells
+                                  : ChooseSamples({o.deposits, o.deposits_srs, o.labels, o.label_radius, o.negatives,
+                                                   o.negative_ratio, o.min_distance, o.seed + member},
+                                                  data)
+                                        .cells;
+    ScaledProgress member_progress(progress, 0.02 + cv_share + (0.95 - cv_share) * member / o.ensemble,
+                                   0.02 + cv_share + (0.95 - cv_share) * (member + 1) / o.ensemble);
+    members.push_back(Fit(BuildSamples(data, space, graph, member_cells), settings, o.seed + 7919 * member,
+                          member_progress.get(), nullptr));
+  }
+  const TrainedModel& model = members.front();
 
   Bundle bundle;
   bundle.elements = data.elements;
@@ -177,12 +189,22 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
     bundle.adjacency = NormalisedAdjacency(space.correlation, data.n_elements, graph.alpha, graph.edge_weight);
   }
   bundle.model = settings.spec;
-  bundle.weights = model.weights;
+  bundle.members = o.ensemble;
+  for (int member = 0; member < o.ensemble; ++member) {
+    for (auto tensor : members[member].weights) {
+      if (o.ensemble > 1) tensor.name = MemberPrefix(member) + tensor.name;
+      bundle.weights.push_back(std::move(tensor));
+    }
+  }
 
   // Score every valid cell for the class breaks and the area figures.
   const auto every_cell = EveryValidCell(data, cells);
   const SampleSet map_cells = BuildSamples(data, space, graph, every_cell);
-  const auto probabilities = PredictResGnn(settings.spec, model.weights, map_cells, settings.threads);
+  std::vector<float> probabilities(map_cells.size(), 0.0f);
+  for (const auto& member : members) {
+    const auto member_probabilities = PredictResGnn(settings.spec, member.weights, map_cells, settings.threads);
+    for (size_t i = 0; i < probabilities.size(); ++i) probabilities[i] += member_probabilities[i] / o.ensemble;
+  }
   bundle.class_breaks = AreaShareBreaks(probabilities);
   bundle.class_breaks_method = "area shares of the training area: top 5% high, next 10% moderate, next 15% low";
   int64_t deposits_in_high_or_moderate = 0;
@@ -253,6 +275,9 @@ Command<TrainOptions> TrainCommand() {
   AddSurveyOptions(t);
   t.Add("arch", &O::arch).Choices({"resgcn", "resgat"}).Help("Residual GCN or residual GAT");
   AddTrainingOptions(t);
+  t.Add("ensemble", &O::ensemble)
+      .Range(1, 100)
+      .Help("Train N members over seeds and random negative sets; geoprosp-map --sd then maps their spread");
   t.Add("report", &O::report)
       .Path()
       .Role("output_file")

@@ -282,3 +282,44 @@ TEST_F(MapFixture, FailuresLeaveNoOutputBehindAndNeverTouchInputs) {
 
 }  // namespace
 }  // namespace geoprosp
+
+namespace geoprosp {
+namespace {
+
+TEST(Ensemble, MembersDifferAndTheMapCarriesTheirSpread) {
+  const Survey s = MakeSurvey("ensemble");
+  auto train = QuickTraining(s, s.dir + "/ensemble");
+  train.ensemble = 3;
+  RunTrain(train, Progress{});
+  const Bundle bundle = LoadBundle(s.dir + "/ensemble");
+  ASSERT_EQ(bundle.members, 3);
+  EXPECT_NE(MemberBundle(bundle, 0).weights.front().values, MemberBundle(bundle, 1).weights.front().values);
+  MapOptions map;
+  map.inputs = s.rasters;
+  map.model = s.dir + "/ensemble";
+  map.output = s.dir + "/p.tif";
+  map.sd = s.dir + "/sd.tif";
+  RunMap(map, Progress{});
+  const auto p = test::ReadBand(map.output), sd = test::ReadBand(map.sd);
+  ASSERT_EQ(p.size(), sd.size());
+  float largest = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    EXPECT_EQ(p[i] == -9999.0f, sd[i] == -9999.0f);  // the same nodata mask
+    if (sd[i] != -9999.0f) {
+      EXPECT_GE(sd[i], 0.0f);
+      EXPECT_LE(sd[i], 0.5f);  // the largest possible spread of values in [0, 1]
+      largest = std::max(largest, sd[i]);
+    }
+  }
+  EXPECT_GT(largest, 1e-4f);
+  RunTrain(QuickTraining(s, s.dir + "/single"), Progress{});
+  auto single = map;
+  single.model = s.dir + "/single";
+  single.output = s.dir + "/p1.tif";
+  single.sd = s.dir + "/sd1.tif";
+  EXPECT_THROW(RunMap(single, Progress{}), UsageError);
+  EXPECT_FALSE(fs::exists(single.output));
+}
+
+}  // namespace
+}  // namespace geoprosp

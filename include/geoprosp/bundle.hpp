@@ -24,12 +24,17 @@ struct Bundle {
   std::vector<double> class_breaks;  // probability thresholds of low, moderate, high
   std::string class_breaks_method;
   nlohmann::json training = nlohmann::json::object();  // summary: data, settings, metrics
-  std::vector<NamedTensor> weights;
+  std::vector<NamedTensor> weights;                    // with members > 1, names carry a "member<i>." prefix
+  int members = 1;                                     // ensemble size (geoprosp-train --ensemble)
   std::string tool_version = GEOPROSP_VERSION;
   std::string hash;  // SHA-256 of manifest.json as loaded or saved (it covers the weights' hash)
 
   const NamedTensor& Weight(const std::string& name) const;
 };
+
+// Member i of an ensemble as a bundle of its own (the bundle itself when it has one member).
+Bundle MemberBundle(const Bundle& bundle, int member);
+std::string MemberPrefix(int member);
 
 // Writes the bundle folder through a temporary name; an existing one needs `overwrite`.
 void SaveBundle(Bundle& bundle, const std::string& directory, bool overwrite);

@@ -2,6 +2,7 @@
 // geoprosp-map: element rasters -> probability and classified prospective-area rasters.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ struct MapOptions : CommonOptions {
   std::vector<std::string> inputs;
   std::string output;
   std::string classes;
+  std::string sd;
   std::string model;
   std::string elements;
   std::string align_to;
@@ -60,6 +62,12 @@ struct PixelWindow {
   int x0 = 0, y0 = 0, width = 0, height = 0;
 };
 PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, int width, int height);
+
+// Mean (and, with several members, the standard deviation) of every member's probabilities.
+class Scorer;
+void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
+                  bool per_cell, int64_t n, std::vector<float>& member_scores, std::vector<float>& mean,
+                  std::vector<float>& spread);
 
 // Class of each probability given ascending low/moderate/high thresholds.
 uint8_t ClassOf(float probability, const std::vector<double>& breaks);

@@ -27,7 +27,7 @@ void CheckOutputPath(const std::string& option, const OutputSpec& spec, bool ove
 void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
                   const std::vector<std::string>& inputs);
 
-enum class OutputKind { Probability, Classes };
+enum class OutputKind { Probability, Classes, Spread };
 
 class RasterOutput {
  public:

@@ -93,35 +93,36 @@ void ForBlocks(int count, Block&& block) {
 
 // out[r][c] = epilogue(bias[c] + sum_k in[r][k] * weight[k][c]), R x C accumulators in registers.
 template <int R, int C, class Epilogue>
-inline void ProductBlock(const Lanes* in, int inner, const float* weight, int stride, const float* bias, Lanes* out,
-                         Epilogue& epilogue) {
+inline void ProductBlock(const Lanes* in, int in_stride, int inner, const float* weight, int weight_stride,
+                         const float* bias, Lanes* out, int out_stride, Epilogue& epilogue) {
   Lanes acc[R][C];
   for (int c = 0; c < C; ++c) {
     for (int r = 0; r < R; ++r) acc[r][c] = Broadcast(bias ? bias[c] : 0.0f);
   }
   for (int k = 0; k < inner; ++k) {
     Lanes a[R];
-    for (int r = 0; r < R; ++r) a[r] = InRegister(in[r * inner + k]);
+    for (int r = 0; r < R; ++r) a[r] = InRegister(in[r * in_stride + k]);
     for (int c = 0; c < C; ++c) {
-      const Lanes w = InRegister(Broadcast(weight[k * stride + c]));
+      const Lanes w = InRegister(Broadcast(weight[k * weight_stride + c]));
       for (int r = 0; r < R; ++r) acc[r][c] += a[r] * w;
     }
   }
   for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) epilogue(out[r * stride + c], acc[r][c]);
+    for (int c = 0; c < C; ++c) epilogue(out[r * out_stride + c], acc[r][c]);
   }
 }
 
 // The rows x cols result of in (rows x inner) times weight (inner x cols, row-major). Blocks of fewer
 // rows get more columns, keeping about kRows x kCols accumulators.
 template <class Epilogue>
-void Product(const Lanes* in, int rows, int inner, const float* weight, int cols, const float* bias, Lanes* out,
-             Epilogue epilogue) {
+void Product(const Lanes* in, int in_stride, int rows, int inner, const float* weight, int cols, const float* bias,
+             Lanes* out, int out_stride, Epilogue epilogue) {
   ForBlocks<kRows>(rows, [&](auto block_rows, int r0) {
     constexpr int R = decltype(block_rows)::value;
     ForBlocks<kRows * kCols / R>(cols, [&](auto block_cols, int c0) {
-      ProductBlock<R, decltype(block_cols)::value>(in + r0 * inner, inner, weight + c0, cols,
-                                                   bias ? bias + c0 : nullptr, out + r0 * cols + c0, epilogue);
+      ProductBlock<R, decltype(block_cols)::value>(in + r0 * in_stride, in_stride, inner, weight + c0, cols,
+                                                   bias ? bias + c0 : nullptr, out + r0 * out_stride + c0, out_stride,
+                                                   epilogue);
     });
   });
 }
@@ -166,9 +167,9 @@ std::vector<float> ToFloat(const std::vector<double>& values) { return {values.b
 
 struct Workspace {
   std::vector<Lanes> x;              // E: the chunk's features
-  std::vector<Lanes> h, mixed;       // E x hidden: the state; E x width: Â h (GCN) or projected (GAT)
+  std::vector<Lanes> h, mixed;       // E rows: the state; Â h (GCN) or projected (GAT)
   std::vector<Lanes> adjacency;      // window mode: E x E, this chunk's Â
-  std::vector<Lanes> attention;      // GAT: E, one node's weights over its neighbours
+  std::vector<Lanes> attention;      // GAT: E x E, one head's weights
   std::vector<Lanes> readout, head;  // 2 hidden, hidden
 };
 
@@ -181,6 +182,7 @@ class FusedScorer : public Scorer {
         layers_(bundle.model.layers),
         gat_(bundle.model.arch == "resgat"),
         width_(gat_ ? hidden_ + 2 * heads_ : hidden_),
+        stride_(width_ % 32 == 0 ? width_ + 16 : width_),
         threads_(std::max(1, threads)) {
     const int h = hidden_;
     const NamedTensor& input = bundle.Weight("input.weight");  // (h, E + 1): value, then one-hot
@@ -203,7 +205,7 @@ class FusedScorer : public Scorer {
       }
       if (l == 0) {  // vw W and eb W
         first_value_.assign(width_, 0.0f);
-        first_element_.assign(size_t(n_) * width_, Lanes{});
+        first_element_.assign(size_t(n_) * stride_, Lanes{});
         for (int c = 0; c < width_; ++c) {
           double value = 0;
           for (int k = 0; k < h; ++k) value += value_weight[k] * weight[k * width_ + c];
@@ -211,7 +213,7 @@ class FusedScorer : public Scorer {
           for (int e = 0; e < n_; ++e) {
             double element = 0;
             for (int k = 0; k < h; ++k) element += element_bias[e * h + k] * weight[k * width_ + c];
-            first_element_[e * width_ + c] = Broadcast(static_cast<float>(element));
+            first_element_[e * stride_ + c] = Broadcast(static_cast<float>(element));
           }
         }
       }
@@ -287,24 +289,25 @@ class FusedScorer : public Scorer {
   void ScoreChunk(Workspace& w, const float* features, const Lanes* adjacency, bool per_cell, int count,
                   float* out) const {
     const int h = hidden_;
-    w.h.resize(size_t(n_) * h);
-    w.mixed.resize(size_t(n_) * width_);
+    w.h.resize(size_t(n_) * stride_);
+    w.mixed.resize(size_t(n_) * stride_);
     w.x.assign(n_, Lanes{});
     for (int b = 0; b < count; ++b) {
       for (int e = 0; e < n_; ++e) w.x[e][b] = features[b * n_ + e];
     }
     // The input layer: the value times one column, plus the element's one-hot column and the bias.
     for (int e = 0; e < n_; ++e) {
-      for (int d = 0; d < h; ++d) w.h[e * h + d] = w.x[e] * value_weight_[d] + element_bias_[e * h + d];
+      for (int d = 0; d < h; ++d) w.h[e * stride_ + d] = w.x[e] * value_weight_[d] + element_bias_[e * h + d];
     }
     for (int l = 0; l < layers_; ++l) {
       if (l == 0) {
         FirstLayer(w, adjacency);
       } else if (gat_) {
-        Product(w.h.data(), n_, h, layer_weight_[l].data(), width_, nullptr, w.mixed.data(), kStore);
+        Product(w.h.data(), stride_, n_, h, layer_weight_[l].data(), width_, nullptr, w.mixed.data(), stride_, kStore);
       } else {
-        Mix(neighbours_, adjacency, w.h.data(), h, h, w.mixed.data(), h, kStore);
-        Product(w.mixed.data(), n_, h, layer_weight_[l].data(), h, layer_bias_[l].data(), w.h.data(), kAddRelu);
+        Mix(neighbours_, adjacency, w.h.data(), stride_, h, w.mixed.data(), stride_, kStore);
+        Product(w.mixed.data(), stride_, n_, h, layer_weight_[l].data(), h, layer_bias_[l].data(), w.h.data(), stride_,
+                kAddRelu);
       }
       if (gat_) Attend(w, adjacency, per_cell);
     }
@@ -314,13 +317,14 @@ class FusedScorer : public Scorer {
     std::copy_n(w.h.data(), h, w.readout.data() + h);
     for (int e = 1; e < n_; ++e) {
       for (int d = 0; d < h; ++d) {
-        w.readout[d] += w.h[e * h + d];
-        w.readout[h + d] = Max(w.readout[h + d], w.h[e * h + d]);
+        w.readout[d] += w.h[e * stride_ + d];
+        w.readout[h + d] = Max(w.readout[h + d], w.h[e * stride_ + d]);
       }
     }
     for (int d = 0; d < h; ++d) w.readout[d] /= static_cast<float>(n_);
     w.head.resize(h);
-    Product(w.readout.data(), 1, 2 * h, head_hidden_.data(), h, head_hidden_bias_.data(), w.head.data(), kRelu);
+    Product(w.readout.data(), 2 * h, 1, 2 * h, head_hidden_.data(), h, head_hidden_bias_.data(), w.head.data(), h,
+            kRelu);
     Lanes logit0 = Broadcast(head_out_bias_[0]), logit1 = Broadcast(head_out_bias_[1]);
     for (int d = 0; d < h; ++d) {
       logit0 += w.head[d] * head_out_[d];
@@ -337,17 +341,18 @@ class FusedScorer : public Scorer {
     if (gat_) {  // the projected states
       for (int e = 0; e < n_; ++e) {
         for (int c = 0; c < width_; ++c)
-          w.mixed[e * width_ + c] = w.x[e] * first_value_[c] + first_element_[e * width_ + c];
+          w.mixed[e * stride_ + c] = w.x[e] * first_value_[c] + first_element_[e * stride_ + c];
       }
       return;
     }
     // (Â h0) W + b = (Â x) (vw W) + Â (eb W) + b
-    Mix(neighbours_, adjacency, first_element_.data(), h, h, w.mixed.data(), h, kStore);
+    Mix(neighbours_, adjacency, first_element_.data(), stride_, h, w.mixed.data(), stride_, kStore);
     for (int i = 0; i < n_; ++i) {
       Lanes mixed_value{};
       for (int j : neighbours_[i]) mixed_value += adjacency[i * n_ + j] * w.x[j];
       for (int d = 0; d < h; ++d)
-        w.h[i * h + d] += Max(w.mixed[i * h + d] + mixed_value * first_value_[d] + layer_bias_[0][d], Lanes{});
+        w.h[i * stride_ + d] +=
+            Max(w.mixed[i * stride_ + d] + mixed_value * first_value_[d] + layer_bias_[0][d], Lanes{});
     }
   }
 
@@ -362,10 +367,10 @@ class FusedScorer : public Scorer {
       for (int i = 0; i < n_; ++i) {
         const Lanes* a = adjacency + i * n_;
         Lanes* attention = w.attention.data() + i * n_;
-        const Lanes source = projected[i * width_ + h + k];
+        const Lanes source = projected[i * stride_ + h + k];
         Lanes peak = minus_infinity;
         for (int j : neighbours_[i]) {
-          const Lanes s = source + projected[j * width_ + h + heads_ + k];
+          const Lanes s = source + projected[j * stride_ + h + heads_ + k];
           Lanes score = s > 0 ? s : 0.2f * s;
           if (per_cell) score = a[j] > 0 ? score : minus_infinity;
           attention[j] = score;
@@ -380,19 +385,21 @@ class FusedScorer : public Scorer {
         const Lanes inverse = 1.0f / total;
         for (int j : neighbours_[i]) attention[j] *= inverse;
       }
-      Mix(neighbours_, w.attention.data(), projected + k * width, width_, width, w.h.data() + k * width, h, kAddElu);
+      Mix(neighbours_, w.attention.data(), projected + k * width, stride_, width, w.h.data() + k * width, stride_,
+          kAddElu);
     }
   }
 
   int n_, hidden_, heads_, layers_;
   bool gat_;
-  int width_;  // of a projected row: hidden, plus src and dst per head for GAT
+  int width_;   // of a projected row: hidden, plus src and dst per head for GAT
+  int stride_;  // of the node rows: >= width_, and not a multiple of 2 KB, so that rows do not share L1 sets
   int threads_;
   std::vector<float> value_weight_, element_bias_;  // h: vw; E x h: eb (one-hot column + bias)
   std::vector<std::vector<float>> layer_weight_;    // h x width (in x out)
   std::vector<std::vector<float>> layer_bias_;      // GCN: h
   std::vector<float> first_value_;                  // width: vw W of layer 0
-  std::vector<Lanes> first_element_;                // E x width: eb W of layer 0, broadcast
+  std::vector<Lanes> first_element_;                // E rows of width: eb W of layer 0, broadcast
   std::vector<float> head_hidden_, head_hidden_bias_, head_out_, head_out_bias_;
   std::vector<std::vector<int>> neighbours_;  // per node: the j with Â_ij != 0 (every j when per cell)
   std::vector<Workspace> workspaces_;
