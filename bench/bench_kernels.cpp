@@ -1,12 +1,18 @@
 // Micro-benchmarks of geoprosp-map's stages, in cells per second (items_per_second): the
 // compositional transform, the global and window graphs, the fused and LibTorch forward passes, and
-// sgemm for the compute floor. `--bundle=DIR` adds the fused forward of that bundle, with its model
-// FLOPs per cell. Random inputs, fixed seeds.
+// sgemm for the compute floor. Random inputs, fixed seeds. `--bundle=DIR` adds the fused forward of that
+// bundle, with its FLOPs per cell; `--bundle=DIR --stack=FILE ...` (one per element raster) adds
+// MapStages: geoprosp-map's loop on that stack, timed stage by stage.
 #include <benchmark/benchmark.h>
+#include <gdal.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
 #include <random>
 #include <string>
 
@@ -14,6 +20,7 @@
 #include "geoprosp/composition.hpp"
 #include "geoprosp/element_graph.hpp"
 #include "geoprosp/models/scorer.hpp"
+#include "geoprosp/raster_output.hpp"
 #include "geoprosp/raster_stack.hpp"
 #include "models/torch_model.hpp"
 
@@ -85,11 +92,19 @@ std::vector<float> WindowAdjacencies(const Strip& s, int n_elements, int64_t cel
   return out;
 }
 
-// Multiply-adds x 2 per cell of the forward pass; exp and the softmax are not counted.
-double ForwardFlops(const Bundle& b, int edges) {
-  const double e = b.elements.size(), h = b.model.hidden;
-  const double layer = 2 * e * h * h + 2 * edges * h + (b.model.arch == "resgat" ? 4 * e * h : 0);
-  return 2 * e * h + b.model.layers * layer + 2 * 2 * h * h + 2 * 2 * h;
+// Multiply-adds x 2 per cell of the forward pass (exp and the softmax are not counted): as written
+// (`model`), and as the fused path computes it, with layer 0 as lookups (`fused`).
+struct Flops {
+  double model, fused;
+};
+Flops ForwardFlops(const Bundle& b, int edges) {
+  const double e = b.elements.size(), h = b.model.hidden, layers = b.model.layers;
+  const bool gat = b.model.arch == "resgat";
+  const double attention = gat ? 4 * e * h : 0;
+  const double layer = 2 * e * h * h + 2 * edges * h + attention;
+  const double outside = 2 * e * h + 2 * 2 * h * h + 2 * 2 * h;  // input layer, head
+  const double first = 2 * edges * h + (gat ? 2 * e * h + attention : 2 * edges);
+  return {outside + layers * layer, outside + (layers > 0 ? first + (layers - 1) * layer : 0)};
 }
 
 void TransformStrip(benchmark::State& state) {
@@ -151,17 +166,93 @@ void Forward(benchmark::State& state, const Bundle& b, Scorer& scorer, int64_t c
   std::vector<float> probability(cells);
   for (auto _ : state) scorer.Score(features.data(), adjacency.data(), per_cell, cells, probability.data());
   state.SetItemsProcessed(state.iterations() * cells);
-  state.counters["flop_per_cell"] = ForwardFlops(b, edges);
+  const Flops flops = ForwardFlops(b, edges);
+  state.counters["model_flop_per_cell"] = flops.model;
+  state.counters["fused_flop_per_cell"] = flops.fused;
   state.counters["edges"] = edges;
 }
 
+// OpenBLAS's threads: OPENBLAS_NUM_THREADS.
 void Sgemm(benchmark::State& state) {
-  at::set_num_threads(static_cast<int>(state.range(0)));
   const int64_t n = 1024;
   auto a = torch::randn({n, n}), b = torch::randn({n, n}), c = torch::empty({n, n});
   for (auto _ : state) torch::mm_out(c, a, b);
   state.counters["flop_per_second"] =
       benchmark::Counter(2.0 * n * n * n * state.iterations(), benchmark::Counter::kIsRate);
+}
+
+// geoprosp-map's loop (src/map_tool.cpp, RunMap) with clocks per stage, on a real stack: where the
+// time of a whole run goes. Counters per stage and run: wall seconds (STAGE_s) and CPU seconds of the
+// process (STAGE_cpu), which a busy machine inflates less.
+void MapStages(benchmark::State& state, const std::vector<std::string>& inputs, const Bundle& b, int threads) {
+  StackSources sources;
+  sources.paths = inputs;
+  RasterStack stack(sources);
+  stack.Select(b.elements, "the bundle");
+  const Grid& grid = stack.grid();
+  const int n = static_cast<int>(b.elements.size()), halo = b.graph.halo();
+  const bool per_cell = b.graph.mode == GraphMode::Window;
+  const int strip_rows = std::max(1, std::min(grid.height, 65536 / grid.width));
+  auto scorer = MakeFusedScorer(b, threads);
+  std::map<std::string, double> seconds;
+  auto cpu_seconds = [] { return double(std::clock()) / CLOCKS_PER_SEC; };  // all threads of the process
+  auto clock = [&](const std::string& stage, auto&& work) {
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = cpu_seconds();
+    work();
+    seconds[stage + "_s"] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    seconds[stage + "_cpu"] += cpu_seconds() - cpu_start;
+  };
+  for (auto _ : state) {
+    RasterOutput out({"/tmp/geoprosp_bench_stages.tif", "GTiff", {}}, grid, OutputKind::Probability);
+    StackWindow window;
+    std::vector<float> features, cell_features, adjacency, probabilities, strip;
+    std::vector<size_t> cells;
+    ReplacementCounts counts;
+    for (int row = 0; row < grid.height; row += strip_rows) {
+      const int rows = std::min(strip_rows, grid.height - row);
+      clock("read", [&] { stack.Read(-halo, row - halo, grid.width + 2 * halo, rows + 2 * halo, window); });
+      clock("transform", [&] { TransformWindow(b.composition, window, features, counts); });
+      clock("gather", [&] {
+        cells.clear();
+        for (int r = 0; r < rows; ++r) {
+          for (int c = 0; c < grid.width; ++c) {
+            const size_t cell = size_t(r + halo) * window.width + (c + halo);
+            if (window.valid[cell]) cells.push_back(cell);
+          }
+        }
+        cell_features.resize(cells.size() * n);
+        for (size_t i = 0; i < cells.size(); ++i)
+          std::copy_n(features.data() + cells[i] * n, n, cell_features.data() + i * n);
+      });
+      const int64_t m = static_cast<int64_t>(cells.size());
+      if (per_cell) {
+        clock("graph", [&] {
+          adjacency.resize(size_t(m) * n * n);
+#pragma omp parallel for num_threads(threads) schedule(static)
+          for (int64_t i = 0; i < m; ++i) {
+            WindowAdjacency(features.data(), window.valid.data(), window.width, window.height, n,
+                            static_cast<int>(cells[i] % window.width), static_cast<int>(cells[i] / window.width),
+                            b.graph, adjacency.data() + size_t(i) * n * n);
+          }
+        });
+      }
+      clock("score", [&] {
+        probabilities.resize(m);
+        scorer->Score(cell_features.data(), per_cell ? adjacency.data() : b.adjacency.data(), per_cell, m,
+                      probabilities.data());
+      });
+      clock("write", [&] {
+        strip.assign(size_t(rows) * grid.width, kProbabilityNodata);
+        for (int64_t i = 0; i < m; ++i)
+          strip[(cells[i] / window.width - halo) * grid.width + cells[i] % window.width - halo] = probabilities[i];
+        out.WriteRows(row, rows, strip.data());
+      });
+    }
+  }
+  std::remove("/tmp/geoprosp_bench_stages.tif");
+  for (const auto& [name, total] : seconds) state.counters[name] = total / state.iterations();
+  state.SetItemsProcessed(state.iterations() * int64_t(grid.width) * grid.height);
 }
 
 void RegisterForward(const std::string& name, const Bundle& bundle, const std::string& engine, int threads,
@@ -173,6 +264,7 @@ void RegisterForward(const std::string& name, const Bundle& bundle, const std::s
                                  Forward(state, bundle, *scorer, cells);
                                })
       ->Unit(benchmark::kMillisecond)
+      ->MeasureProcessCPUTime()  // CPU time of all threads; items/s from wall time
       ->UseRealTime();
 }
 
@@ -182,20 +274,24 @@ void RegisterForward(const std::string& name, const Bundle& bundle, const std::s
 int main(int argc, char** argv) {
   using namespace geoprosp;
   std::string bundle_path;
+  std::vector<std::string> stack_paths;
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--bundle=", 0) == 0) {
       bundle_path = arg.substr(9);
+    } else if (arg.rfind("--stack=", 0) == 0) {
+      stack_paths.push_back(arg.substr(8));
     } else {
       argv[kept++] = argv[i];
     }
   }
   argc = kept;
+  GDALAllRegister();
   benchmark::RegisterBenchmark("TransformStrip", TransformStrip)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("GlobalGraph", GlobalGraph)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("WindowGraph", WindowGraph)->Arg(5)->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("Sgemm1024", Sgemm)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("Sgemm1024", Sgemm)->Unit(benchmark::kMillisecond)->UseRealTime();
   for (const std::string arch : {"resgcn", "resgat"}) {
     for (GraphMode mode : {GraphMode::Global, GraphMode::Window}) {
       const Bundle b = RandomBundle(arch, mode);
@@ -208,6 +304,14 @@ int main(int argc, char** argv) {
   if (!bundle_path.empty()) {
     const Bundle b = LoadBundle(bundle_path);
     for (int threads : {1, 2}) RegisterForward("FusedBundle", b, "fused", threads, kStripCells);
+    if (!stack_paths.empty()) {
+      benchmark::RegisterBenchmark(
+          "MapStages",
+          [b, stack_paths](benchmark::State& state) { MapStages(state, stack_paths, b, DefaultThreadCount()); })
+          ->Unit(benchmark::kSecond)
+          ->Iterations(1)
+          ->UseRealTime();
+    }
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -32,6 +32,10 @@ std::string Fixed(double value, int decimals) {
 
 std::string Percent(double fraction) { return Fixed(100 * fraction, 1); }
 
+std::string Duration(double seconds) {
+  return seconds >= 120 ? Fixed(seconds / 60, 1) + " min" : Fixed(seconds, 1) + " s";
+}
+
 double Number(const json& object, const std::string& key) {
   return object.is_object() && object.contains(key) && object[key].is_number() ? object[key].get<double>() : kNaN;
 }
@@ -584,13 +588,20 @@ std::string MapSection(const json& final_map, const std::string& map_svg, const 
 
 std::string TimingSection(const json& results, const std::vector<std::string>& files) {
   const json& timing = results["timing"];
+  const std::pair<const char*, const char*> parts[] = {
+      {"load_seconds", "reading the rasters and labels"},
+      {"cross_validation_seconds", "cross-validation, every run"},
+      {"fold_data_seconds", "… of which fold features, samples and synthetic positives"},
+      {"map_seconds", "final map"},
+      {"report_seconds", "tables, plots and this page"},
+      {"total_seconds", "total"}};
   std::string out = "<section id=\"timing\"><h2>Time taken</h2><div class=\"grid\"><table class=\"kv\">";
-  for (const auto& [key, value] : timing.items()) {
-    if (value.is_number()) out += "<tr>" + Cell(key) + Cell(Fixed(value.get<double>(), 1) + " s", "num") + "</tr>";
+  for (const auto& [key, label] : parts) {
+    if (timing.contains(key)) out += "<tr>" + Cell(label) + Cell(Duration(timing[key].get<double>()), "num") + "</tr>";
   }
   out += "</table><table class=\"kv\">";
   for (const auto& m : results["models"]) {
-    out += "<tr>" + Cell(m["label"]) + Cell(Fixed(Number(m, "seconds"), 1) + " s", "num") + "</tr>";
+    out += "<tr>" + Cell(m["label"]) + Cell(Duration(Number(m, "seconds")), "num") + "</tr>";
   }
   out +=
       "</table></div><p class=\"caption\">Model times are training and scoring, summed over the folds. Files "
@@ -753,7 +764,7 @@ std::vector<std::string> WriteEvalReport(const json& results, const svg::MapThum
           std::to_string(data["positive_cells"].get<int64_t>()) + " deposit cells</h1><p class=\"sub\">" +
           svg::Escape(results["tool"].get<std::string>() + " " + results["version"].get<std::string>()) + " · " +
           svg::Escape(results["protocol"].get<std::string>()) + " protocol · " +
-          Fixed(Number(results["timing"], "total_seconds"), 0) + " s</p></header>\n";
+          Duration(Number(results["timing"], "total_seconds")) + "</p></header>\n";
   html += ProtocolBanner(results);
   html += DataSection(results);
 

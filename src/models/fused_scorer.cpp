@@ -1,10 +1,11 @@
-// The fused CPU inference path: the residual GNN of torch_model.cpp in plain C++, 16 cells at a time
-// with one cell per SIMD lane. Weights are broadcast to all lanes, so every lane runs the same
-// instructions: a cell's result never depends on its chunk, strip or tile, or on its place in the
-// chunk (tiles mosaic bit-exactly). A partial chunk is padded. Threads split chunks.
+// The fused CPU inference path: the residual GNN of torch_model.cpp in plain C++, one cell per SIMD
+// lane (16 cells per chunk with AVX-512). Weights are broadcast to all lanes, so every lane runs the
+// same instructions: a cell's result never depends on its chunk, strip or tile, or on its place in
+// the chunk (tiles mosaic bit-exactly). A partial chunk is padded. Threads split chunks.
 //
-// Lanes is a GCC/Clang vector extension: AVX-512 registers with -march=native on this machine, and
-// narrower registers (or scalars) elsewhere, with the same results on any one build.
+// Lanes is a GCC/Clang vector extension: AVX-512 registers with -march=native on this machine, AVX or
+// SSE registers elsewhere (or scalars, where the compiler has no SIMD), with the same results on any
+// one build.
 #include <omp.h>
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -25,16 +26,17 @@
 namespace geoprosp {
 namespace {
 
-constexpr int kLanes = 16;  // cells per chunk
+// Cells per chunk: one SIMD register of floats. Register blocks of the products: accumulators plus
+// operands must fit the register file (32 registers with AVX-512, 16 otherwise).
+#if defined(__AVX512F__)
+constexpr int kLanes = 16, kRows = 4, kCols = 4, kMixCols = 16;
+#elif defined(__AVX__)
+constexpr int kLanes = 8, kRows = 3, kCols = 4, kMixCols = 8;
+#else
+constexpr int kLanes = 4, kRows = 3, kCols = 4, kMixCols = 8;
+#endif
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 typedef int32_t LaneInts __attribute__((vector_size(kLanes * sizeof(int32_t))));
-
-// Register blocks of the products: accumulators plus operands must fit the register file.
-#ifdef __AVX512F__
-constexpr int kRows = 4, kCols = 4, kMixCols = 16;
-#else
-constexpr int kRows = 2, kCols = 2, kMixCols = 4;
-#endif
 
 inline Lanes Broadcast(float v) { return v - Lanes{}; }  // v - 0 is v, even for -0
 // Loads v once into a register: GCC would otherwise fold a load into every FMA that uses it, and the
@@ -48,8 +50,9 @@ inline Lanes InRegister(Lanes v) {
 inline Lanes Max(Lanes a, Lanes b) { return a > b ? a : b; }
 inline Lanes Min(Lanes a, Lanes b) { return a < b ? a : b; }
 
-// e^x for every lane: e^x = 2^n e^r with n = round(x / ln 2), r = x - n ln 2 in two parts, and e^r by
-// Cephes' single-precision polynomial.
+// e^x for every lane: 2^n e^r with n = round(x / ln 2) and r = x - n ln 2, e^r = 1 + r + r^2 P(r) with
+// P fitted on |r| <= ln 2 / 2 (relative error 1.3e-7). Only absolute errors reach the outputs (softmax
+// weights, ELU, the final sigmoid), so one rounded ln 2 suffices for the reduction.
 inline Lanes Exp(Lanes x) {
 #ifdef __AVX512F__
   // vscalefps makes 2^n and saturates to 0 and inf; the clamp only keeps -inf from giving NaN.
@@ -60,13 +63,9 @@ inline Lanes Exp(Lanes x) {
   x = Max(Min(x, Broadcast(88.3f)), Broadcast(-87.3f));
   const Lanes n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
 #endif
-  const Lanes r = x - n * 0.693359375f - n * -2.12194440e-4f;
-  Lanes y = 1.9875691500e-4f * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * (r * r) + r + 1.0f;
+  const Lanes r = x - n * 0.693147181f;
+  const Lanes p = ((8.36916e-3f * r + 4.190082e-2f) * r + 1.6666516e-1f) * r + 4.999912e-1f;
+  const Lanes y = p * (r * r) + r + 1.0f;
 #ifdef __AVX512F__
   return (Lanes)_mm512_mask_scalef_ps((__m512)y, 0xffff, (__m512)y, (__m512)n);
 #else
@@ -75,7 +74,7 @@ inline Lanes Exp(Lanes x) {
 #endif
 }
 
-// Calls block(std::integral_constant<int, N>, first) over [0, count) in blocks of N = Max, then
+// Calls block(std::integral_constant<int, N>, first) over [0, count) in blocks of N = Size, then
 // once for the remainder, so that every block size is a compile-time constant.
 template <int N, class Block>
 void Remainder(int rest, int first, Block& block) {
@@ -84,11 +83,11 @@ void Remainder(int rest, int first, Block& block) {
     Remainder<N - 1>(rest, first, block);
   }
 }
-template <int Max, class Block>
+template <int Size, class Block>
 void ForBlocks(int count, Block&& block) {
   int first = 0;
-  for (; first + Max <= count; first += Max) block(std::integral_constant<int, Max>(), first);
-  Remainder<Max - 1>(count - first, first, block);
+  for (; first + Size <= count; first += Size) block(std::integral_constant<int, Size>(), first);
+  Remainder<Size - 1>(count - first, first, block);
 }
 
 // out[r][c] = epilogue(bias[c] + sum_k in[r][k] * weight[k][c]), R x C accumulators in registers.
@@ -127,22 +126,45 @@ void Product(const Lanes* in, int in_stride, int rows, int inner, const float* w
   });
 }
 
-// out[i][c] = epilogue(sum over j in neighbours[i] of weight[i][j] * in[j][c]) for every node i, with
-// per-lane weights (a per-cell Â, or attention). Column blocks are outermost, so that a block of `in`
-// stays in L1 while every node reads it.
+// out[r][c] = epilogue(sum over j in `from` of weight[r][j] * in[j][c]) for R nodes that share the
+// neighbour list `from`; per-lane weights (a per-cell Â, or attention), R x C sums in registers.
+template <int R, int C, class Epilogue>
+inline void MixBlock(const std::vector<int>& from, const Lanes* weight, int n, const Lanes* in, int in_stride,
+                     Lanes* out, int out_stride, Epilogue& epilogue) {
+  Lanes acc[R][C] = {};
+  for (int j : from) {
+    Lanes w[R];
+    for (int r = 0; r < R; ++r) w[r] = InRegister(weight[r * n + j]);
+    for (int c = 0; c < C; ++c) {
+      const Lanes v = R > 1 ? InRegister(in[j * in_stride + c]) : in[j * in_stride + c];  // one use: a memory operand
+      for (int r = 0; r < R; ++r) acc[r][c] += w[r] * v;
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) epilogue(out[r * out_stride + c], acc[r][c]);
+  }
+}
+
+// out[i][c] = epilogue(sum over j in neighbours[i] of weight[i][j] * in[j][c]) for every node i. Column
+// blocks are outermost, so that a block of `in` stays in L1 while every node reads it. When every
+// node has every neighbour (`dense`), blocks of nodes share each load of `in`.
 template <class Epilogue>
-void Mix(const std::vector<std::vector<int>>& neighbours, const Lanes* weight, const Lanes* in, int in_stride, int cols,
-         Lanes* out, int out_stride, Epilogue epilogue) {
+void Mix(const std::vector<std::vector<int>>& neighbours, bool dense, const Lanes* weight, const Lanes* in,
+         int in_stride, int cols, Lanes* out, int out_stride, Epilogue epilogue) {
   const int n = static_cast<int>(neighbours.size());
+  if (dense) {
+    ForBlocks<kCols>(cols, [&](auto block_cols, int c0) {
+      ForBlocks<kRows>(n, [&](auto block_rows, int r0) {
+        MixBlock<decltype(block_rows)::value, decltype(block_cols)::value>(
+            neighbours[0], weight + r0 * n, n, in + c0, in_stride, out + r0 * out_stride + c0, out_stride, epilogue);
+      });
+    });
+    return;
+  }
   ForBlocks<kMixCols>(cols, [&](auto block_cols, int c0) {
-    constexpr int C = decltype(block_cols)::value;
     for (int i = 0; i < n; ++i) {
-      Lanes acc[C] = {};
-      for (int j : neighbours[i]) {
-        const Lanes w = weight[i * n + j];
-        for (int c = 0; c < C; ++c) acc[c] += w * in[j * in_stride + c0 + c];
-      }
-      for (int c = 0; c < C; ++c) epilogue(out[i * out_stride + c0 + c], acc[c]);
+      MixBlock<1, decltype(block_cols)::value>(neighbours[i], weight + i * n, n, in + c0, in_stride,
+                                               out + i * out_stride + c0, out_stride, epilogue);
     }
   });
 }
@@ -236,10 +258,12 @@ class FusedScorer : public Scorer {
       for (size_t i = 0; i < shared.size(); ++i) shared[i] = Broadcast(adjacency[i]);
     }
     neighbours_.assign(n_, {});
+    dense_ = true;
     for (int i = 0; i < n_; ++i) {
       for (int j = 0; j < n_; ++j) {
         if (per_cell || adjacency[i * n_ + j] != 0.0f) neighbours_[i].push_back(j);
       }
+      dense_ = dense_ && static_cast<int>(neighbours_[i].size()) == n_;
     }
     const int64_t chunks = (n + kLanes - 1) / kLanes;
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 16)
@@ -305,7 +329,7 @@ class FusedScorer : public Scorer {
       } else if (gat_) {
         Product(w.h.data(), stride_, n_, h, layer_weight_[l].data(), width_, nullptr, w.mixed.data(), stride_, kStore);
       } else {
-        Mix(neighbours_, adjacency, w.h.data(), stride_, h, w.mixed.data(), stride_, kStore);
+        Mix(neighbours_, dense_, adjacency, w.h.data(), stride_, h, w.mixed.data(), stride_, kStore);
         Product(w.mixed.data(), stride_, n_, h, layer_weight_[l].data(), h, layer_bias_[l].data(), w.h.data(), stride_,
                 kAddRelu);
       }
@@ -346,7 +370,7 @@ class FusedScorer : public Scorer {
       return;
     }
     // (Â h0) W + b = (Â x) (vw W) + Â (eb W) + b
-    Mix(neighbours_, adjacency, first_element_.data(), stride_, h, w.mixed.data(), stride_, kStore);
+    Mix(neighbours_, dense_, adjacency, first_element_.data(), stride_, h, w.mixed.data(), stride_, kStore);
     for (int i = 0; i < n_; ++i) {
       Lanes mixed_value{};
       for (int j : neighbours_[i]) mixed_value += adjacency[i * n_ + j] * w.x[j];
@@ -385,8 +409,8 @@ class FusedScorer : public Scorer {
         const Lanes inverse = 1.0f / total;
         for (int j : neighbours_[i]) attention[j] *= inverse;
       }
-      Mix(neighbours_, w.attention.data(), projected + k * width, stride_, width, w.h.data() + k * width, stride_,
-          kAddElu);
+      Mix(neighbours_, dense_, w.attention.data(), projected + k * width, stride_, width, w.h.data() + k * width,
+          stride_, kAddElu);
     }
   }
 
@@ -402,6 +426,7 @@ class FusedScorer : public Scorer {
   std::vector<Lanes> first_element_;                // E rows of width: eb W of layer 0, broadcast
   std::vector<float> head_hidden_, head_hidden_bias_, head_out_, head_out_bias_;
   std::vector<std::vector<int>> neighbours_;  // per node: the j with Â_ij != 0 (every j when per cell)
+  bool dense_ = true;                         // every node has every neighbour
   std::vector<Workspace> workspaces_;
 };
 
