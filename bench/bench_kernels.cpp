@@ -64,8 +64,7 @@ Bundle RandomBundle(const std::string& arch, GraphMode mode) {
   return b;
 }
 
-// A strip of standardised features with a halo of `half` cells, and the per-cell Â of its inner
-// cells as window mode builds them.
+// A strip of random standardised features with a halo of `half` cells.
 struct Strip {
   int width = 0, height = 0;
   std::vector<float> features;
@@ -81,6 +80,7 @@ Strip RandomStrip(int n_elements, int rows, int half) {
   return s;
 }
 
+// The per-cell Â of the strip's inner cells, as window mode builds them.
 std::vector<float> WindowAdjacencies(const Strip& s, int n_elements, int64_t cells, const GraphSpec& graph) {
   std::vector<float> out(size_t(cells) * n_elements * n_elements);
   const int half = graph.window / 2;
@@ -93,18 +93,22 @@ std::vector<float> WindowAdjacencies(const Strip& s, int n_elements, int64_t cel
 }
 
 // Multiply-adds x 2 per cell of the forward pass (exp and the softmax are not counted): as written
-// (`model`), and as the fused path computes it, with layer 0 as lookups (`fused`).
+// (`model`), and as the fused path computes it (`fused`: layer 0 as lookups, GAT attention vectors
+// folded into the layer weights as 2 x heads extra columns).
 struct Flops {
   double model, fused;
 };
 Flops ForwardFlops(const Bundle& b, int edges) {
-  const double e = b.elements.size(), h = b.model.hidden, layers = b.model.layers;
-  const bool gat = b.model.arch == "resgat";
-  const double attention = gat ? 4 * e * h : 0;
-  const double layer = 2 * e * h * h + 2 * edges * h + attention;
+  const double e = b.elements.size(), h = b.model.hidden, layers = b.model.layers, heads = b.model.heads;
   const double outside = 2 * e * h + 2 * 2 * h * h + 2 * 2 * h;  // input layer, head
-  const double first = 2 * edges * h + (gat ? 2 * e * h + attention : 2 * edges);
-  return {outside + layers * layer, outside + (layers > 0 ? first + (layers - 1) * layer : 0)};
+  const double mix = 2 * edges * h;
+  if (b.model.arch == "resgat") {
+    const double width = h + 2 * heads;
+    return {outside + layers * (2 * e * h * h + 4 * e * h + mix),
+            outside + (layers > 0 ? 2 * e * width + mix + (layers - 1) * (2 * e * h * width + mix) : 0)};
+  }
+  return {outside + layers * (2 * e * h * h + mix),
+          outside + (layers > 0 ? mix + 2 * edges + 2 * e * h + (layers - 1) * (2 * e * h * h + mix) : 0)};
 }
 
 void TransformStrip(benchmark::State& state) {

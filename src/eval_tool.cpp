@@ -383,35 +383,13 @@ json RunEval(const EvalOptions& o, const Progress& progress) {
                      {"negative_cells", static_cast<int64_t>(cells.size()) - labelled.positive_cells},
                      {"negatives", o.negatives},
                      {"label_radius", o.label_radius}};
-  results["settings"] = {
-      {"cv", o.cv},
-      {"folds", o.folds},
-      {"block_size", o.folds >= 2 && setup.protocol == CvProtocol::Spatial
-                         ? ResolveBlockSize(cells, data.grid, {setup.protocol, o.folds, o.block_size, 0})
-                         : o.block_size},
-      {"buffer", o.buffer},
-      {"negative_ratio", o.negative_ratio},
-      {"min_distance", o.min_distance},
-      {"transform", o.transform},
-      {"zero_replace", o.zero_replace},
-      {"graph", o.graph},
-      {"window", o.window},
-      {"alpha", o.alpha},
-      {"edge_weight", o.edge_weight},
-      {"hidden", o.hidden},
-      {"layers", o.layers},
-      {"heads", o.heads},
-      {"dropout", o.dropout},
-      {"lr", o.lr},
-      {"epochs", o.epochs},
-      {"batch_size", o.batch_size},
-      {"patience", o.patience},
-      {"augment", o.augment},
-      {"augment_ratio", o.augment_ratio},
-      {"augment_model", o.augment_model},
-      {"models", models},
-      {"experiments", experiments},
-      {"seed", o.seed}};
+  results["settings"] =
+      SettingsJson(o, o.folds >= 2 && setup.protocol == CvProtocol::Spatial
+                          ? ResolveBlockSize(cells, data.grid, {setup.protocol, o.folds, o.block_size, 0})
+                          : o.block_size);
+  results["settings"]["augment_model"] = o.augment_model;
+  results["settings"]["models"] = models;
+  results["settings"]["experiments"] = experiments;
   results["study"] = study;
 
   results["models"] = json::array();

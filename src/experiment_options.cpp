@@ -68,4 +68,30 @@ std::string ProtocolNote(CvProtocol protocol) {
   return "";
 }
 
+nlohmann::json SettingsJson(const ExperimentOptions& o, double block_size) {
+  return {{"cv", o.cv},
+          {"folds", o.folds},
+          {"block_size", block_size},
+          {"buffer", o.buffer},
+          {"negative_ratio", o.negative_ratio},
+          {"min_distance", o.min_distance},
+          {"transform", o.transform},
+          {"zero_replace", o.zero_replace},
+          {"graph", o.graph},
+          {"window", o.window},
+          {"alpha", o.alpha},
+          {"edge_weight", o.edge_weight},
+          {"hidden", o.hidden},
+          {"layers", o.layers},
+          {"heads", o.heads},
+          {"dropout", o.dropout},
+          {"lr", o.lr},
+          {"epochs", o.epochs},
+          {"batch_size", o.batch_size},
+          {"patience", o.patience},
+          {"augment", o.augment},
+          {"augment_ratio", o.augment_ratio},
+          {"seed", o.seed}};
+}
+
 }  // namespace geoprosp

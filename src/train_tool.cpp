@@ -219,27 +219,11 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
                            {"training_area_success_auc", SuccessRateAuc(probabilities, map_cells.labels)},
                            {"deposit_cells_in_moderate_or_high", deposits_in_high_or_moderate},
                            {"note", "fitted on all labelled cells: these are not test figures"}};
-  report["settings"] = {{"arch", o.arch},
-                        {"hidden", o.hidden},
-                        {"layers", o.layers},
-                        {"heads", o.heads},
-                        {"dropout", o.dropout},
-                        {"lr", o.lr},
-                        {"epochs", o.epochs},
-                        {"batch_size", o.batch_size},
-                        {"patience", o.patience},
-                        {"graph", o.graph},
-                        {"window", o.window},
-                        {"edge_weight", o.edge_weight},
-                        {"transform", o.transform},
-                        {"zero_replace", o.zero_replace},
-                        {"folds", o.folds},
-                        {"block_size", protocol == CvProtocol::Spatial && o.folds > 0
+  report["settings"] = SettingsJson(o, protocol == CvProtocol::Spatial && o.folds > 0
                                            ? ResolveBlockSize(cells, data.grid, {protocol, o.folds, o.block_size, 0})
-                                           : o.block_size},
-                        {"buffer", o.buffer},
-                        {"negative_ratio", o.negative_ratio},
-                        {"seed", o.seed}};
+                                           : o.block_size);
+  report["settings"]["arch"] = o.arch;
+  report["settings"]["ensemble"] = o.ensemble;
   report["replaced_zero_or_negative"] = space.replaced.replaced;
   bundle.training = {
       {"protocol", report["protocol"]},      {"data", report["data"]},

@@ -166,4 +166,7 @@ std::unique_ptr<RasterStack> OpenInputStack(const ExperimentOptions& options);
 // What a CV protocol means for the figures it gives (reports print it next to them).
 std::string ProtocolNote(CvProtocol protocol);
 
+// The settings both tools record in their reports; `block_size` is the one the folds used.
+nlohmann::json SettingsJson(const ExperimentOptions& options, double block_size);
+
 }  // namespace geoprosp
