@@ -11,7 +11,9 @@
 # the micro-benchmarks. Prints a Markdown table and leaves it in WORK_DIR/results.md.
 #
 # Environment: BENCH_SIZES (default "1024 4096"); BENCH_16K=1 adds a 16384 x 16384 VRT mosaic of the
-# 4096 tiles (long); BENCH_THREADS (default 0: all cores); BENCH_MICRO=0 skips the micro-benchmarks.
+# 4096 tiles (long); BENCH_THREADS (default 0: all cores); BENCH_MICRO=0 skips the micro-benchmarks;
+# BENCH_RUNS picks runs (default "resgcn-global resgcn-window resgat-global resgcn-global:256", where
+# :256 sets GDAL_CACHEMAX=256 for that run).
 #
 # OpenBLAS: this environment may preset OPENBLAS_CORETYPE=Haswell (AVX2 kernels, about half the speed)
 # with OPENBLAS_L2_SIZE. Only the sgemm measurement here unsets both, in its own command; the
@@ -142,7 +144,7 @@ for size in $SIZES; do
     "$WORK/sum$size.vrt" "$WORK/io$size.tif")
   rm -f "$WORK/io$size.tif"
   # Each model as the tool runs by default, and the default model with a 256 MB GDAL block cache.
-  for run in $MODELS resgcn-global:256; do
+  for run in ${BENCH_RUNS:-$MODELS resgcn-global:256}; do
     model=${run%%:*}
     cache=${run#"$model"}
     cache=${cache#:}
