@@ -1,8 +1,14 @@
 #include <omp.h>
 
+#include <cpl_conv.h>
+#include <gdal.h>
+
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <future>
+#include <limits>
 
 #include "geoprosp/bundle.hpp"
 #include "geoprosp/element_graph.hpp"
@@ -89,6 +95,41 @@ std::vector<double> CheckedBreaks(const std::vector<double>& breaks) {
   }
   return breaks;
 }
+
+// Sets OpenMP's default team (used by the clr transform) to --threads for the run.
+class ScopedOmpThreads {
+ public:
+  explicit ScopedOmpThreads(int threads) : previous_(omp_get_max_threads()) { omp_set_num_threads(threads); }
+  ~ScopedOmpThreads() { omp_set_num_threads(previous_); }
+
+ private:
+  int previous_;
+};
+
+// GDAL's default block cache is 5 % of RAM: GBs on a large node, filled with input blocks that are
+// never read again. The strips only need the rows of input blocks they cross, for every element.
+int64_t BlockCacheBytes(int elements, int width, int strip_rows, int block_height) {
+  const int64_t rows = int64_t(strip_rows) + 2 * block_height;  // a strip may straddle two block rows
+  const int64_t needed = int64_t(elements) * width * rows * int64_t(sizeof(float));
+  return std::max<int64_t>(needed, int64_t(256) << 20);
+}
+
+// Applies a block-cache size for the run, unless the user chose one with GDAL_CACHEMAX.
+class ScopedBlockCache {
+ public:
+  explicit ScopedBlockCache(int64_t bytes) : previous_(GDALGetCacheMax64()) {
+    if (CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) return;
+    GDALSetCacheMax64(bytes);
+    applied_ = true;
+  }
+  ~ScopedBlockCache() {
+    if (applied_) GDALSetCacheMax64(previous_);
+  }
+
+ private:
+  GIntBig previous_;
+  bool applied_ = false;
+};
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -216,17 +257,45 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   const int n = static_cast<int>(bundle.elements.size());
   const int halo = bundle.graph.halo();
   const bool per_cell = bundle.graph.mode == GraphMode::Window;
-  const int strip_rows = std::max(1, std::min(region.height, options.batch_size / std::max(1, region.width)));
+  int strip_rows = std::max(1, std::min(region.height, options.batch_size / std::max(1, region.width)));
+  // The halo rows are read and transformed twice; strips of 16 halos keep that under 7 %.
+  if (per_cell) strip_rows = std::min(region.height, std::max(strip_rows, 16 * halo));
   const int threads = options.threads > 0 ? options.threads : DefaultThreadCount();
-  StackWindow window;
-  std::vector<float> features, cell_features, adjacency, probabilities, spread, member_scores, probability_strip,
-      spread_strip;
-  std::vector<uint8_t> class_strip;
+  const ScopedOmpThreads omp_threads(threads);
+  const ScopedBlockCache block_cache(
+      BlockCacheBytes(n, region.width + 2 * halo, strip_rows + 2 * halo, stack.MaxBlockHeight()));
+
+  // Strip s is read while strip s-1 is computed and written while strip s+1 is computed. Each GDAL
+  // dataset is used by one thread at a time: the stack by the reader, the outputs by the writer.
+  struct OutputStrip {
+    int row = 0, rows = 0;
+    std::vector<float> probability, spread;
+    std::vector<uint8_t> classes;
+  };
+  std::array<StackWindow, 2> windows;
+  std::array<OutputStrip, 2> output_strips;
+  std::vector<float> features, cell_features, adjacency, probabilities, spread, batch_probabilities, batch_spread,
+      member_scores;
   std::vector<size_t> cells;  // window cells that are scored
+  const int strips = (region.height + strip_rows - 1) / strip_rows;
+  const auto read_strip = [&](int s) {
+    const int row = s * strip_rows, rows = std::min(strip_rows, region.height - row);
+    stack.Read(region.x0 - halo, region.y0 + row - halo, region.width + 2 * halo, rows + 2 * halo, windows[s % 2]);
+  };
+  const auto write_strip = [&](const OutputStrip& out) {
+    probability_out.WriteRows(out.row, out.rows, out.probability.data());
+    if (classes_out) classes_out->WriteRows(out.row, out.rows, out.classes.data());
+    if (spread_out) spread_out->WriteRows(out.row, out.rows, out.spread.data());
+  };
+  // Declared after the buffers they use, so that an exception waits for them before the buffers go.
+  std::future<void> reading = std::async(std::launch::async, read_strip, 0), writing;
+  const int64_t batch = per_cell ? options.batch_size : std::numeric_limits<int64_t>::max();
   const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
-  for (int row = 0; row < region.height; row += strip_rows) {
-    const int rows = std::min(strip_rows, region.height - row);
-    stack.Read(region.x0 - halo, region.y0 + row - halo, region.width + 2 * halo, rows + 2 * halo, window);
+  for (int s = 0; s < strips; ++s) {
+    reading.get();
+    const StackWindow& window = windows[s % 2];
+    if (s + 1 < strips) reading = std::async(std::launch::async, read_strip, s + 1);
+    const int row = s * strip_rows, rows = std::min(strip_rows, region.height - row);
     summary.nonfinite_cells += window.nonfinite;  // halo cells may be counted twice; only inner ones matter
     TransformWindow(composition, window, features, summary.replaced);
     cells.clear();
@@ -239,35 +308,47 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     const int64_t m = static_cast<int64_t>(cells.size());
     cell_features.resize(size_t(m) * n);
     for (int64_t i = 0; i < m; ++i) std::copy_n(features.data() + cells[i] * n, n, cell_features.data() + i * n);
-    if (per_cell) {
-      adjacency.resize(size_t(m) * n * n);
+    probabilities.resize(m);
+    spread.resize(m);
+    // Per-cell graphs (n x n each) are built and scored a batch at a time, so memory stays bounded.
+    for (int64_t first = 0; first < m; first += batch) {
+      const int64_t count = std::min(batch, m - first);
+      if (per_cell) {
+        adjacency.resize(size_t(count) * n * n);
 #pragma omp parallel for num_threads(threads) schedule(static)
-      for (int64_t i = 0; i < m; ++i) {
-        WindowAdjacency(features.data(), window.valid.data(), window.width, window.height, n,
-                        static_cast<int>(cells[i] % window.width), static_cast<int>(cells[i] / window.width),
-                        bundle.graph, adjacency.data() + size_t(i) * n * n);
+        for (int64_t i = 0; i < count; ++i) {
+          const size_t cell = cells[first + i];
+          WindowAdjacency(features.data(), window.valid.data(), window.width, window.height, n,
+                          static_cast<int>(cell % window.width), static_cast<int>(cell / window.width), bundle.graph,
+                          adjacency.data() + size_t(i) * n * n);
+        }
       }
+      ScoreMembers(scorers, cell_features.data() + first * n, per_cell ? adjacency.data() : bundle.adjacency.data(),
+                   per_cell, count, member_scores, batch_probabilities, batch_spread);
+      std::copy_n(batch_probabilities.begin(), count, probabilities.begin() + first);
+      std::copy_n(batch_spread.begin(), count, spread.begin() + first);
     }
-    ScoreMembers(scorers, cell_features.data(), per_cell ? adjacency.data() : bundle.adjacency.data(), per_cell, m,
-                 member_scores, probabilities, spread);
-    probability_strip.assign(size_t(rows) * region.width, kProbabilityNodata);
-    spread_strip.assign(spread_out ? size_t(rows) * region.width : 0, kProbabilityNodata);
-    class_strip.assign(size_t(rows) * region.width, kClassNodata);
+    OutputStrip& out = output_strips[s % 2];  // its previous write finished before strip s-1's began
+    out.row = row;
+    out.rows = rows;
+    out.probability.assign(size_t(rows) * region.width, kProbabilityNodata);
+    out.spread.assign(spread_out ? size_t(rows) * region.width : 0, kProbabilityNodata);
+    out.classes.assign(size_t(rows) * region.width, kClassNodata);
     for (int64_t i = 0; i < m; ++i) {
       const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
       const float p = std::isfinite(probabilities[i]) ? probabilities[i] : 0.0f;
-      probability_strip[r * region.width + c] = p;
-      if (spread_out) spread_strip[r * region.width + c] = spread[i];
+      out.probability[r * region.width + c] = p;
+      if (spread_out) out.spread[r * region.width + c] = spread[i];
       const uint8_t level = ClassOf(p, breaks);
-      class_strip[r * region.width + c] = level;
+      out.classes[r * region.width + c] = level;
       ++summary.class_cells[level];
     }
     summary.valid_cells += m;
-    probability_out.WriteRows(row, rows, probability_strip.data());
-    if (classes_out) classes_out->WriteRows(row, rows, class_strip.data());
-    if (spread_out) spread_out->WriteRows(row, rows, spread_strip.data());
+    if (writing.valid()) writing.get();
+    writing = std::async(std::launch::async, write_strip, std::cref(out));
     progress.Report(compute_share * (row + rows) / region.height);
   }
+  if (writing.valid()) writing.get();
   if (summary.valid_cells == 0) throw Error(inputs.front(), "holds no valid cell in the mapped area (all nodata)");
 
   const std::map<std::string, std::string> provenance = {

@@ -234,6 +234,16 @@ void RasterStack::Select(const std::vector<std::string>& wanted, const std::stri
   for (const auto& band : bands_) elements_.push_back(band.element);
 }
 
+int RasterStack::MaxBlockHeight() const {
+  int tallest = 1;
+  for (const auto& band : bands_) {
+    int block_width = 0, block_height = 0;
+    band.dataset->GetRasterBand(band.band_index)->GetBlockSize(&block_width, &block_height);
+    tallest = std::max(tallest, block_height);
+  }
+  return tallest;
+}
+
 void RasterStack::Read(int x0, int y0, int width, int height, StackWindow& out) const {
   out.x0 = x0;
   out.y0 = y0;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -86,6 +87,52 @@ TEST_P(FusedAgainstTorch, AgreeTo1e5OnRandomModels) {
     EXPECT_LT(worst, 1e-5) << arch << " seed " << seed;
     EXPECT_GT(spread, 1e-3) << "random model gives constant output; the comparison would be empty";
   }
+}
+
+// Tiles mosaic byte for byte only if a cell's score depends on nothing but its own inputs: not on
+// its chunk, its lane or how many cells the call holds.
+TEST_P(FusedAgainstTorch, FusedScoresDoNotDependOnACellsPositionInTheCall) {
+  const auto [arch, mode] = GetParam();
+  const Bundle b = RandomBundle(arch, mode, 7, 3);
+  const bool per_cell = mode == GraphMode::Window;
+  const int n = 7;
+  std::vector<float> features, adjacency;
+  const int64_t cells = 300;
+  RandomInputs(b, cells, features, adjacency);
+  const auto scorer = MakeFusedScorer(b, 2);
+  std::vector<float> whole(cells);
+  scorer->Score(features.data(), adjacency.data(), per_cell, cells, whole.data());
+  for (int64_t shift : {1, 5, 17, 33}) {
+    const int64_t count = cells - shift;
+    std::vector<float> shifted(count);
+    scorer->Score(features.data() + shift * n, adjacency.data() + (per_cell ? shift * n * n : 0), per_cell, count,
+                  shifted.data());
+    for (int64_t i = 0; i < count; ++i) {
+      ASSERT_EQ(std::memcmp(&shifted[i], &whole[shift + i], sizeof(float)), 0)
+          << arch << ": cell " << shift + i << " scored " << shifted[i] << " at offset " << i << " but "
+          << whole[shift + i] << " at offset " << shift + i;
+    }
+  }
+  float alone = 0;
+  scorer->Score(features.data() + 200 * n, adjacency.data() + (per_cell ? 200 * n * n : 0), per_cell, 1, &alone);
+  EXPECT_EQ(std::memcmp(&alone, &whole[200], sizeof(float)), 0) << arch << ": a cell scored alone differs";
+}
+
+// Runs only where LibTorch has CUDA and a GPU is visible (see docs/cuda.md); skipped elsewhere.
+TEST_P(FusedAgainstTorch, CudaAgreesWithTheCpuEngines) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device visible to LibTorch";
+  const auto [arch, mode] = GetParam();
+  const Bundle b = RandomBundle(arch, mode, 7, 4);
+  std::vector<float> features, adjacency;
+  const int64_t cells = 70000;  // more than one CUDA chunk of 65,536 cells
+  RandomInputs(b, cells, features, adjacency);
+  const bool per_cell = mode == GraphMode::Window;
+  std::vector<float> cuda(cells), fused(cells);
+  MakeScorer(b, {"torch", "cuda", 1})->Score(features.data(), adjacency.data(), per_cell, cells, cuda.data());
+  MakeFusedScorer(b, 2)->Score(features.data(), adjacency.data(), per_cell, cells, fused.data());
+  double worst = 0;
+  for (int64_t i = 0; i < cells; ++i) worst = std::max(worst, double(std::abs(cuda[i] - fused[i])));
+  EXPECT_LT(worst, 1e-5) << arch;
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryArchitectureAndGraphMode, FusedAgainstTorch,

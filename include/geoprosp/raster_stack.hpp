@@ -59,6 +59,10 @@ class RasterStack {
 
   void Read(int x0, int y0, int width, int height, StackWindow& out) const;
 
+  // The tallest block (tile or strip) among the selected bands: reading a row of the stack touches
+  // whole rows of blocks this tall.
+  int MaxBlockHeight() const;
+
  private:
   struct Band {
     std::string element;
