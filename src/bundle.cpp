@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "geoprosp/error.hpp"
+#include "geoprosp/file_tree.hpp"
 #include "geoprosp/sha256.hpp"
 
 namespace fs = std::filesystem;
@@ -161,6 +162,11 @@ Bundle MemberBundle(const Bundle& bundle, int member) {
 void SaveBundle(Bundle& bundle, const std::string& directory, bool overwrite) {
   const fs::path target(directory);
   if (fs::exists(target) && !overwrite) throw Error(directory, "exists; use --overwrite to replace it");
+  // --overwrite replaces a model bundle or an empty folder, never a folder of other files.
+  if (fs::is_directory(target) && !fs::exists(target / kManifest) && !fs::is_empty(target))
+    throw Error(directory, "is a folder that holds no model bundle; refusing to replace it");
+  if (fs::exists(target) && !fs::is_directory(target))
+    throw Error(directory, "is a file, not a model bundle folder; refusing to replace it");
   std::string weights;
   for (const auto& t : bundle.weights) {
     weights.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(float));
@@ -169,20 +175,21 @@ void SaveBundle(Bundle& bundle, const std::string& directory, bool overwrite) {
       CompactNumberArrays(ToJson(bundle, Sha256Hex(weights.data(), weights.size())).dump(1)) + "\n";
   const fs::path temporary = target.string() + ".tmp-" + std::to_string(getpid());
   std::error_code ec;
-  fs::remove_all(temporary, ec);
+  RemoveTree(temporary.string());
   if (!fs::create_directories(temporary, ec) || ec) {
     throw Error(directory, "cannot create the model folder: " + ec.message());
   }
   try {
     WriteFile(temporary / kWeights, weights);
     WriteFile(temporary / kManifest, manifest);
-    if (fs::exists(target)) fs::remove_all(target);
+    if (fs::exists(target) && !RemoveTree(target.string()))
+      throw Error(directory, "cannot be replaced: removing the old bundle failed");
     fs::rename(temporary, target);
   } catch (const fs::filesystem_error& e) {
-    fs::remove_all(temporary, ec);
+    RemoveTree(temporary.string());
     throw Error(directory, std::string("cannot be written: ") + e.what());
   } catch (...) {
-    fs::remove_all(temporary, ec);
+    RemoveTree(temporary.string());
     throw;
   }
   bundle.hash = Sha256Hex(manifest.data(), manifest.size());

@@ -154,6 +154,28 @@ TEST(Bundle, RoundTripsEverythingThatDefinesTheModel) {
   for (size_t i = 0; i < b.weights.size(); ++i) EXPECT_EQ(loaded.weights[i].values, b.weights[i].values);
   EXPECT_THROW(SaveBundle(b, dir + "/model", false), Error);  // exists, no overwrite
   EXPECT_NO_THROW(SaveBundle(b, dir + "/model", true));
+  // --overwrite never deletes a folder of other files, nor a file.
+  fs::create_directories(dir + "/survey");
+  std::ofstream(dir + "/survey/notes.txt") << "field notes";
+  EXPECT_THROW(SaveBundle(b, dir + "/survey", true), Error);
+  EXPECT_TRUE(fs::exists(dir + "/survey/notes.txt"));
+  std::ofstream(dir + "/file.txt") << "x";
+  EXPECT_THROW(SaveBundle(b, dir + "/file.txt", true), Error);
+  fs::create_directories(dir + "/empty");
+  EXPECT_NO_THROW(SaveBundle(b, dir + "/empty", true));
+}
+
+TEST(RemoveTree, RemovesNestedFoldersButNotWhatLinksPointTo) {
+  const auto dir = test::ScratchDir("remove_tree");
+  fs::create_directories(dir + "/tree/a/b");
+  fs::create_directories(dir + "/kept");
+  std::ofstream(dir + "/tree/a/b/x.bin") << "x";
+  std::ofstream(dir + "/kept/y.txt") << "y";
+  fs::create_directory_symlink(dir + "/kept", dir + "/tree/link");
+  EXPECT_TRUE(RemoveTree(dir + "/tree"));
+  EXPECT_FALSE(fs::exists(dir + "/tree"));
+  EXPECT_TRUE(fs::exists(dir + "/kept/y.txt"));
+  EXPECT_TRUE(RemoveTree(dir + "/never-was"));
 }
 
 std::string LoadError(const std::string& path) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "geoprosp/file_tree.hpp"
+
 namespace geoprosp::test {
 
 struct RasterSpec {
@@ -69,7 +71,7 @@ inline std::vector<float> ReadBand(const std::string& path) {
 inline std::string ScratchDir(const std::string& name) {
   // One folder per process: ctest runs test cases in parallel processes.
   const auto dir = std::filesystem::temp_directory_path() / ("geoprosp_test_" + name + "_" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
+  RemoveTree(dir.string());
   std::filesystem::create_directories(dir);
   return dir.string();
 }
