@@ -211,6 +211,7 @@ TEST(Bundle, CorruptOrTruncatedBundlesGiveClearErrors) {
 TEST(Scorer, RejectsUnavailableDevicesBeforeWork) {
   const Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 5);
   EXPECT_THROW(MakeScorer(b, {"auto", "tpu", 1}), UsageError);
+  EXPECT_THROW(MakeScorer(b, {"fused", "cuda", 1}), UsageError);
   EXPECT_THROW(MakeScorer(b, {"onnx", "cpu", 1}), UsageError);
   if (!torch::cuda::is_available()) {
     EXPECT_THROW(MakeScorer(b, {"torch", "cuda", 1}), Error);

@@ -29,7 +29,7 @@ struct MapOptions : CommonOptions {
   std::string srcwin;
   std::string tile;
   std::string engine = "auto";
-  std::string device = "auto";
+  std::string device = "cpu";
   int threads = 0;
   int batch_size = 65536;
   bool overwrite = false;

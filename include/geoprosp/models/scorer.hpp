@@ -20,7 +20,7 @@ class Scorer {
 
 struct ScorerSettings {
   std::string engine = "auto";  // auto | fused | torch
-  std::string device = "auto";  // auto | cpu | cuda
+  std::string device = "cpu";   // cpu | cuda
   int threads = 0;              // 0: all cores
 };
 
