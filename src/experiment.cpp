@@ -1,6 +1,7 @@
 #include "geoprosp/experiment.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <set>
@@ -103,9 +104,14 @@ std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, boo
 Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double ratio, uint64_t seed,
                         nlohmann::json* augment_report) {
   const SampleSet positives = real.Subset(IndicesWhere(real.labels, 1));
+  const auto start = std::chrono::steady_clock::now();
   Synthetic synthetic =
       SynthesisePositives(method, positives.features, real.n_elements, SyntheticCount(real, ratio), seed + 7);
-  if (augment_report) *augment_report = CompareWithReal(positives.features, synthetic.features, real.n_elements);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (augment_report) {
+    *augment_report = CompareWithReal(positives.features, synthetic.features, real.n_elements);
+    (*augment_report)["seconds"] = std::round(seconds * 100) / 100;
+  }
   return synthetic;
 }
 

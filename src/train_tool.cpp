@@ -93,6 +93,13 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   nlohmann::json alpha_report = {{"mode", alpha_auto ? "auto" : "fixed"}, {"per_fold", nlohmann::json::array()}};
 
   std::vector<Metrics> fold_metrics;
+  // Where the time goes, for docs/benchmarks.md: stages and, per fold, training and augmentation.
+  nlohmann::json seconds_by_stage;
+  const auto seconds_since = [](std::chrono::steady_clock::time_point t) {
+    return std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count() * 100) / 100;
+  };
+  seconds_by_stage["reading_and_labels"] = seconds_since(start);
+  const auto cv_start = std::chrono::steady_clock::now();
   const double cv_share = o.folds > 0 ? 0.8 : 0.0;
   if (o.folds > 0) {
     FoldSettings fold_settings{protocol, o.folds, o.block_size, static_cast<uint64_t>(o.seed)};
@@ -108,6 +115,7 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
       no_more.augment = AugmentMethod::None;
       for (int k = 0; k < o.folds; ++k) {
         ScaledProgress fold_progress(progress, 0.02 + cv_share * k / o.folds, 0.02 + cv_share * (k + 1) / o.folds);
+        const auto fold_start = std::chrono::steady_clock::now();
         const SampleSet test = all.Subset(IndicesWhere(fold, k));
         const auto scores = FitAndScore(all.Subset(IndicesWhere(fold, k, false)), test, no_more, o.seed + 101 * (k + 1),
                                         fold_progress.get());
@@ -116,12 +124,14 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
         entry["fold"] = k + 1;
         entry["n_test"] = test.size();
         entry["positives_test"] = std::count(test.labels.begin(), test.labels.end(), 1);
+        entry["seconds"] = seconds_since(fold_start);
         report["folds"].push_back(entry);
       }
     } else {
       const auto plans = PlanFolds(cells, data, fold_settings, o.buffer);
       for (int k = 0; k < o.folds; ++k) {
         ScaledProgress fold_progress(progress, 0.02 + cv_share * k / o.folds, 0.02 + cv_share * (k + 1) / o.folds);
+        const auto fold_start = std::chrono::steady_clock::now();
         const auto& train_cells = plans[k].train;
         const auto& test_cells = plans[k].test;
         const FeatureSpace space = FitFeatures(data, plans[k].fit, transform, o.zero_replace);
@@ -143,6 +153,8 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
         entry["n_test"] = test.size();
         entry["positives_test"] = std::count(test.labels.begin(), test.labels.end(), 1);
         entry["alpha"] = fold_graph.alpha;
+        entry["seconds"] = seconds_since(fold_start);
+        entry["augment_seconds"] = augment_comparison.value("seconds", 0.0);
         if (k == 0) report["augment"]["comparison"] = augment_comparison;
         report["folds"].push_back(entry);
       }
@@ -154,6 +166,8 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
     report["sd"] = nullptr;
   }
 
+  seconds_by_stage["cross_validation"] = seconds_since(cv_start);
+  const auto final_start = std::chrono::steady_clock::now();
   // The final model: every cell fits the transform and graph; all labelled cells train it.
   const std::vector<uint8_t> everywhere(data.valid.size(), 1);
   const FeatureSpace space = FitFeatures(data, everywhere, transform, o.zero_replace);
@@ -179,6 +193,8 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
                           member_progress.get(), nullptr));
   }
   const TrainedModel& model = members.front();
+  seconds_by_stage["final_model"] = seconds_since(final_start);
+  const auto scoring_start = std::chrono::steady_clock::now();
 
   Bundle bundle;
   bundle.elements = data.elements;
@@ -211,6 +227,7 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   for (size_t i = 0; i < every_cell.size(); ++i) {
     if (every_cell[i].label && probabilities[i] >= bundle.class_breaks[1]) ++deposits_in_high_or_moderate;
   }
+  seconds_by_stage["scoring_every_cell"] = seconds_since(scoring_start);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report["final_model"] = {{"epochs_run", model.epochs_run},
                            {"best_epoch", model.best_epoch},
@@ -233,6 +250,7 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   SaveBundle(bundle, o.output, o.overwrite);
   report["model"] = {{"path", o.output}, {"sha256", bundle.hash}};
   report["seconds"] = std::round(seconds * 100) / 100;
+  report["seconds_by_stage"] = seconds_by_stage;
   if (!o.report.empty()) {
     std::ofstream out(o.report);
     out << report.dump(2) << "\n";

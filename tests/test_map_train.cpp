@@ -106,8 +106,12 @@ TEST(Train, ReportHasTheDocumentedSchema) {
   o.cv = "random";
   o.report = s.dir + "/r.json";
   const auto report = RunTrain(o, Progress{});
-  for (const char* key : {"protocol", "folds", "mean", "sd", "alpha", "augment"})
+  for (const char* key : {"protocol", "folds", "mean", "sd", "alpha", "augment", "seconds_by_stage"})
     EXPECT_TRUE(report.contains(key)) << key;
+  double stages = 0;
+  for (const auto& [stage, seconds] : report["seconds_by_stage"].items()) stages += seconds.get<double>();
+  EXPECT_GT(stages, 0.0);
+  EXPECT_LE(stages, report["seconds"].get<double>() + 0.05);
   ASSERT_EQ(report["folds"].size(), 2u);
   for (const auto& fold : report["folds"]) {
     for (const char* key :
@@ -119,6 +123,7 @@ TEST(Train, ReportHasTheDocumentedSchema) {
     const auto& c = fold["confusion"];
     EXPECT_EQ(c["tn"].get<int>() + c["fp"].get<int>() + c["fn"].get<int>() + c["tp"].get<int>(),
               fold["n_test"].get<int>());
+    EXPECT_GE(fold["seconds"].get<double>(), fold["augment_seconds"].get<double>());
   }
   EXPECT_TRUE(fs::exists(o.report));
 }
