@@ -137,7 +137,10 @@ TEST_P(FusedAgainstTorch, CudaAgreesWithTheCpuEngines) {
 
 INSTANTIATE_TEST_SUITE_P(EveryArchitectureAndGraphMode, FusedAgainstTorch,
                          ::testing::Combine(::testing::Values("resgcn", "resgat"),
-                                            ::testing::Values(GraphMode::Global, GraphMode::Window)));
+                                            ::testing::Values(GraphMode::Global, GraphMode::Window)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" + ToString(std::get<1>(info.param));
+                         });
 
 TEST(Bundle, RoundTripsEverythingThatDefinesTheModel) {
   const auto dir = test::ScratchDir("bundle_roundtrip");
