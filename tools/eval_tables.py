@@ -34,7 +34,7 @@ def main(path):
         print("|---|---|---|---|---|---|---|---|---|---|")
         for m in r["models"]:
             mean, sd, st = m["mean"], m["sd"], m["study"]
-            study = " / ".join(f"{st[k]:.1f}" for k in ("accuracy", "sensitivity", "specificity", "f1")) if st else "—"
+            study = " / ".join(f"{100 * st[k]:.1f}" for k in ("accuracy", "sensitivity", "specificity", "f1")) if st else "—"
             print(f"| {m['label']} | {pct(mean, sd, 'accuracy')} | {pct(mean, sd, 'sensitivity')} | "
                   f"{pct(mean, sd, 'specificity')} | {pct(mean, sd, 'f1')} | {auc(mean, sd, 'roc_auc')} | "
                   f"{auc(mean, sd, 'pr_auc')} | {auc(mean, sd, 'success_auc')} | {m['seconds']:.0f} | {study} |")
