@@ -48,7 +48,8 @@ def main(path):
         print("|---|---|---|---|---|---|---|---|---|")
         for m in a["methods"]:
             mean, sd, syn = m["mean"], m["sd"], m["synthetic_vs_real"]
-            dr = f"{syn['correlation_mean_abs_difference']:.3f}" if syn else "—"
+            dr = syn.get("correlation_mean_abs_difference") if syn else None
+            dr = f"{dr:.3f}" if dr is not None else "—"
             print(f"| {m['method']} | {pct(mean, sd, 'accuracy')} | {pct(mean, sd, 'sensitivity')} | "
                   f"{pct(mean, sd, 'specificity')} | {pct(mean, sd, 'f1')} | {auc(mean, sd, 'roc_auc')} | "
                   f"{confusion(m['confusion'])} | {confusion(m['study_confusion'])} | {dr} |")
