@@ -3,6 +3,7 @@
 #include <cpl_conv.h>
 #include <gdal.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -51,12 +52,10 @@ PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, in
 }
 
 void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
-                  bool per_cell, int64_t n, std::vector<float>& member_scores, std::vector<float>& mean,
-                  std::vector<float>& spread) {
-  mean.assign(n, 0.0f);
-  spread.assign(n, 0.0f);
+                  bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread) {
   if (scorers.size() == 1) {
-    scorers.front()->Score(features, adjacency, per_cell, n, mean.data());
+    scorers.front()->Score(features, adjacency, per_cell, n, mean);
+    std::fill_n(spread, n, 0.0f);
     return;
   }
   std::vector<double> sum(n, 0.0), sum_sq(n, 0.0);
@@ -274,8 +273,7 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   };
   std::array<StackWindow, 2> windows;
   std::array<OutputStrip, 2> output_strips;
-  std::vector<float> features, cell_features, adjacency, probabilities, spread, batch_probabilities, batch_spread,
-      member_scores;
+  std::vector<float> features, cell_features, adjacency, probabilities, spread, member_scores;
   std::vector<size_t> cells;  // window cells that are scored
   const int strips = (region.height + strip_rows - 1) / strip_rows;
   const auto read_strip = [&](int s) {
@@ -324,9 +322,7 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
         }
       }
       ScoreMembers(scorers, cell_features.data() + first * n, per_cell ? adjacency.data() : bundle.adjacency.data(),
-                   per_cell, count, member_scores, batch_probabilities, batch_spread);
-      std::copy_n(batch_probabilities.begin(), count, probabilities.begin() + first);
-      std::copy_n(batch_spread.begin(), count, spread.begin() + first);
+                   per_cell, count, member_scores, probabilities.data() + first, spread.data() + first);
     }
     OutputStrip& out = output_strips[s % 2];  // its previous write finished before strip s-1's began
     out.row = row;

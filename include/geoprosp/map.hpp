@@ -63,11 +63,11 @@ struct PixelWindow {
 };
 PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, int width, int height);
 
-// Mean (and, with several members, the standard deviation) of every member's probabilities.
+// Writes the mean of every member's probabilities to `mean[0..n)` and, with several members, their
+// standard deviation to `spread[0..n)` (zeros with one member).
 class Scorer;
 void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
-                  bool per_cell, int64_t n, std::vector<float>& member_scores, std::vector<float>& mean,
-                  std::vector<float>& spread);
+                  bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread);
 
 // Class of each probability given ascending low/moderate/high thresholds.
 uint8_t ClassOf(float probability, const std::vector<double>& breaks);
