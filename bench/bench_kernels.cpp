@@ -16,13 +16,13 @@
 #include <random>
 #include <string>
 
-#include "geoprosp/bundle.hpp"
-#include "geoprosp/composition.hpp"
-#include "geoprosp/element_graph.hpp"
+#include "geoprosp/features/composition.hpp"
+#include "geoprosp/features/element_graph.hpp"
+#include "geoprosp/io/raster_output.hpp"
+#include "geoprosp/io/raster_stack.hpp"
+#include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
-#include "geoprosp/raster_output.hpp"
-#include "geoprosp/raster_stack.hpp"
-#include "models/torch_model.hpp"
+#include "geoprosp/training/torch_model.hpp"
 
 namespace geoprosp {
 namespace {

@@ -7,9 +7,9 @@
 #include <set>
 #include <sstream>
 
-#include "geoprosp/areas.hpp"
-#include "geoprosp/map.hpp"
-#include "geoprosp/quicklook.hpp"
+#include "geoprosp/apps/map.hpp"
+#include "geoprosp/products/areas.hpp"
+#include "geoprosp/products/quicklook.hpp"
 #include "test_support.hpp"
 
 namespace geoprosp {

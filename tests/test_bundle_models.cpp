@@ -5,11 +5,11 @@
 #include <fstream>
 #include <random>
 
-#include "geoprosp/bundle.hpp"
-#include "geoprosp/element_graph.hpp"
-#include "geoprosp/error.hpp"
+#include "geoprosp/core/error.hpp"
+#include "geoprosp/features/element_graph.hpp"
+#include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
-#include "models/torch_model.hpp"
+#include "geoprosp/training/torch_model.hpp"
 #include "test_support.hpp"
 
 namespace geoprosp {

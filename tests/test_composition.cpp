@@ -3,9 +3,9 @@
 #include <cmath>
 #include <numeric>
 
-#include "geoprosp/composition.hpp"
-#include "geoprosp/element_names.hpp"
-#include "geoprosp/error.hpp"
+#include "geoprosp/core/element_names.hpp"
+#include "geoprosp/core/error.hpp"
+#include "geoprosp/features/composition.hpp"
 
 namespace geoprosp {
 namespace {

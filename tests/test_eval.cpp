@@ -5,16 +5,16 @@
 #include <random>
 #include <set>
 
-#include "geoprosp/baselines.hpp"
-#include "geoprosp/element_graph.hpp"
-#include "geoprosp/error.hpp"
-#include "geoprosp/eval.hpp"
-#include "geoprosp/eval_models.hpp"
-#include "geoprosp/eval_report.hpp"
-#include "geoprosp/metrics.hpp"
-#include "geoprosp/models/graph_baselines.hpp"
-#include "geoprosp/svg_plot.hpp"
-#include "geoprosp/train.hpp"
+#include "geoprosp/apps/eval.hpp"
+#include "geoprosp/apps/train.hpp"
+#include "geoprosp/core/error.hpp"
+#include "geoprosp/experiment/baselines.hpp"
+#include "geoprosp/experiment/eval_models.hpp"
+#include "geoprosp/experiment/metrics.hpp"
+#include "geoprosp/features/element_graph.hpp"
+#include "geoprosp/report/eval_report.hpp"
+#include "geoprosp/report/svg_plot.hpp"
+#include "geoprosp/training/graph_baselines.hpp"
 
 namespace geoprosp {
 namespace {

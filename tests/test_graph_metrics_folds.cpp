@@ -3,9 +3,9 @@
 #include <cmath>
 #include <set>
 
-#include "geoprosp/element_graph.hpp"
-#include "geoprosp/folds.hpp"
-#include "geoprosp/metrics.hpp"
+#include "geoprosp/experiment/folds.hpp"
+#include "geoprosp/experiment/metrics.hpp"
+#include "geoprosp/features/element_graph.hpp"
 
 namespace geoprosp {
 namespace {

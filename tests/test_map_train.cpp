@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "geoprosp/augment.hpp"
-#include "geoprosp/bundle.hpp"
-#include "geoprosp/map.hpp"
-#include "geoprosp/train.hpp"
+#include "geoprosp/apps/map.hpp"
+#include "geoprosp/apps/train.hpp"
+#include "geoprosp/models/bundle.hpp"
+#include "geoprosp/training/augment.hpp"
 #include "test_support.hpp"
 
 namespace geoprosp {

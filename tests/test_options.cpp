@@ -2,9 +2,9 @@
 
 #include <set>
 
-#include "geoprosp/map.hpp"
-#include "geoprosp/options.hpp"
-#include "geoprosp/train.hpp"
+#include "geoprosp/apps/map.hpp"
+#include "geoprosp/apps/train.hpp"
+#include "geoprosp/core/options.hpp"
 
 namespace geoprosp {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "geoprosp/error.hpp"
-#include "geoprosp/raster_stack.hpp"
+#include "geoprosp/core/error.hpp"
+#include "geoprosp/io/raster_stack.hpp"
 #include "test_support.hpp"
 
 namespace geoprosp {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "geoprosp/file_tree.hpp"
+#include "geoprosp/core/file_tree.hpp"
 
 namespace geoprosp::test {
 

@@ -1,3 +1,3 @@
-#include "geoprosp/train.hpp"
+#include "geoprosp/apps/train.hpp"
 
 int main(int argc, char** argv) { return geoprosp::RunCommandLine(geoprosp::TrainCommand(), argc, argv); }

@@ -19,8 +19,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "geoprosp/bundle.hpp"
-#include "geoprosp/error.hpp"
+#include "geoprosp/core/error.hpp"
+#include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
 
 namespace geoprosp {

@@ -1,6 +1,6 @@
 #include "geoprosp/models/model_spec.hpp"
 
-#include "geoprosp/error.hpp"
+#include "geoprosp/core/error.hpp"
 
 namespace geoprosp {
 

@@ -1,0 +1,172 @@
+#pragma once
+// The options geoprosp-train and geoprosp-eval share (inputs, labels, features, graph, network,
+// training, augmentation, cross-validation), declared once for both tools' option tables, and
+// turned into experiment settings with every check made before heavy work.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "geoprosp/core/cli.hpp"
+#include "geoprosp/experiment/experiment.hpp"
+
+namespace geoprosp {
+
+struct ExperimentOptions : CommonOptions {
+  std::vector<std::string> inputs;
+  std::string deposits;
+  std::string deposits_srs;
+  std::string labels;
+  std::string elements;
+  std::string align_to;
+  std::string resampling = "bilinear";
+  double label_radius = 0;
+  std::string negatives = "distal";
+  double negative_ratio = 10;
+  double min_distance = 0;
+  std::string transform = "clr";
+  std::string zero_replace = "half-min";
+  std::string graph = "global";
+  int window = 5;
+  std::string alpha = "0.6";
+  std::string edge_weight = "binary";
+  int hidden = 64;
+  int layers = 3;
+  int heads = 4;
+  double dropout = 0.5;
+  double lr = 1e-3;
+  int epochs = 200;
+  int batch_size = 64;
+  int patience = 30;
+  std::string augment = "gan";
+  double augment_ratio = 1.0;
+  std::string cv = "spatial";
+  int folds = 10;
+  double block_size = 0;
+  double buffer = 0;
+  int seed = 42;
+  int threads = 0;
+  bool overwrite = false;
+};
+
+// The element rasters (positional).
+template <class Options>
+void AddInputRasterOptions(OptionTable<Options>& t) {
+  t.Add("inputs", &Options::inputs)
+      .Positional()
+      .Path()
+      .Role("input_rasters")
+      .Required()
+      .Help("Element rasters (any GDAL format)");
+}
+
+// Labels, grid alignment, the compositional transform and the element graph.
+template <class Options>
+void AddSurveyOptions(OptionTable<Options>& t) {
+  using O = Options;
+  t.Add("deposits", &O::deposits)
+      .Path()
+      .Role("input_vector")
+      .Help("Known deposits: any OGR vector, or CSV with X/Y columns");
+  t.Add("deposits-srs", &O::deposits_srs)
+      .Advanced()
+      .Help("CRS of --deposits when the file declares none (e.g. EPSG:32650)");
+  t.Add("labels", &O::labels)
+      .Path()
+      .Role("input_raster")
+      .Help("Label raster (1 = deposit), of any grid, instead of --deposits");
+  t.Add("elements", &O::elements).Help("Comma-separated elements to use, in order (default: all inputs)");
+  t.Add("align-to", &O::align_to)
+      .Path()
+      .Role("input_raster")
+      .Advanced()
+      .Help("Warp every input onto this raster's grid");
+  t.Add("resampling", &O::resampling)
+      .Choices({"near", "bilinear", "cubic", "average"})
+      .Advanced()
+      .Help("Resampling for --align-to");
+  t.Add("label-radius", &O::label_radius)
+      .Range(0, {})
+      .Help("Cells within this distance (CRS units) of a deposit are positive");
+  t.Add("negatives", &O::negatives)
+      .Choices({"distal", "random", "all"})
+      .Help("Background cells: random beyond --min-distance, random, or all");
+  t.Add("negative-ratio", &O::negative_ratio).Range(0.1, {}).Help("Background cells per deposit cell (distal, random)");
+  t.Add("min-distance", &O::min_distance)
+      .Range(0, {})
+      .Help("Distal negatives lie farther than this from every deposit (0: two cells)");
+  t.Add("transform", &O::transform).Choices({"clr", "log", "none"}).Help("Compositional transform");
+  t.Add("zero-replace", &O::zero_replace)
+      .Advanced()
+      .Help("Zero/negative concentrations become half-min (half the smallest positive) or this value");
+  t.Add("graph", &O::graph)
+      .Choices({"global", "window"})
+      .Help("One correlation graph from all training cells, or one per cell from its window");
+  t.Add("window", &O::window).Range(3, 51).Help("Window size k (odd) for --graph window");
+  t.Add("alpha", &O::alpha).Help("Correlation threshold |r| > alpha for an edge, or 'auto' (inner CV over 0.2..0.8)");
+  t.Add("edge-weight", &O::edge_weight)
+      .Choices({"binary", "abs-r"})
+      .Advanced()
+      .Help("Edge weights before normalisation");
+}
+
+// Network size, training, augmentation and cross-validation.
+template <class Options>
+void AddTrainingOptions(OptionTable<Options>& t) {
+  using O = Options;
+  t.Add("hidden", &O::hidden).Range(2, 4096).Help("Hidden size");
+  t.Add("layers", &O::layers).Range(0, 64).Help("Residual layers");
+  t.Add("heads", &O::heads).Range(1, 64).Help("Attention heads (resgat)");
+  t.Add("dropout", &O::dropout).Range(0, 0.99).Help("Dropout");
+  t.Add("lr", &O::lr).Range(1e-7, 1).Help("Adam learning rate");
+  t.Add("epochs", &O::epochs).Range(1, 100000).Help("Maximum epochs");
+  t.Add("batch-size", &O::batch_size).Range(1, 1 << 20).Advanced().Help("Graphs per training batch");
+  t.Add("patience", &O::patience)
+      .Range(1, 100000)
+      .Advanced()
+      .Help("Early stopping: epochs without a better validation loss");
+  t.Add("augment", &O::augment)
+      .Choices({"gan", "vae", "smote", "noise", "none"})
+      .Help("Synthetic positives, made inside training folds only");
+  t.Add("augment-ratio", &O::augment_ratio).Range(0, 10).Help("Augment until positives = ratio x negatives");
+  t.Add("cv", &O::cv)
+      .Choices({"spatial", "random", "paper"})
+      .Help("Cross-validation: spatial blocks, random, or the study's augment-then-split protocol");
+  t.Add("folds", &O::folds).Range(0, 100).Help("Folds (0: no cross-validation)");
+  t.Add("block-size", &O::block_size)
+      .Range(0, {})
+      .Help("Spatial CV block size in CRS units (0: a tenth of the longer side)");
+  t.Add("buffer", &O::buffer).Range(0, {}).Advanced().Help("Drop training cells closer than this to a test cell");
+}
+
+// Seed and threads.
+template <class Options>
+void AddRunOptions(OptionTable<Options>& t) {
+  t.Add("seed", &Options::seed)
+      .Range(0, 2147483647)
+      .Help("Random seed: the same inputs and seed give the same results");
+  t.Add("threads", &Options::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
+}
+
+// The options as settings, checked; `arch` is the residual GNN to train.
+struct ExperimentSetup {
+  ExperimentSettings settings;
+  Transform transform = Transform::Clr;
+  GraphSpec graph;
+  bool alpha_auto = false;
+  CvProtocol protocol = CvProtocol::Spatial;
+  LabelSettings labels;
+};
+ExperimentSetup SetUpExperiment(const ExperimentOptions& options, const std::string& arch);
+
+// The input rasters as a stack, restricted to --elements.
+std::unique_ptr<RasterStack> OpenInputStack(const ExperimentOptions& options);
+
+// What a CV protocol means for the figures it gives (reports print it next to them).
+std::string ProtocolNote(CvProtocol protocol);
+
+// The settings both tools record in their reports; `block_size` is the one the folds used.
+nlohmann::json SettingsJson(const ExperimentOptions& options, double block_size);
+
+}  // namespace geoprosp

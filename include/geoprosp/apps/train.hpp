@@ -1,0 +1,22 @@
+#pragma once
+// geoprosp-train: element rasters + known deposits -> a model bundle and an honest CV report.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "geoprosp/apps/experiment_options.hpp"
+
+namespace geoprosp {
+
+struct TrainOptions : ExperimentOptions {
+  std::string output;
+  std::string arch = "resgcn";
+  std::string report;
+  int ensemble = 1;
+};
+
+// Returns the report (also written to --report when given).
+nlohmann::json RunTrain(const TrainOptions& options, const Progress& progress);
+Command<TrainOptions> TrainCommand();
+
+}  // namespace geoprosp

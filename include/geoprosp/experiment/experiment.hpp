@@ -1,0 +1,125 @@
+#pragma once
+// The experiment machinery geoprosp-train and geoprosp-eval share: cells in memory, features fitted
+// on training ground only, labelled samples, and fitting with in-fold augmentation.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "geoprosp/experiment/folds.hpp"
+#include "geoprosp/features/composition.hpp"
+#include "geoprosp/features/element_graph.hpp"
+#include "geoprosp/io/labels.hpp"
+#include "geoprosp/io/raster_stack.hpp"
+#include "geoprosp/training/augment.hpp"
+#include "geoprosp/training/trainer.hpp"
+
+namespace geoprosp {
+
+// Every cell of the training grid in memory (training rasters are survey-sized).
+struct CellData {
+  Grid grid;
+  std::vector<std::string> elements;
+  int n_elements = 0;
+  std::vector<float> raw;  // cells x E, cell-major
+  std::vector<uint8_t> valid;
+  int64_t valid_count = 0;
+};
+CellData LoadCells(const RasterStack& stack);
+
+// Features and the global correlation, fitted on the cells where `fit` is set.
+struct FeatureSpace {
+  CompositionParams params;
+  std::vector<float> features;  // every cell, standardised (invalid cells 0)
+  std::vector<double> correlation;
+  ReplacementCounts replaced;
+};
+FeatureSpace FitFeatures(const CellData& data, const std::vector<uint8_t>& fit, Transform transform,
+                         const std::string& zero_rule);
+
+// Graph samples for `cells`: the global Â from the fitted correlation, or each cell's window Â.
+SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const GraphSpec& graph,
+                       const std::vector<LabelledCell>& cells);
+
+struct ExperimentSettings {
+  ModelSpec spec;
+  TrainSettings train;
+  AugmentMethod augment = AugmentMethod::Gan;
+  double augment_ratio = 1.0;
+  int threads = 1;
+};
+
+// Positives to add so that positives reach ratio x negatives.
+size_t SyntheticCount(const SampleSet& set, double ratio);
+void AppendSynthetic(SampleSet& set, const SampleSet& real_positives, const Synthetic& synthetic);
+std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, bool equal = true);
+
+// Synthetic positives made from the positives of `real` (seed + 7) until positives reach ratio x
+// negatives. The paper protocol makes them from every labelled sample before the folds are drawn.
+Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double ratio, uint64_t seed,
+                        nlohmann::json* augment_report);
+// Real samples plus synthetic positives made from them: synthetic.parents index the positives of
+// `real`, in order, whose graphs the synthetic samples borrow.
+SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic);
+
+// What every model of one fold trains on: the inner-training part with its synthetic positives,
+// and the inner-validation part (real samples only).
+struct FitData {
+  SampleSet fit, validation;
+};
+
+// The inner split of a fold's training samples and the synthetic positives made from the
+// inner-training positives (seed + 7), kept as indices and features so that the same split and
+// the same synthetic samples can be laid over the fold's samples at any graph threshold.
+struct AugmentedSplit {
+  std::vector<size_t> fit, validation;
+  Synthetic synthetic;
+};
+AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
+                               nlohmann::json* augment_report);
+FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split);
+
+// Inner validation split, augmentation of the inner training part only, then training.
+TrainedModel Fit(const SampleSet& train, const ExperimentSettings& settings, uint64_t seed, const Progress& progress,
+                 nlohmann::json* augment_report);
+std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const ExperimentSettings& settings,
+                               uint64_t seed, const Progress& progress, nlohmann::json* augment_report = nullptr);
+
+// The study's adaptive threshold: 3-fold inner CV over 0.2..0.8 by mean ROC AUC, on training data.
+extern const std::vector<double> kAlphaSweep;
+double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph,
+                   const std::vector<LabelledCell>& cells, const ExperimentSettings& settings, uint64_t seed,
+                   nlohmann::json& sweep);
+
+// Area-share breaks: the top 5 % of the valid area is high, the next 10 % moderate, the next 15 % low.
+std::vector<double> AreaShareBreaks(std::vector<float> probabilities);
+
+struct LabelSettings {
+  std::string deposits, deposits_srs, labels;
+  double label_radius = 0;
+  std::string negatives = "distal";
+  double negative_ratio = 10;
+  double min_distance = 0;
+  int seed = 42;
+};
+struct Labelled {
+  std::vector<DepositPoint> deposits;  // as read, in the grid's CRS
+  std::vector<LabelledCell> cells;     // positives, then negatives
+  int64_t deposits_read = 0;
+  int64_t positive_cells = 0;
+};
+Labelled ChooseSamples(const LabelSettings& settings, const CellData& data);
+
+// Every valid cell, in cell order, labelled 1 where `labelled` holds a positive: the map's samples.
+std::vector<LabelledCell> EveryValidCell(const CellData& data, const std::vector<LabelledCell>& labelled);
+
+// One fold of spatial or random CV: its cells, and the cells the transform and graph may see.
+struct FoldPlan {
+  std::vector<LabelledCell> train, test;
+  std::vector<uint8_t> fit;
+};
+std::vector<FoldPlan> PlanFolds(const std::vector<LabelledCell>& cells, const CellData& data,
+                                const FoldSettings& settings, double buffer);
+
+}  // namespace geoprosp

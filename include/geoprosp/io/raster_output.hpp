@@ -1,0 +1,63 @@
+#pragma once
+// Output rasters written the GDAL way (-of, -co, COG through CreateCopy), under a temporary name
+// that is renamed into place only when complete.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "geoprosp/core/progress.hpp"
+#include "geoprosp/io/raster_stack.hpp"
+
+class GDALDataset;
+
+namespace geoprosp {
+
+struct OutputSpec {
+  std::string path;
+  std::string format = "GTiff";
+  std::vector<std::string> creation_options;
+};
+
+// Checks before any heavy work: a known format, no clobbering without `overwrite`, never an
+// input, and a writable folder.
+void CheckOutputPath(const std::string& option, const OutputSpec& spec, bool overwrite,
+                     const std::vector<std::string>& inputs);
+// The same checks for any file: not an input, no clobbering without `overwrite`, a writable folder.
+void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
+                  const std::vector<std::string>& inputs);
+
+enum class OutputKind { Probability, Classes, Spread };
+
+class RasterOutput {
+ public:
+  RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind kind);
+  ~RasterOutput();  // removes the temporary file unless committed
+  RasterOutput(const RasterOutput&) = delete;
+  RasterOutput& operator=(const RasterOutput&) = delete;
+
+  void WriteRows(int first_row, int rows, const void* data);
+  void SetMetadata(const std::map<std::string, std::string>& items);
+  // Finishes the file (CreateCopy for formats that need it) and renames it into place.
+  void Commit(bool overwrite, const Progress& progress);
+  const std::string& temporary_path() const { return temporary_; }
+
+ private:
+  OutputSpec spec_;
+  OutputKind kind_;
+  int width_;
+  std::string temporary_;     // what the final driver writes
+  std::string intermediate_;  // a GTiff when the driver can only CreateCopy (COG)
+  GDALDataset* dataset_ = nullptr;
+  bool committed_ = false;
+};
+
+constexpr float kProbabilityNodata = -9999.0f;
+constexpr uint8_t kClassNodata = 255;
+const std::vector<std::string>& ClassNames();  // background, low, moderate, high
+struct Rgb {
+  uint8_t red, green, blue;
+};
+const std::vector<Rgb>& ClassColours();  // the legend colours, by class
+
+}  // namespace geoprosp

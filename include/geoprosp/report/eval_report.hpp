@@ -1,0 +1,41 @@
+#pragma once
+// What geoprosp-eval writes from its results: the curves behind the plots, the CSV tables, the
+// SVG plots and report.html (one self-contained page). No LibTorch here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "geoprosp/io/labels.hpp"
+#include "geoprosp/io/raster_stack.hpp"
+#include "geoprosp/report/svg_plot.hpp"
+
+namespace geoprosp {
+
+// The study's reported figures (paper-notes.md) as fractions: Table 2 by model, Figure 6 by
+// augmentation, the best alpha.
+nlohmann::json StudyFigures();
+
+// ROC curve [[fpr, tpr], ...] and success-rate curve [[share of samples, share of deposits], ...]
+// of scores ranked high to low, ties taken together; at most `max_points` points each.
+nlohmann::json RocCurve(const std::vector<float>& scores, const std::vector<int>& labels, size_t max_points = 200);
+nlohmann::json SuccessCurve(const std::vector<float>& scores, const std::vector<int>& labels, size_t max_points = 200);
+
+// The prediction-area plot's figures for a map (every valid cell, labels 1 on deposit cells):
+// the share of deposits and the share of area at or above each threshold 0, 0.01, ..., 1, and
+// the intersection, where the deposit share first reaches 100 % minus the area share.
+nlohmann::json PredictionArea(const std::vector<float>& probabilities, const std::vector<int>& labels);
+
+// A probability map as a PNG (invalid cells transparent, Ramp colours), base64, with the deposit
+// points in its pixel coordinates. Grids longer than `max_side` cells are subsampled.
+svg::MapThumbnail ProbabilityThumbnail(const std::vector<float>& probability_per_cell,
+                                       const std::vector<uint8_t>& valid, const Grid& grid,
+                                       const std::vector<DepositPoint>& deposits, int max_side = 800);
+
+// Writes models.csv, augmentation.csv, alpha_sweep.csv, the SVG plots and report.html into `dir`
+// (sections absent from `results` are skipped); returns the names of the files written.
+std::vector<std::string> WriteEvalReport(const nlohmann::json& results, const svg::MapThumbnail* map,
+                                         const std::string& dir);
+
+}  // namespace geoprosp

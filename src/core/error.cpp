@@ -1,0 +1,19 @@
+#include "geoprosp/core/error.hpp"
+
+#include <cpl_error.h>
+
+namespace geoprosp {
+
+Error::Error(std::string subject, std::string problem)
+    : std::runtime_error(subject.empty() ? problem : subject + ": " + problem),
+      subject_(std::move(subject)),
+      problem_(std::move(problem)) {}
+
+std::string LastGdalError(const std::string& fallback) {
+  const char* message = CPLGetLastErrorMsg();
+  std::string text = (message && *message) ? message : fallback;
+  CPLErrorReset();
+  return text;
+}
+
+}  // namespace geoprosp

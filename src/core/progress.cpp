@@ -1,0 +1,62 @@
+#include "geoprosp/core/progress.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+
+#include "geoprosp/core/error.hpp"
+
+namespace geoprosp {
+namespace {
+volatile std::sig_atomic_t g_cancel_requested = 0;
+void OnCancelSignal(int) { g_cancel_requested = 1; }
+}  // namespace
+
+void Progress::Report(double fraction, const char* message) const {
+  if (!func(fraction, message, data)) throw Cancelled();
+}
+
+ScaledProgress::ScaledProgress(const Progress& parent, double start, double end)
+    : scaled_(GDALCreateScaledProgress(start, end, parent.func, parent.data)) {}
+
+ScaledProgress::~ScaledProgress() { GDALDestroyScaledProgress(scaled_); }
+
+void InstallCancelSignalHandlers() {
+  std::signal(SIGINT, OnCancelSignal);
+  std::signal(SIGTERM, OnCancelSignal);
+}
+
+int CPL_STDCALL QuietProgress(double, const char*, void*) { return g_cancel_requested ? FALSE : TRUE; }
+
+int CPL_STDCALL TerminalProgress(double fraction, const char*, void*) {
+  // Same ticks as GDALTermProgress (a dot every 2.5 %, a number every 10 %), but on stderr so
+  // that stdout stays free for results. A fraction below the last one starts a new bar.
+  static double last_fraction = -1;
+  static int printed = -1;  // ticks printed in this bar; -1 before its "0"
+  static bool done = false;
+  if (fraction < last_fraction) {
+    printed = -1;
+    done = false;
+  }
+  last_fraction = fraction;
+  const int tick = std::clamp(static_cast<int>(fraction * 40.0 + 1e-9), 0, 40);
+  if (printed < 0) {
+    std::fputs("0", stderr);
+    printed = 0;
+  }
+  for (; printed < tick; ++printed) {
+    if ((printed + 1) % 4 == 0) {
+      std::fprintf(stderr, "%d", (printed + 1) / 4 * 10);
+    } else {
+      std::fputs(".", stderr);
+    }
+  }
+  if (tick == 40 && !done) {
+    std::fputs(" - done.\n", stderr);
+    done = true;
+  }
+  std::fflush(stderr);
+  return g_cancel_requested ? FALSE : TRUE;
+}
+
+}  // namespace geoprosp

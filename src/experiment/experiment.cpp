@@ -1,0 +1,295 @@
+#include "geoprosp/experiment/experiment.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "geoprosp/core/error.hpp"
+#include "geoprosp/core/options.hpp"
+#include "geoprosp/experiment/metrics.hpp"
+#include "geoprosp/io/labels.hpp"
+
+namespace geoprosp {
+
+CellData LoadCells(const RasterStack& stack) {
+  CellData data;
+  data.grid = stack.grid();
+  data.elements = stack.elements();
+  data.n_elements = static_cast<int>(data.elements.size());
+  const size_t cells = size_t(data.grid.width) * data.grid.height;
+  data.raw.assign(cells * data.n_elements, 0.0f);
+  data.valid.assign(cells, 0);
+  StackWindow window;
+  const int strip = std::max(1, 65536 / data.grid.width);
+  for (int row = 0; row < data.grid.height; row += strip) {
+    const int rows = std::min(strip, data.grid.height - row);
+    stack.Read(0, row, data.grid.width, rows, window);
+    const size_t base = size_t(row) * data.grid.width;
+    for (size_t c = 0; c < window.cells(); ++c) {
+      data.valid[base + c] = window.valid[c];
+      for (int e = 0; e < data.n_elements; ++e) data.raw[(base + c) * data.n_elements + e] = window.element(e)[c];
+    }
+  }
+  data.valid_count = std::count(data.valid.begin(), data.valid.end(), uint8_t{1});
+  if (data.valid_count == 0) throw Error(stack.path(0), "holds no valid cell (all nodata)");
+  return data;
+}
+
+FeatureSpace FitFeatures(const CellData& data, const std::vector<uint8_t>& fit, Transform transform,
+                         const std::string& zero_rule) {
+  std::vector<size_t> rows;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    if (data.valid[c] && fit[c]) rows.push_back(c);
+  }
+  FeatureSpace space;
+  space.params =
+      FitComposition(transform, zero_rule, data.raw.data(), data.valid.size(), data.n_elements, rows, data.elements);
+  space.features = data.raw;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    float* cell = space.features.data() + c * data.n_elements;
+    if (data.valid[c]) {
+      TransformCells(space.params, cell, 1, data.n_elements, &space.replaced);
+    } else {
+      std::fill_n(cell, data.n_elements, 0.0f);
+    }
+  }
+  space.correlation = Correlation(space.features.data(), data.valid.size(), data.n_elements, rows);
+  return space;
+}
+
+SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const GraphSpec& graph,
+                       const std::vector<LabelledCell>& cells) {
+  const int n = data.n_elements;
+  SampleSet set;
+  set.n_elements = n;
+  set.per_sample_adjacency = graph.mode == GraphMode::Window;
+  if (!set.per_sample_adjacency)
+    set.adjacency = NormalisedAdjacency(space.correlation, n, graph.alpha, graph.edge_weight);
+  std::vector<float> adjacency(size_t(n) * n);
+  for (const auto& cell : cells) {
+    if (set.per_sample_adjacency) {
+      WindowAdjacency(space.features.data(), data.valid.data(), data.grid.width, data.grid.height, n,
+                      static_cast<int>(cell.cell % data.grid.width), static_cast<int>(cell.cell / data.grid.width),
+                      graph, adjacency.data());
+    }
+    set.AppendSynthetic(space.features.data() + cell.cell * n, adjacency.data(), cell.label);
+  }
+  return set;
+}
+
+// Positives added so that positives reach ratio x negatives.
+size_t SyntheticCount(const SampleSet& set, double ratio) {
+  const auto positives = std::count(set.labels.begin(), set.labels.end(), 1);
+  const auto negatives = static_cast<int64_t>(set.size()) - positives;
+  return static_cast<size_t>(std::max<double>(0.0, std::round(ratio * negatives) - positives));
+}
+
+void AppendSynthetic(SampleSet& set, const SampleSet& real_positives, const Synthetic& synthetic) {
+  for (size_t i = 0; i < synthetic.parents.size(); ++i) {
+    set.AppendSynthetic(synthetic.features.data() + i * set.n_elements,
+                        real_positives.adjacency_of(synthetic.parents[i]), 1);
+  }
+}
+
+std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, bool equal) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if ((values[i] == wanted) == equal) out.push_back(i);
+  }
+  return out;
+}
+
+Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double ratio, uint64_t seed,
+                        nlohmann::json* augment_report) {
+  const SampleSet positives = real.Subset(IndicesWhere(real.labels, 1));
+  const auto start = std::chrono::steady_clock::now();
+  Synthetic synthetic =
+      SynthesisePositives(method, positives.features, real.n_elements, SyntheticCount(real, ratio), seed + 7);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (augment_report) {
+    *augment_report = CompareWithReal(positives.features, synthetic.features, real.n_elements);
+    (*augment_report)["seconds"] = std::round(seconds * 100) / 100;
+  }
+  return synthetic;
+}
+
+SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic) {
+  SampleSet out = real;
+  AppendSynthetic(out, real.Subset(IndicesWhere(real.labels, 1)), synthetic);
+  return out;
+}
+
+AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
+                               nlohmann::json* augment_report) {
+  const auto inner = StratifiedFolds(train.labels, 5, seed);
+  AugmentedSplit split;
+  split.fit = IndicesWhere(inner, 0, false);
+  split.validation = IndicesWhere(inner, 0);
+  split.synthetic = MakeSynthetic(train.Subset(split.fit), method, ratio, seed, augment_report);
+  return split;
+}
+
+FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split) {
+  FitData data;
+  data.fit = WithSynthetic(train.Subset(split.fit), split.synthetic);
+  data.validation = train.Subset(split.validation);
+  return data;
+}
+
+// Inner split -> augmentation of the inner training part only -> training -> weights.
+TrainedModel Fit(const SampleSet& train, const ExperimentSettings& settings, uint64_t seed, const Progress& progress,
+                 nlohmann::json* augment_report) {
+  const FitData data =
+      ApplySplit(train, SplitAndAugment(train, settings.augment, settings.augment_ratio, seed, augment_report));
+  TrainSettings train_settings = settings.train;
+  train_settings.seed = seed;
+  return TrainResGnn(settings.spec, data.fit, data.validation, train_settings, progress);
+}
+
+std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const ExperimentSettings& settings,
+                               uint64_t seed, const Progress& progress, nlohmann::json* augment_report) {
+  const TrainedModel model = Fit(train, settings, seed, progress, augment_report);
+  return PredictResGnn(settings.spec, model.weights, test, settings.threads);
+}
+
+const std::vector<double> kAlphaSweep = {0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
+
+// The study's adaptive threshold: 3-fold inner CV over the sweep, by mean ROC AUC, on training data.
+double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph,
+                   const std::vector<LabelledCell>& cells, const ExperimentSettings& settings, uint64_t seed,
+                   nlohmann::json& sweep) {
+  std::vector<int> labels;
+  for (const auto& c : cells) labels.push_back(c.label);
+  const auto inner = StratifiedFolds(labels, 3, seed);
+  double best_alpha = 0.6, best_auc = -1;
+  sweep = nlohmann::json::array();
+  for (double alpha : kAlphaSweep) {
+    graph.alpha = alpha;
+    const SampleSet all = BuildSamples(data, space, graph, cells);
+    std::vector<Metrics> metrics;
+    for (int k = 0; k < 3; ++k) {
+      const SampleSet test = all.Subset(IndicesWhere(inner, k));
+      const auto scores = FitAndScore(all.Subset(IndicesWhere(inner, k, false)), test, settings, seed + k, Progress{});
+      metrics.push_back(ComputeMetrics(scores, test.labels));
+    }
+    const auto mean = MeanJson(metrics);
+    sweep.push_back({{"alpha", alpha}, {"roc_auc", mean["roc_auc"]}, {"accuracy", mean["accuracy"]}});
+    if (mean["roc_auc"].get<double>() > best_auc + 1e-12) {
+      best_auc = mean["roc_auc"];
+      best_alpha = alpha;
+    }
+  }
+  return best_alpha;
+}
+
+// Area-share breaks: the top 5 % of the valid area is high, the next 10 % moderate, the next 15 % low.
+std::vector<double> AreaShareBreaks(std::vector<float> probabilities) {
+  std::sort(probabilities.begin(), probabilities.end());
+  auto quantile = [&](double q) {
+    return double(probabilities[std::min(probabilities.size() - 1, size_t(q * probabilities.size()))]);
+  };
+  std::vector<double> breaks = {quantile(0.70), quantile(0.85), quantile(0.95)};
+  for (size_t i = 0; i < breaks.size(); ++i) {
+    breaks[i] = std::clamp(breaks[i], 1e-6, 1.0 - 1e-6);
+    if (i > 0 && breaks[i] <= breaks[i - 1]) breaks[i] = std::nextafter(breaks[i - 1], 1.0);
+  }
+  return breaks;
+}
+
+Labelled ChooseSamples(const LabelSettings& o, const CellData& data) {
+  if (o.deposits.empty() == o.labels.empty())
+    throw UsageError("--deposits", "give exactly one of --deposits and --labels");
+  const auto points =
+      o.deposits.empty() ? ReadLabelRaster(o.labels, data.grid) : ReadDeposits(o.deposits, data.grid, o.deposits_srs);
+  Labelled out;
+  out.deposits = points;
+  out.deposits_read = static_cast<int64_t>(points.size());
+  std::vector<uint8_t> positive(data.valid.size(), 0);
+  for (int64_t cell : CellsNearPoints(points, data.grid, o.label_radius)) {
+    if (data.valid[cell]) positive[cell] = 1;
+  }
+  out.positive_cells = std::count(positive.begin(), positive.end(), uint8_t{1});
+  if (out.positive_cells == 0)
+    throw Error(o.deposits.empty() ? o.labels : o.deposits, "no deposit falls on a valid (non-nodata) cell");
+  const double pixel = std::max(std::abs(data.grid.geotransform[1]), std::abs(data.grid.geotransform[5]));
+  const double min_distance = o.min_distance > 0 ? o.min_distance : 2.0 * pixel;
+  const auto distance = o.negatives == "distal" ? DistanceToNearest(points, data.grid) : std::vector<float>();
+  std::vector<int64_t> candidates;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    if (!data.valid[c] || positive[c]) continue;
+    if (!distance.empty() && distance[c] <= min_distance) continue;
+    candidates.push_back(static_cast<int64_t>(c));
+  }
+  if (o.negatives != "all") {
+    std::mt19937_64 rng(static_cast<uint64_t>(o.seed));
+    for (size_t i = candidates.size(); i > 1; --i) std::swap(candidates[i - 1], candidates[rng() % i]);
+    candidates.resize(std::min(candidates.size(), size_t(std::ceil(o.negative_ratio * out.positive_cells))));
+    std::sort(candidates.begin(), candidates.end());
+  }
+  if (candidates.empty()) throw Error("--negatives", "no background cell is left (try a smaller --min-distance)");
+  for (size_t c = 0; c < positive.size(); ++c) {
+    if (positive[c]) out.cells.push_back({int64_t(c), 1});
+  }
+  for (int64_t c : candidates) out.cells.push_back({c, 0});
+  return out;
+}
+
+std::vector<LabelledCell> EveryValidCell(const CellData& data, const std::vector<LabelledCell>& labelled) {
+  std::vector<uint8_t> is_positive(data.valid.size(), 0);
+  for (const auto& c : labelled) is_positive[c.cell] = static_cast<uint8_t>(c.label);
+  std::vector<LabelledCell> every_cell;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    if (data.valid[c]) every_cell.push_back({int64_t(c), is_positive[c]});
+  }
+  return every_cell;
+}
+
+namespace {
+// True when a cell of fold `k` lies within `buffer` of `cell` (the --buffer between training and test).
+bool NearFold(int64_t cell, const std::vector<int>& fold_of_cell, int k, const Grid& grid, double buffer) {
+  if (buffer <= 0) return false;
+  const int col = static_cast<int>(cell % grid.width), row = static_cast<int>(cell / grid.width);
+  const double dx = std::abs(grid.geotransform[1]), dy = std::abs(grid.geotransform[5]);
+  const int reach_x = static_cast<int>(std::ceil(buffer / dx)), reach_y = static_cast<int>(std::ceil(buffer / dy));
+  for (int r = std::max(0, row - reach_y); r <= std::min(grid.height - 1, row + reach_y); ++r) {
+    for (int c = std::max(0, col - reach_x); c <= std::min(grid.width - 1, col + reach_x); ++c) {
+      if (fold_of_cell[size_t(r) * grid.width + c] == k && std::hypot((c - col) * dx, (r - row) * dy) < buffer)
+        return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<FoldPlan> PlanFolds(const std::vector<LabelledCell>& cells, const CellData& data,
+                                const FoldSettings& settings, double buffer) {
+  // Every valid cell gets a fold, so each test fold holds all the real cells of its ground at their
+  // natural class ratio; training uses the sampled cells (deposits and chosen negatives) elsewhere.
+  const auto every_cell = EveryValidCell(data, cells);
+  const auto fold_of_every = AssignFolds(every_cell, data.grid, settings);
+  std::vector<int> fold_of_cell(data.valid.size(), -1);
+  for (size_t i = 0; i < every_cell.size(); ++i) fold_of_cell[every_cell[i].cell] = fold_of_every[i];
+  std::vector<int> fold_of_sample;
+  for (const auto& c : cells) fold_of_sample.push_back(fold_of_cell[c.cell]);
+  std::vector<FoldPlan> plans(settings.folds);
+  for (int k = 0; k < settings.folds; ++k) {
+    FoldPlan& plan = plans[k];
+    // The transform and the global graph see training ground only.
+    plan.fit.assign(data.valid.size(), 1);
+    for (size_t i = 0; i < every_cell.size(); ++i) {
+      if (fold_of_every[i] != k) continue;
+      plan.test.push_back(every_cell[i]);
+      plan.fit[every_cell[i].cell] = 0;
+    }
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (fold_of_sample[i] != k && !NearFold(cells[i].cell, fold_of_cell, k, data.grid, buffer)) {
+        plan.train.push_back(cells[i]);
+      }
+    }
+  }
+  return plans;
+}
+
+}  // namespace geoprosp

@@ -1,0 +1,191 @@
+#include "geoprosp/features/element_graph.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+#include "geoprosp/core/error.hpp"
+
+namespace geoprosp {
+
+std::string ToString(GraphMode mode) { return mode == GraphMode::Global ? "global" : "window"; }
+std::string ToString(EdgeWeight weight) { return weight == EdgeWeight::Binary ? "binary" : "abs-r"; }
+
+GraphMode ParseGraphMode(const std::string& text) {
+  if (text == "global") return GraphMode::Global;
+  if (text == "window") return GraphMode::Window;
+  throw UsageError("--graph", "expects global|window, got '" + text + "'");
+}
+
+EdgeWeight ParseEdgeWeight(const std::string& text) {
+  if (text == "binary") return EdgeWeight::Binary;
+  if (text == "abs-r") return EdgeWeight::AbsR;
+  throw UsageError("--edge-weight", "expects binary|abs-r, got '" + text + "'");
+}
+
+namespace {
+// out[j] = numerator[j] / sqrt(left * right[j]) where that root exceeds `floor`, else 0. IEEE square
+// root and division give the same bits in SIMD lanes as in the scalar loop.
+void RatioToRootProduct(const double* numerator, double left, const double* right, int n, double floor, double* out) {
+  int j = 0;
+#ifdef __AVX512F__
+  const __m512d l = _mm512_set1_pd(left), f = _mm512_set1_pd(floor);
+  for (; j + 8 <= n; j += 8) {
+    const __m512d product = _mm512_mul_pd(l, _mm512_loadu_pd(right + j));
+    const __m512d root = _mm512_mask_sqrt_pd(product, 0xff, product);  // _mask: GCC 12 warns on the plain form
+    const __mmask8 keep = _mm512_cmp_pd_mask(root, f, _CMP_GT_OQ);
+    _mm512_storeu_pd(out + j, _mm512_maskz_div_pd(keep, _mm512_loadu_pd(numerator + j), root));
+  }
+#endif
+  for (; j < n; ++j) {
+    const double root = std::sqrt(left * right[j]);
+    out[j] = root > floor ? numerator[j] / root : 0.0;
+  }
+}
+
+// r from centred sums; a constant column correlates with nothing.
+void CorrelationFromCentred(const double* cross, int n_elements, double* r) {
+  double diagonal[256];
+  for (int i = 0; i < n_elements; ++i) diagonal[i] = cross[i * n_elements + i];
+  for (int i = 0; i < n_elements; ++i) {
+    RatioToRootProduct(cross + i * n_elements, diagonal[i], diagonal, n_elements, 1e-30, r + i * n_elements);
+    r[i * n_elements + i] = 1.0;
+  }
+}
+
+typedef double Doubles8 __attribute__((vector_size(8 * sizeof(double))));  // GCC/Clang vector extension
+
+// cross[a][b] = sum over the rows of centred[a] * centred[b], rows in order; `stride` is n rounded up
+// to 8, zero-padded. An 8 x 8 block of sums stays in registers; only blocks on or above the diagonal
+// are summed, the rest mirrored (the same products in the same order).
+void CrossProducts(const double* centred, int rows, int n, int stride, double* cross) {
+  for (int a0 = 0; a0 < n; a0 += 8) {
+    for (int b0 = a0; b0 < n; b0 += 8) {
+      Doubles8 sum[8] = {};
+      for (int m = 0; m < rows; ++m) {
+        const double* c = centred + size_t(m) * stride;
+        Doubles8 right;
+        std::memcpy(&right, c + b0, sizeof(right));
+        for (int i = 0; i < 8; ++i) sum[i] += c[a0 + i] * right;
+      }
+      for (int i = 0; i < 8 && a0 + i < n; ++i) {
+        for (int j = 0; j < 8 && b0 + j < n; ++j) cross[(a0 + i) * n + b0 + j] = sum[i][j];
+      }
+    }
+  }
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < a; ++b) cross[a * n + b] = cross[b * n + a];
+  }
+}
+
+int PaddedTo8(int n) { return (n + 7) / 8 * 8; }
+
+// Per-thread scratch, so that the per-cell WindowAdjacency allocates nothing.
+struct Scratch {
+  std::vector<double> centred, cross, r;
+};
+thread_local Scratch scratch;
+}  // namespace
+
+std::vector<double> Correlation(const float* cells, size_t n, int n_elements, const std::vector<size_t>& rows) {
+  const size_t count = rows.empty() ? n : rows.size();
+  std::vector<double> mean(n_elements, 0.0), cross(size_t(n_elements) * n_elements, 0.0);
+  for (size_t i = 0; i < count; ++i) {
+    const float* x = cells + (rows.empty() ? i : rows[i]) * n_elements;
+    for (int e = 0; e < n_elements; ++e) mean[e] += x[e];
+  }
+  for (auto& m : mean) m /= std::max<size_t>(count, 1);
+  std::vector<double> centred(n_elements);
+  for (size_t i = 0; i < count; ++i) {
+    const float* x = cells + (rows.empty() ? i : rows[i]) * n_elements;
+    for (int e = 0; e < n_elements; ++e) centred[e] = x[e] - mean[e];
+    for (int a = 0; a < n_elements; ++a) {
+      for (int b = a; b < n_elements; ++b) cross[a * n_elements + b] += centred[a] * centred[b];
+    }
+  }
+  for (int a = 0; a < n_elements; ++a) {
+    for (int b = 0; b < a; ++b) cross[a * n_elements + b] = cross[b * n_elements + a];
+  }
+  std::vector<double> r(size_t(n_elements) * n_elements);
+  CorrelationFromCentred(cross.data(), n_elements, r.data());
+  return r;
+}
+
+void NormalisedAdjacency(const double* correlation, int n_elements, double alpha, EdgeWeight weight, float* out) {
+  double degree[256], row[256];
+  double on_stack[64 * 64];  // up to 64 elements on the stack; larger sets use the heap
+  std::vector<double> heap;
+  double* adjacency = on_stack;
+  if (n_elements > 64) {
+    heap.resize(size_t(n_elements) * n_elements);
+    adjacency = heap.data();
+  }
+  for (int i = 0; i < n_elements; ++i) {
+    double* a = adjacency + i * n_elements;
+#pragma omp simd
+    for (int j = 0; j < n_elements; ++j) {
+      const double r = std::abs(correlation[i * n_elements + j]);
+      a[j] = r > alpha ? (weight == EdgeWeight::Binary ? 1.0 : r) : 0.0;
+    }
+    a[i] = 1.0;  // self-loop
+    degree[i] = 0;
+    for (int j = 0; j < n_elements; ++j) degree[i] += a[j];
+  }
+  for (int i = 0; i < n_elements; ++i) {
+    RatioToRootProduct(adjacency + i * n_elements, degree[i], degree, n_elements, 0.0, row);
+    for (int j = 0; j < n_elements; ++j) out[i * n_elements + j] = static_cast<float>(row[j]);
+  }
+}
+
+std::vector<float> NormalisedAdjacency(const std::vector<double>& correlation, int n_elements, double alpha,
+                                       EdgeWeight weight) {
+  std::vector<float> out(size_t(n_elements) * n_elements);
+  NormalisedAdjacency(correlation.data(), n_elements, alpha, weight, out.data());
+  return out;
+}
+
+void WindowAdjacency(const float* features, const uint8_t* valid, int width, int height, int n_elements, int col,
+                     int row, const GraphSpec& spec, float* out) {
+  const int half = spec.window / 2, stride = PaddedTo8(n_elements);
+  const int r0 = std::max(row - half, 0), r1 = std::min(row + half, height - 1);
+  const int c0 = std::max(col - half, 0), c1 = std::min(col + half, width - 1);
+  Scratch& s = scratch;
+  s.centred.assign(size_t(r1 - r0 + 1) * (c1 - c0 + 1) * stride, 0.0);
+  s.cross.resize(size_t(n_elements) * n_elements);
+  s.r.assign(size_t(n_elements) * n_elements, 0.0);
+  double mean[256] = {0};
+  int count = 0;
+  for (int y = r0; y <= r1; ++y) {
+    for (int x = c0; x <= c1; ++x) {
+      const size_t cell = size_t(y) * width + x;
+      if (!valid[cell]) continue;
+      const float* f = features + cell * n_elements;
+      for (int e = 0; e < n_elements; ++e) mean[e] += f[e];
+      ++count;
+    }
+  }
+  if (count >= 3) {
+    for (int e = 0; e < n_elements; ++e) mean[e] /= count;
+    int m = 0;
+    for (int y = r0; y <= r1; ++y) {
+      for (int x = c0; x <= c1; ++x) {
+        const size_t cell = size_t(y) * width + x;
+        if (!valid[cell]) continue;
+        const float* f = features + cell * n_elements;
+        double* c = s.centred.data() + size_t(m++) * stride;
+        for (int e = 0; e < n_elements; ++e) c[e] = f[e] - mean[e];
+      }
+    }
+    CrossProducts(s.centred.data(), count, n_elements, stride, s.cross.data());
+    CorrelationFromCentred(s.cross.data(), n_elements, s.r.data());
+  } else {
+    for (int e = 0; e < n_elements; ++e) s.r[e * n_elements + e] = 1.0;
+  }
+  NormalisedAdjacency(s.r.data(), n_elements, spec.alpha, spec.edge_weight, out);
+}
+
+}  // namespace geoprosp

@@ -1,0 +1,162 @@
+#include "geoprosp/training/trainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+
+#include "geoprosp/core/error.hpp"
+#include "geoprosp/models/bundle.hpp"
+#include "geoprosp/models/scorer.hpp"
+#include "geoprosp/training/torch_model.hpp"
+#include "geoprosp/training/torch_training.hpp"
+
+namespace geoprosp {
+
+const float* SampleSet::adjacency_of(size_t i) const {
+  const size_t block = size_t(n_elements) * n_elements;
+  return adjacency.data() + (per_sample_adjacency ? i * block : 0);
+}
+
+void SampleSet::Append(const SampleSet& other, size_t i) {
+  AppendSynthetic(other.features.data() + i * other.n_elements, other.adjacency_of(i), other.labels[i]);
+}
+
+void SampleSet::AppendSynthetic(const float* values, const float* adjacency_source, int label) {
+  features.insert(features.end(), values, values + n_elements);
+  if (per_sample_adjacency)
+    adjacency.insert(adjacency.end(), adjacency_source, adjacency_source + size_t(n_elements) * n_elements);
+  labels.push_back(label);
+}
+
+SampleSet SampleSet::Empty() const {
+  SampleSet empty;
+  empty.n_elements = n_elements;
+  empty.per_sample_adjacency = per_sample_adjacency;
+  if (!per_sample_adjacency) empty.adjacency = adjacency;
+  return empty;
+}
+
+SampleSet SampleSet::Subset(const std::vector<size_t>& indices) const {
+  SampleSet subset = Empty();
+  for (size_t i : indices) subset.Append(*this, i);
+  return subset;
+}
+
+void SetTorchThreads(int threads) { at::set_num_threads(threads > 0 ? threads : DefaultThreadCount()); }
+
+torch::Tensor ValuesTensor(const SampleSet& s) {
+  return torch::from_blob(const_cast<float*>(s.features.data()), {int64_t(s.size()), s.n_elements}, torch::kFloat32);
+}
+
+torch::Tensor AdjacencyTensor(const SampleSet& s) {
+  const int64_t e = s.n_elements;
+  if (s.per_sample_adjacency)
+    return torch::from_blob(const_cast<float*>(s.adjacency.data()), {int64_t(s.size()), e, e}, torch::kFloat32);
+  return torch::from_blob(const_cast<float*>(s.adjacency.data()), {e, e}, torch::kFloat32);
+}
+
+torch::Tensor LabelsTensor(const SampleSet& s) {
+  std::vector<int64_t> labels(s.labels.begin(), s.labels.end());
+  return torch::tensor(labels, torch::kInt64);
+}
+
+BatchLoss WeightedCrossEntropy(std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> forward,
+                               const std::vector<int>& labels) {
+  const int64_t positives = std::count(labels.begin(), labels.end(), 1);
+  const int64_t n = static_cast<int64_t>(labels.size());
+  if (positives == 0 || positives == n)
+    throw Error("training data", "holds a single class only; need deposits and background cells");
+  const auto class_weights = torch::tensor({float(n) / (2.0f * (n - positives)), float(n) / (2.0f * positives)});
+  return [forward = std::move(forward), class_weights](const torch::Tensor& values, const torch::Tensor& adjacency,
+                                                       const torch::Tensor& y) {
+    return torch::nn::functional::cross_entropy(forward(values, adjacency), y,
+                                                torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights));
+  };
+}
+
+TrainedModel TrainTorchModel(const std::function<TorchTrainee()>& make, const SampleSet& train,
+                             const SampleSet& validation, const TrainSettings& settings, const Progress& progress) {
+  const int64_t n = static_cast<int64_t>(train.size());
+  if (n == 0) throw Error("training data", "holds no sample");
+  torch::manual_seed(settings.seed);
+  const TorchTrainee trainee = make();
+  torch::nn::Module& model = *trainee.module;
+  torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(settings.lr));
+  const auto x = ValuesTensor(train), a = AdjacencyTensor(train), y = LabelsTensor(train);
+  const bool has_validation = validation.size() > 0;
+  torch::Tensor vx, va, vy;
+  if (has_validation) {
+    vx = ValuesTensor(validation);
+    va = AdjacencyTensor(validation);
+    vy = LabelsTensor(validation);
+  }
+  std::mt19937_64 rng(settings.seed);
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  TrainedModel result;
+  result.best_validation_loss = std::numeric_limits<double>::infinity();
+  int since_best = 0;
+  for (int epoch = 0; epoch < settings.epochs; ++epoch) {
+    model.train();
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+    double train_loss = 0;
+    for (int64_t first = 0; first < n; first += settings.batch_size) {
+      const int64_t count = std::min<int64_t>(settings.batch_size, n - first);
+      const auto index = torch::from_blob(order.data() + first, {count}, torch::kInt64);
+      const auto batch_adjacency = train.per_sample_adjacency ? a.index_select(0, index) : a;
+      const auto loss = trainee.loss(x.index_select(0, index), batch_adjacency, y.index_select(0, index));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      train_loss += loss.item<double>() * count;
+    }
+    double monitored = train_loss / n;
+    if (has_validation) {
+      torch::NoGradGuard no_grad;
+      model.eval();
+      monitored = trainee.loss(vx, va, vy).item<double>();
+    }
+    result.epochs_run = epoch + 1;
+    if (monitored < result.best_validation_loss - 1e-6) {
+      result.best_validation_loss = monitored;
+      result.best_epoch = epoch + 1;
+      result.weights = ExportWeights(model);
+      since_best = 0;
+    } else if (++since_best >= settings.patience) {
+      break;
+    }
+    progress.Report(double(epoch + 1) / settings.epochs);
+  }
+  progress.Report(1.0);
+  return result;
+}
+
+TrainedModel TrainResGnn(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
+                         const TrainSettings& settings, const Progress& progress) {
+  const auto make = [&] {
+    ResGnn model(spec, train.n_elements);
+    return TorchTrainee{model.ptr(), WeightedCrossEntropy(
+                                         [model](const torch::Tensor& values, const torch::Tensor& adjacency) mutable {
+                                           return model->forward(values, adjacency);
+                                         },
+                                         train.labels)};
+  };
+  return TrainTorchModel(make, train, validation, settings, progress);
+}
+
+std::vector<float> PredictResGnn(const ModelSpec& spec, const std::vector<NamedTensor>& weights,
+                                 const SampleSet& samples, int threads) {
+  Bundle bundle;
+  bundle.elements.assign(samples.n_elements, "");
+  bundle.model = spec;
+  bundle.weights = weights;
+  std::vector<float> probabilities(samples.size());
+  MakeFusedScorer(bundle, threads)
+      ->Score(samples.features.data(), samples.adjacency.data(), samples.per_sample_adjacency,
+              static_cast<int64_t>(samples.size()), probabilities.data());
+  return probabilities;
+}
+
+}  // namespace geoprosp
