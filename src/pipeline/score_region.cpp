@@ -13,6 +13,7 @@
 #include "geoprosp/core/options.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/io/raster_stack.hpp"
+#include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
 #include "geoprosp/pipeline/strip_pipeline.hpp"
 
@@ -136,8 +137,8 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
   const int strips = (region.height + strip_rows - 1) / strip_rows;
   const int threads = std::max(1, scoring.threads);
   const ScopedOmpThreads omp_threads(threads);
-  const ScopedBlockCache block_cache(BlockCacheBytes(int(readers.size()), n, region.width + 2 * halo,
-                                                     strip_rows + 2 * halo, stack.MaxBlockHeight()));
+  const ScopedBlockCache block_cache(
+      BlockCacheBytes(int(readers.size()), n, region.width + 2 * halo, strip_rows + 2 * halo, stack.MaxBlockHeight()));
 
   PipelineSettings settings;
   settings.readers = static_cast<int>(readers.size());
@@ -211,6 +212,39 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
   stages.write = [&](int, int slot) { sink.Write(slots[slot].scored); };
   RunStripPipeline(strips, settings, stages);
   return totals;
+}
+
+namespace {
+// Keeps every strip's probabilities in a whole-grid array.
+class GridSink : public StripSink {
+ public:
+  GridSink(std::vector<float>& grid, int width) : grid_(grid), width_(width) {}
+  void Write(const ScoredStrip& strip) override {
+    std::copy(strip.probability.begin(), strip.probability.end(), grid_.begin() + size_t(strip.row) * width_);
+  }
+
+ private:
+  std::vector<float>& grid_;
+  int width_;
+};
+}  // namespace
+
+std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int threads, const Progress& progress) {
+  const Grid& grid = stack.grid();
+  RegionScoring scoring;
+  scoring.region = {0, 0, grid.width, grid.height};
+  scoring.composition = bundle.composition;
+  scoring.graph = bundle.graph;
+  scoring.adjacency = bundle.adjacency;
+  scoring.threads = threads;
+  scoring.model = "the model being trained";
+  std::vector<std::unique_ptr<Scorer>> members;
+  for (int member = 0; member < bundle.members; ++member)
+    members.push_back(MakeFusedScorer(MemberBundle(bundle, member), threads));
+  std::vector<float> probability(size_t(grid.width) * grid.height, kProbabilityNodata);
+  GridSink sink(probability, grid.width);
+  ScoreRegion({&stack}, members, scoring, sink, progress);
+  return probability;
 }
 
 }  // namespace geoprosp

@@ -13,10 +13,7 @@ namespace {
 class Pipeline {
  public:
   Pipeline(int strips, const PipelineSettings& settings, const StripStages& stages)
-      : strips_(strips),
-        stages_(stages),
-        slot_of_(strips, -1),
-        read_done_(strips, 0) {
+      : strips_(strips), stages_(stages), slot_of_(strips, -1), read_done_(strips, 0) {
     for (int slot = std::max(1, settings.slots) - 1; slot >= 0; --slot) free_slots_.push_back(slot);
   }
 

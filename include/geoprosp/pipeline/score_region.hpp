@@ -67,6 +67,11 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
 void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
                   bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread);
 
+// Every cell of `stack`'s grid scored with `bundle` on the fused engine, through ScoreRegion: what
+// geoprosp-map writes for the same bundle and inputs. kProbabilityNodata where a cell is invalid.
+struct Bundle;
+std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int threads, const Progress& progress);
+
 // Reader threads worth opening for `threads` compute threads: one reader keeps a few cores busy.
 int DefaultReaderCount(int threads);
 
