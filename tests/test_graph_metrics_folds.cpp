@@ -44,6 +44,48 @@ TEST(ElementGraph, ThresholdAndSymmetricNormalisation) {
   EXPECT_NEAR(none[1 * 3 + 1], 1.0, 1e-6);
 }
 
+TEST(ElementGraph, TopKKeepsEachElementsStrongestEdges) {
+  // |r|: (0,1) 0.2, (0,2) 0.1, (0,3) 0.05, (1,2) 0.15, (1,3) 0.3, (2,3) 0.25: all below any usual alpha.
+  const std::vector<double> r = {1, 0.2, -0.1, 0.05, 0.2, 1, 0.15, -0.3, -0.1, 0.15, 1, 0.25, 0.05, -0.3, 0.25, 1};
+  GraphSpec spec;
+  EXPECT_EQ(CountEdges(r, 4, spec), 0);  // alpha 0.6: none
+  spec.rule = EdgeRule::TopK;
+  spec.top_k = 1;
+  // 0 picks 1, 1 picks 3, 2 picks 3, 3 picks 1: edges {0-1, 1-3, 2-3}.
+  EXPECT_EQ(CountEdges(r, 4, spec), 3);
+  const auto a = GraphAdjacency(r, 4, spec);
+  EXPECT_GT(a[0 * 4 + 1], 0);
+  EXPECT_GT(a[1 * 4 + 3], 0);
+  EXPECT_GT(a[2 * 4 + 3], 0);
+  EXPECT_FLOAT_EQ(a[0 * 4 + 2], 0);
+  EXPECT_FLOAT_EQ(a[0 * 4 + 3], 0);
+  EXPECT_FLOAT_EQ(a[1 * 4 + 2], 0);
+  spec.top_k = 3;  // everything
+  EXPECT_EQ(CountEdges(r, 4, spec), 6);
+}
+
+TEST(ElementGraph, HybridBlendsTheGlobalCorrelation) {
+  // A 3x3 window where the two elements are perfectly correlated; the global r says they are not.
+  std::vector<float> features;
+  std::vector<uint8_t> valid(9, 1);
+  for (int i = 0; i < 9; ++i) features.insert(features.end(), {float(i % 4), float(i % 4)});
+  const std::vector<double> global = {1, 0, 0, 1};
+  GraphSpec spec;
+  spec.window = 3;
+  spec.alpha = 0.6;
+  float a[4];
+  spec.mode = GraphMode::Window;
+  WindowAdjacency(features.data(), valid.data(), 3, 3, 2, 1, 1, spec, a, global.data());
+  EXPECT_GT(a[1], 0);  // window r = 1: an edge
+  spec.mode = GraphMode::Hybrid;
+  spec.global_share = 0.5;  // blended r = 0.5: below alpha
+  WindowAdjacency(features.data(), valid.data(), 3, 3, 2, 1, 1, spec, a, global.data());
+  EXPECT_FLOAT_EQ(a[1], 0);
+  spec.global_share = 0.2;  // blended r = 0.8: an edge again
+  WindowAdjacency(features.data(), valid.data(), 3, 3, 2, 1, 1, spec, a, global.data());
+  EXPECT_GT(a[1], 0);
+}
+
 TEST(ElementGraph, WindowCorrelationUsesTheNeighbourhood) {
   // 5x5 window, 2 elements perfectly correlated everywhere but anti-correlated nowhere.
   const int w = 5, h = 5;

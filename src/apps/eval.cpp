@@ -177,9 +177,11 @@ void AssembleComparisons(const EvalPlan& plan, const CvOutcome& cv, const std::s
 // The final ResGCN map: fitted on every labelled cell, scored in-sample through the map pipeline.
 FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labelled& labelled,
                       const ExperimentSettings& settings, const std::string& out_dir, svg::MapThumbnail& thumbnail,
-                      const Progress& progress) {
+                      std::vector<std::string>& warnings, const Progress& progress) {
   ScaledProgress fit_progress(progress, 0.0, 0.9);
   const FinalModel model = FitFinal(data, labelled, settings, 1, fit_progress.get());
+  if (const auto warning = WarnIfEmptyGraph(model.graph_edges, model.graph, "the final ResGCN map"); !warning.empty())
+    warnings.push_back(warning);
   const Bundle bundle = MakeBundle(data.elements, model, settings.fit.spec);
   ScaledProgress score_progress(progress, 0.9, 1.0);
   const std::vector<float> grid = ScoreGrid(stack, bundle, settings.fit.threads, score_progress.get());
@@ -301,7 +303,8 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
   svg::MapThumbnail thumbnail;
   ScaledProgress map_progress(progress, 0.02 + cv_share, 0.99);
   if (plan.Wants("map"))
-    results.final_map = MakeFinalMap(*stack, data, labelled, settings, o.out_dir, thumbnail, map_progress.get());
+    results.final_map =
+        MakeFinalMap(*stack, data, labelled, settings, o.out_dir, thumbnail, results.warnings, map_progress.get());
   results.timing.emplace_back("map_seconds", SecondsSince(map_start));
   results.data = SummariseData(stack->input_paths(), data, labelled, settings.labels);
 

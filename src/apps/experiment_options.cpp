@@ -24,9 +24,14 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   features.graph.mode = ParseGraphMode(o.graph);
   features.graph.window = o.window;
   features.graph.edge_weight = ParseEdgeWeight(o.edge_weight);
+  features.graph.rule = ParseEdgeRule(o.edge_rule);
+  features.graph.top_k = o.top_k;
+  features.graph.global_share = o.global_share;
   if (features.graph.window < 3 || features.graph.window % 2 == 0)
     throw UsageError("--window", "must be an odd number >= 3");
   features.alpha_auto = o.alpha == "auto";
+  if (features.alpha_auto && features.graph.rule == EdgeRule::TopK)
+    throw UsageError("--alpha", "auto chooses a threshold; it goes with --edge-rule threshold");
   if (!features.alpha_auto) {
     OptionSpec spec;
     spec.name = "alpha";

@@ -105,6 +105,7 @@ MapPlan PlanMap(const MapOptions& options) {
   }
   scoring.graph = bundle.graph;
   scoring.adjacency = bundle.adjacency;
+  scoring.correlation = bundle.correlation;
   scoring.model = plan.model_path;
   plan.breaks = CheckedBreaks(options.class_breaks.empty() ? bundle.class_breaks : options.class_breaks);
   scoring.region = ResolveWindow(options.srcwin, options.tile, plan.stack->grid().width, plan.stack->grid().height);

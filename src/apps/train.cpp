@@ -112,6 +112,14 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
     report.cv =
         CrossValidate(data, labelled.cells, settings, {{o.arch, kFoldAlpha, settings.fit.augment}}, cv_progress.get());
     report.alpha.per_fold = report.cv->fold_alphas;
+    int empty = 0;
+    for (const auto& fold : report.cv->runs.front().folds) empty += fold.graph_edges == 0 ? 1 : 0;
+    if (empty > 0) {
+      report.warnings.push_back(WarnIfEmptyGraph(0, settings.features.graph,
+                                                 std::to_string(empty) + " of " +
+                                                     std::to_string(report.cv->runs.front().folds.size()) +
+                                                     " cross-validation folds"));
+    }
   }
   clock.Lap("cross_validation");
 
@@ -120,6 +128,10 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   report.alpha.automatic = final_model.alpha.automatic;
   report.alpha.value = final_model.alpha.value;
   report.alpha.sweep = final_model.alpha.sweep;
+  report.graph_edges = final_model.graph_edges;
+  if (const auto warning = WarnIfEmptyGraph(final_model.graph_edges, final_model.graph, "the final model");
+      !warning.empty())
+    report.warnings.push_back(warning);
   clock.Lap("final_model");
 
   Bundle bundle = MakeBundle(data.elements, final_model, settings.fit.spec);

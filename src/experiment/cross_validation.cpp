@@ -1,11 +1,14 @@
 #include "geoprosp/experiment/cross_validation.hpp"
 
+#include <cpl_error.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <random>
 
+#include "geoprosp/core/options.hpp"
 #include "geoprosp/experiment/eval_models.hpp"
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/features/variogram.hpp"
@@ -41,6 +44,13 @@ class FoldSource {
   }
 
   uint64_t fold_seed() const { return seed_ + 101 * (k_ + 1); }
+  // Edges of the fold's global graph at `alpha` (-1 in window mode).
+  int Edges(double alpha) const {
+    if (settings_.features.graph.mode == GraphMode::Window) return -1;
+    GraphSpec graph = settings_.features.graph;
+    graph.alpha = alpha;
+    return CountEdges(space_.correlation, data_.n_elements, graph);
+  }
   double fold_alpha() const { return fold_alpha_; }
   std::map<std::string, SyntheticComparison>& first_fold_synthetic() { return synthetic_report_; }
 
@@ -130,6 +140,15 @@ std::string ProtocolNote(CvProtocol protocol) {
   return "";
 }
 
+std::string WarnIfEmptyGraph(int edges, const GraphSpec& graph, const std::string& where) {
+  if (edges != 0) return "";
+  const std::string warning =
+      where + ": the element graph has no edges (no |r| > " + FormatNumber(graph.alpha) +
+      "), so the GNN sees each element alone, like an MLP; try --alpha auto, a lower --alpha, or --edge-rule top-k";
+  CPLError(CE_Warning, CPLE_AppDefined, "%s", warning.c_str());
+  return warning;
+}
+
 const char* const kAreaShareBreaksMethod =
     "area shares of the training area: top 5% high, next 10% moderate, next 15% low";
 
@@ -203,6 +222,7 @@ CvOutcome CrossValidate(const CellData& data, const std::vector<LabelledCell>& c
         entry.n_test = int64_t(fold.test.size());
         entry.positives_test = std::count(fold.test.labels.begin(), fold.test.labels.end(), 1);
         entry.alpha = alpha;
+        entry.graph_edges = source.Edges(alpha);
         entry.seconds = SecondsSince(run_start);
         entry.augment_seconds = fold.augment_seconds;
         result.folds.push_back(entry);
@@ -250,6 +270,8 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
                                     &model.alpha.sweep);
   }
   model.alpha.value = model.graph.alpha;
+  if (model.graph.mode != GraphMode::Window)
+    model.graph_edges = CountEdges(model.correlation, data.n_elements, model.graph);
   for (int member = 0; member < members; ++member) {
     std::vector<LabelledCell> member_cells = labelled.cells;
     if (member > 0) {
@@ -297,11 +319,9 @@ Bundle MakeBundle(const std::vector<std::string>& elements, const FinalModel& mo
   bundle.elements = elements;
   bundle.composition = model.composition;
   bundle.graph = model.graph;
-  if (model.graph.mode == GraphMode::Global) {
-    bundle.correlation = model.correlation;
-    bundle.adjacency =
-        NormalisedAdjacency(model.correlation, int(elements.size()), model.graph.alpha, model.graph.edge_weight);
-  }
+  if (model.graph.mode != GraphMode::Window) bundle.correlation = model.correlation;
+  if (!model.graph.per_cell()) bundle.adjacency = GraphAdjacency(model.correlation, int(elements.size()), model.graph);
+  bundle.graph_edges = model.graph_edges;
   bundle.model = spec;
   bundle.members = static_cast<int>(model.members.size());
   for (size_t member = 0; member < model.members.size(); ++member) {

@@ -69,15 +69,14 @@ SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const Gr
   const int n = data.n_elements;
   SampleSet set;
   set.n_elements = n;
-  set.per_sample_adjacency = graph.mode == GraphMode::Window;
-  if (!set.per_sample_adjacency)
-    set.adjacency = NormalisedAdjacency(space.correlation, n, graph.alpha, graph.edge_weight);
+  set.per_sample_adjacency = graph.per_cell();
+  if (!set.per_sample_adjacency) set.adjacency = GraphAdjacency(space.correlation, n, graph);
   std::vector<float> adjacency(size_t(n) * n);
   for (const auto& cell : cells) {
     if (set.per_sample_adjacency) {
       WindowAdjacency(space.features.data(), data.valid.data(), data.grid.width, data.grid.height, n,
                       static_cast<int>(cell.cell % data.grid.width), static_cast<int>(cell.cell / data.grid.width),
-                      graph, adjacency.data());
+                      graph, adjacency.data(), space.correlation.data());
     }
     set.AppendSynthetic(space.features.data() + cell.cell * n, adjacency.data(), cell.label);
   }

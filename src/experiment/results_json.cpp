@@ -56,6 +56,7 @@ json ToJson(const FoldResult& fold) {
   out["n_test"] = fold.n_test;
   out["positives_test"] = fold.positives_test;
   out["alpha"] = fold.alpha;
+  out["graph_edges"] = fold.graph_edges;
   out["seconds"] = Rounded(fold.seconds);
   out["augment_seconds"] = Rounded(fold.augment_seconds);
   return out;
@@ -141,6 +142,9 @@ json ToJson(const ExperimentSettings& s) {
           {"window", f.graph.window},
           {"alpha", f.alpha_auto ? std::string("auto") : FormatNumber(f.graph.alpha)},
           {"edge_weight", ToString(f.graph.edge_weight)},
+          {"edge_rule", ToString(f.graph.rule)},
+          {"top_k", f.graph.top_k},
+          {"global_share", f.graph.global_share},
           {"arch", fit.spec.arch},
           {"hidden", fit.spec.hidden},
           {"layers", fit.spec.layers},
@@ -196,6 +200,8 @@ json TrainReportJson(const TrainReport& r) {
   out["settings"]["block_size"] = r.cv ? r.cv->layout.block_size : r.settings.cv.block_size;
   out["settings"]["ensemble"] = r.ensemble;
   out["model"] = {{"path", r.model_path}, {"sha256", r.model_sha256}};
+  out["graph_edges"] = r.graph_edges;
+  out["warnings"] = r.warnings;
   out["seconds"] = Rounded(r.seconds);
   out["seconds_by_stage"] = StageSeconds(r.seconds_by_stage);
   return out;
@@ -318,6 +324,7 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
                         {"success_auc", f.success_auc},
                         {"note", "trained on all labelled cells and scored in-sample: not test figures"}};
   }
+  out["warnings"] = r.warnings;
   out["timing"] = StageSeconds(r.timing);
   out["files"] = r.files;
   return out;

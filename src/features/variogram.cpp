@@ -100,8 +100,8 @@ double FitVariogramRange(const std::vector<VariogramBin>& bins, double min_range
     std::vector<std::array<double, 3>> basis;
     for (const auto& bin : bins) basis.push_back({1.0, 1 - std::exp(-3 * bin.lag / range), bin.lag / max_range});
     // The exponential structure is always in; the nugget and the drift only where they help.
-    for (const std::array<bool, 3> use : {std::array<bool, 3>{false, true, false}, {true, true, false},
-                                          {false, true, true}, {true, true, true}}) {
+    for (const std::array<bool, 3> use :
+         {std::array<bool, 3>{false, true, false}, {true, true, false}, {false, true, true}, {true, true, true}}) {
       const double error = NonNegativeFit(basis, gamma, weight, use);
       if (error < best_error) {
         best_error = error;
@@ -129,7 +129,8 @@ AutocorrelationRange EstimateAutocorrelationRange(const std::vector<float>& feat
   AutocorrelationRange out;
   out.sample_cells = static_cast<int64_t>(cells.size());
   const double pixel = std::max(std::abs(grid.geotransform[1]), std::abs(grid.geotransform[5]));
-  const double extent = std::max(grid.width * std::abs(grid.geotransform[1]), grid.height * std::abs(grid.geotransform[5]));
+  const double extent =
+      std::max(grid.width * std::abs(grid.geotransform[1]), grid.height * std::abs(grid.geotransform[5]));
   const double max_lag = extent / 2;
   std::vector<float> values(cells.size());
   for (int e = 0; e < n_elements; ++e) {

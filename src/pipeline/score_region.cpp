@@ -127,10 +127,12 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
   const PixelWindow& region = scoring.region;
   const int n = static_cast<int>(stack.elements().size());
   const int halo = scoring.graph.halo();
-  const bool per_cell = scoring.graph.mode == GraphMode::Window;
+  const bool per_cell = scoring.graph.per_cell();
   const bool ensemble = members.size() > 1;
   if (!per_cell && scoring.adjacency.size() != size_t(n) * n)
     throw Error(scoring.model, "holds no global graph for its " + std::to_string(n) + " elements");
+  if (scoring.graph.mode == GraphMode::Hybrid && scoring.correlation.size() != size_t(n) * n)
+    throw Error(scoring.model, "holds no global correlation for its hybrid graph");
   int strip_rows = std::max(1, std::min(region.height, scoring.batch_size / std::max(1, region.width)));
   // The halo rows are read and transformed twice; strips of 16 halos keep that under 7 %.
   if (per_cell) strip_rows = std::min(region.height, std::max(strip_rows, 16 * halo));
@@ -183,7 +185,7 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
           const size_t cell = cells[first + i];
           WindowAdjacency(features.data(), window.valid.data(), window.width, window.height, n,
                           static_cast<int>(cell % window.width), static_cast<int>(cell / window.width), scoring.graph,
-                          adjacency.data() + size_t(i) * n * n);
+                          adjacency.data() + size_t(i) * n * n, scoring.correlation.data());
         }
       }
       ScoreMembers(members, cell_features.data() + first * n, per_cell ? adjacency.data() : scoring.adjacency.data(),
@@ -236,6 +238,7 @@ std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int
   scoring.composition = bundle.composition;
   scoring.graph = bundle.graph;
   scoring.adjacency = bundle.adjacency;
+  scoring.correlation = bundle.correlation;
   scoring.threads = threads;
   scoring.model = "the model being trained";
   std::vector<std::unique_ptr<Scorer>> members;

@@ -29,6 +29,9 @@ struct ExperimentOptions : CommonOptions {
   int window = 5;
   std::string alpha = "0.6";
   std::string edge_weight = "binary";
+  std::string edge_rule = "threshold";
+  int top_k = 3;
+  double global_share = 0.5;
   int hidden = 64;
   int layers = 3;
   int heads = 4;
@@ -100,10 +103,20 @@ void AddSurveyOptions(OptionTable<Options>& t) {
       .Advanced()
       .Help("Zero/negative concentrations become half-min (half the smallest positive) or this value");
   t.Add("graph", &O::graph)
-      .Choices({"global", "window"})
-      .Help("One correlation graph from all training cells, or one per cell from its window");
+      .Choices({"global", "window", "hybrid"})
+      .Help(
+          "One correlation graph from all training cells, one per cell from its window, or one per cell from a "
+          "blend of both");
   t.Add("window", &O::window).Range(3, 51).Help("Window size k (odd) for --graph window");
   t.Add("alpha", &O::alpha).Help("Correlation threshold |r| > alpha for an edge, or 'auto' (inner CV over 0.2..0.8)");
+  t.Add("edge-rule", &O::edge_rule)
+      .Choices({"threshold", "top-k"})
+      .Help("Edges where |r| > alpha, or each element's --top-k strongest |r| (never an empty graph)");
+  t.Add("top-k", &O::top_k).Range(1, 64).Help("Edges each element keeps with --edge-rule top-k");
+  t.Add("global-share", &O::global_share)
+      .Range(0, 1)
+      .Advanced()
+      .Help("Hybrid graphs: the global r's share in each cell's blended r");
   t.Add("edge-weight", &O::edge_weight)
       .Choices({"binary", "abs-r"})
       .Advanced()

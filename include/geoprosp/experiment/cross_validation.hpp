@@ -20,6 +20,11 @@ namespace geoprosp {
 CvOutcome CrossValidate(const CellData& data, const std::vector<LabelledCell>& cells,
                         const ExperimentSettings& settings, const std::vector<CvRun>& runs, const Progress& progress);
 
+// A warning (through GDAL's error handler, so the tools print it in their own voice) when a global
+// graph has no edges: the GNN then sees each element alone, an MLP over element embeddings.
+// Returns the warning, or "" when the graph has edges (or is per cell).
+std::string WarnIfEmptyGraph(int edges, const GraphSpec& graph, const std::string& where);
+
 // What a CV protocol means for the figures it gives (reports print it next to them).
 std::string ProtocolNote(CvProtocol protocol);
 
@@ -28,7 +33,8 @@ std::string ProtocolNote(CvProtocol protocol);
 struct FinalModel {
   CompositionParams composition;
   std::vector<double> correlation;
-  GraphSpec graph;  // alpha chosen
+  GraphSpec graph;       // alpha chosen
+  int graph_edges = -1;  // of the global graph (-1 in window mode)
   AlphaChoice alpha;
   std::vector<TrainedModel> members;
 };

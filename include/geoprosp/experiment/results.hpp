@@ -20,6 +20,7 @@ struct FoldResult {
   bool scored = true;  // false: the test fold lacks a class, so it is left out of the means
   int64_t n_train = 0, n_fit = 0, n_validation = 0, n_test = 0, positives_test = 0;
   double alpha = 0;
+  int graph_edges = -1;        // edges of the fold's global graph (-1 in window mode)
   double seconds = 0;          // training and scoring
   double augment_seconds = 0;  // making the fold's synthetic positives for this augmentation
 };
@@ -94,6 +95,8 @@ struct FinalModelSummary {
 };
 
 struct TrainReport {
+  std::vector<std::string> warnings;  // also printed as they arise
+  int graph_edges = -1;               // of the final model's global graph (-1 in window mode)
   std::string arch;
   int ensemble = 1;
   ExperimentSettings settings;
@@ -138,6 +141,7 @@ struct FinalMap {
 };
 
 struct EvalResults {
+  std::vector<std::string> warnings;
   ExperimentSettings settings;
   std::vector<std::string> models, experiments;
   std::string augment_model;

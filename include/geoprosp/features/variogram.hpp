@@ -11,7 +11,7 @@ namespace geoprosp {
 struct Grid;
 
 struct VariogramBin {
-  double lag = 0;          // mean distance of the pairs in the bin (CRS units)
+  double lag = 0;  // mean distance of the pairs in the bin (CRS units)
   double semivariance = 0;
   int64_t pairs = 0;
 };
@@ -28,8 +28,8 @@ std::vector<VariogramBin> EmpiricalVariogram(const std::vector<float>& values, c
 double FitVariogramRange(const std::vector<VariogramBin>& bins, double min_range, double max_range);
 
 struct AutocorrelationRange {
-  double range = 0;                   // the median of the elements' ranges (CRS units)
-  std::vector<double> per_element;    // each element's fitted range
+  double range = 0;                 // the median of the elements' ranges (CRS units)
+  std::vector<double> per_element;  // each element's fitted range
   int64_t sample_cells = 0;
 };
 

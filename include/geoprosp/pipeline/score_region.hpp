@@ -28,7 +28,8 @@ struct RegionScoring {
   PixelWindow region;
   CompositionParams composition;
   GraphSpec graph;
-  std::vector<float> adjacency;  // the global graph's Â (E x E); unused in window mode
+  std::vector<float> adjacency;     // the global graph's Â (E x E); unused in window and hybrid modes
+  std::vector<double> correlation;  // the training cells' r (E x E): hybrid graphs blend it in
   int threads = 1;
   int batch_size = 65536;  // cells per strip, and per batch of window graphs
   std::string model;       // names the model in errors
