@@ -48,12 +48,20 @@ Grid RasterGrid(const std::string& path) {
   return grid;
 }
 
+const char* Units(const std::string& wkt) { return Srs(wkt)->IsGeographic() ? "degrees" : "metres or feet"; }
+
+// `width` and `height` in cells, before rounding: a side over kMaxCellsPerSide, or an extent smaller
+// than one cell both ways, is a unit mistake.
 void CheckSize(double width, double height, const std::string& option, const std::string& wkt) {
+  if (width < 1 && height < 1) {
+    throw UsageError("--cell-size", "is larger than the extent (" + FormatNumber(width) + " x " + FormatNumber(height) +
+                                        " cells) in " + CrsName(wkt) + ", which has units of " + Units(wkt) +
+                                        ": is the cell size in those units?");
+  }
   if (width > kMaxCellsPerSide || height > kMaxCellsPerSide) {
     throw UsageError(option, "gives a grid of " + FormatNumber(std::ceil(width)) + " x " +
                                  FormatNumber(std::ceil(height)) + " cells in " + CrsName(wkt) +
-                                 ", which has units of " + (Srs(wkt)->IsGeographic() ? "degrees" : "metres or feet") +
-                                 ": is the cell size in those units?");
+                                 ", which has units of " + Units(wkt) + ": is the cell size in those units?");
   }
 }
 

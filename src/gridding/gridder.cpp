@@ -127,21 +127,26 @@ std::string AlgorithmText(const GridMethod& m, double radius) {
 
 GridAlgorithm::GridAlgorithm(const std::string& text) : text_(text) {
   // nodata is the outputs' own: -9999, which no concentration is (0 marks below detection).
+  // The text says it, so that gdal_grid -a with the recorded text makes the same cells.
   const CPLStringList parts(CSLTokenizeString2(text.c_str(), ":", FALSE));
+  bool has_nodata = false;
   for (int i = 1; i < parts.size(); ++i) {
     const std::string part = parts[i];
-    if (part.rfind("nodata=", 0) == 0 && CPLAtof(part.substr(7).c_str()) != kElementNodata) {
+    if (part.rfind("nodata=", 0) != 0) continue;
+    has_nodata = true;
+    if (CPLAtof(part.substr(7).c_str()) != kElementNodata) {
       throw UsageError("--algorithm", "nodata is " + FormatNumber(kElementNodata) +
                                           " in geoprosp-grid's outputs; leave it out or write nodata=-9999");
     }
   }
+  if (!has_nodata) text_ += ":nodata=" + FormatNumber(kElementNodata);
   std::string messages;
   CPLPushErrorHandlerEx(CollectMessages, &messages);
   CPLErrorReset();
 #if GDAL_VERSION_NUM >= GDAL_COMPUTE_VERSION(3, 7, 0)
-  const CPLErr parsed = GDALGridParseAlgorithmAndOptions(text.c_str(), &id_, &options_);
+  const CPLErr parsed = GDALGridParseAlgorithmAndOptions(text_.c_str(), &id_, &options_);
 #else
-  const CPLErr parsed = ParseAlgorithmAndOptions(text.c_str(), &id_, &options_);
+  const CPLErr parsed = ParseAlgorithmAndOptions(text_.c_str(), &id_, &options_);
 #endif
   CPLPopErrorHandler();
   if (parsed != CE_None || !options_ || !messages.empty()) {
@@ -207,16 +212,16 @@ std::vector<GriddedCells> GridElements(const std::vector<ElementPoints>& element
   for (size_t e = 0; e < elements.size(); ++e) {
     const ElementPoints& points = elements[e];
     if (points.x.empty()) throw Error("grid", "an element has no points");
-    size_t same = 0;
-    while (same < e && !(elements[same].x == points.x && elements[same].y == points.y)) ++same;
-    if (!masked) {
-      mask_of[e] = 0;
-    } else if (same == e) {
-      mask_of[e] = masks.size();
-      masks.push_back(
-          std::make_unique<Context>(mask_algorithm, points.x, points.y, std::vector<double>(points.x.size(), 1.0)));
-    } else {
-      mask_of[e] = mask_of[same];
+    if (masked) {
+      size_t same = 0;
+      while (same < e && !(elements[same].x == points.x && elements[same].y == points.y)) ++same;
+      if (same < e) {
+        mask_of[e] = mask_of[same];
+      } else {
+        mask_of[e] = masks.size();
+        masks.push_back(
+            std::make_unique<Context>(mask_algorithm, points.x, points.y, std::vector<double>(points.x.size(), 1.0)));
+      }
     }
     std::vector<double> counted(points.value.size()), below(points.value.size());
     bool any_below = false;

@@ -314,9 +314,9 @@ std::vector<DroppedElement> ChooseElements(SampleTable& table, const ElementChoi
   for (const auto& element : table.elements) available.push_back(element.element);
   if (!choice.wanted.empty()) {
     for (const auto& wanted : choice.wanted) {
-      const std::string name = CanonicalElement(wanted).empty() ? wanted : CanonicalElement(wanted);
       auto found = std::find_if(table.elements.begin(), table.elements.end(),
-                                [&](const SampleElement& e) { return e.element == name; });
+                                [&](const SampleElement& e) { return Lower(e.element) == Lower(wanted); });
+      const std::string name = found == table.elements.end() ? wanted : found->element;
       if (found == table.elements.end()) {
         throw Error("--elements", "no column of " + table.path + " gives " + name +
                                       " (elements found: " + JoinNames(available, 200) + ")");

@@ -38,8 +38,8 @@ class GridAlgorithm {
 
   GDALGridAlgorithm id() const { return id_; }
   const void* options() const { return options_; }
-  const std::string& text() const { return text_; }
-  std::string name() const;  // "invdistnn"
+  const std::string& text() const { return text_; }  // as given, with ":nodata=-9999" added when absent
+  std::string name() const;                          // "invdistnn"
   // The radius of the circle outside which no point counts, or infinity when points at any distance
   // may (no radius, an ellipse, or linear inside its triangles).
   double SearchRadius() const;
