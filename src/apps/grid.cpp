@@ -45,30 +45,36 @@ std::string Join(const std::vector<std::string>& items, const std::string& separ
   return out;
 }
 
-// An output folder made by this run is removed again if the run fails before anything is in it.
+// An output folder (and any parents) made by this run is removed again if the run fails before
+// anything is in it.
 class OutputFolder {
  public:
-  explicit OutputFolder(const std::string& path) : path_(path) {
+  explicit OutputFolder(const std::string& path) {
     std::error_code ec;
-    if (fs::is_directory(path_, ec)) return;
-    if (fs::exists(path_, ec)) throw Error(path_, "exists and is not a folder");
-    const fs::path parent = fs::path(path_).parent_path().empty() ? fs::path(".") : fs::path(path_).parent_path();
-    if (!fs::is_directory(parent, ec))
-      throw Error(path_, "cannot be made: folder " + parent.string() + " does not exist");
-    if (!fs::create_directory(path_, ec) || ec) throw Error(path_, "cannot be made: " + ec.message());
-    created_ = true;
+    if (fs::is_directory(path, ec)) return;
+    if (fs::exists(path, ec)) throw Error(path, "exists and is not a folder");
+    for (fs::path missing = fs::absolute(path, ec); !missing.empty() && !fs::exists(missing, ec);
+         missing = missing.parent_path()) {
+      created_.push_back(missing);  // deepest first
+    }
+    if (!fs::create_directories(path, ec) || ec) {
+      created_.clear();
+      throw Error(path, "cannot be made: " + ec.message());
+    }
   }
   ~OutputFolder() {
     std::error_code ec;
-    if (created_ && !kept_ && fs::is_empty(path_, ec)) fs::remove(path_, ec);
+    for (const auto& folder : created_) {
+      if (kept_ || !fs::is_empty(folder, ec) || !fs::remove(folder, ec)) break;
+    }
   }
   OutputFolder(const OutputFolder&) = delete;
   OutputFolder& operator=(const OutputFolder&) = delete;
   void Keep() { kept_ = true; }
 
  private:
-  std::string path_;
-  bool created_ = false, kept_ = false;
+  std::vector<fs::path> created_;
+  bool kept_ = false;
 };
 
 void WriteReport(const std::string& path, const nlohmann::json& report) {
@@ -414,7 +420,7 @@ Command<GridOptions> GridCommand() {
       .Flags({"-o", "--output"})
       .Path()
       .Role("output_dir")
-      .Help("Output folder: one raster per element, named after it (Au.tif)");
+      .Help("Output folder (made if missing): one raster per element, named after it (Au.tif)");
   t.Add("stack", &O::stack)
       .Path()
       .Role("output_raster")
