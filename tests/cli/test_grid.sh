@@ -6,12 +6,7 @@
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd)
 source "$(dirname "$0")/lib.sh"
-data=$(cd "$(dirname "$0")/../.." && pwd)/../shared/data/wa-soil-area6
-if [ ! -d "$data" ]; then
-  echo "SKIP: $data is absent (CI always has ../shared)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 0
-fi
+require_shared_data wa-soil-area6
 tools=$build/tools
 d=$TEST_TMP
 samples=$data/samples.csv
