@@ -97,9 +97,10 @@ std::string Cells(int64_t count) { return std::to_string(count); }
 
 void PrintSummary(const GridSummary& s) {
   const double cell = s.grid.geotransform[1];
-  std::printf("Gridded %zu elements from %lld rows (%lld locations) of %s onto %d x %d cells of %s (%s) in %.2f s.\n",
-              s.elements.size(), static_cast<long long>(s.rows), static_cast<long long>(s.locations), s.source.c_str(),
-              s.grid.width, s.grid.height, FormatNumber(cell).c_str(), s.grid_crs.c_str(), s.seconds);
+  std::printf("Gridded %zu element%s from %lld rows (%lld locations) of %s onto %d x %d cells of %s (%s) in %.2f s.\n",
+              s.elements.size(), s.elements.size() == 1 ? "" : "s", static_cast<long long>(s.rows),
+              static_cast<long long>(s.locations), s.source.c_str(), s.grid.width, s.grid.height,
+              FormatNumber(cell).c_str(), s.grid_crs.c_str(), s.seconds);
   std::printf("  algorithm:    %s\n", s.algorithm.c_str());
   std::printf("  max distance: %s (median spacing %s); farther cells are nodata\n",
               FormatNumber(s.max_distance).c_str(), FormatNumber(s.median_spacing).c_str());

@@ -110,6 +110,12 @@ for g in "${grids[@]}"; do
   gdal_translate -q -b "$band" "$d/stack.tif" "$d/band.tif" && check_same_pixels "$d/band.tif" "$g"
 done
 
+# --align-to: the grid of an existing raster, here Au's own, gives Au's grid again.
+expect_exit 0 "$tools/geoprosp-grid" "$samples" -o "$d/aligned" --srs EPSG:4326 --align-to "$d/grids/Au.tif" \
+  --elements Au -q
+check_same_geotransform "$d/aligned/Au.tif" "$d/grids/Au.tif"
+check_same_pixels "$d/aligned/Au.tif" "$d/grids/Au.tif"
+
 # gdal_grid agrees: the same points (one per location, projected by ogr2ogr), the same algorithm
 # string, extent and size give the same bytes.
 python3 - "$samples" "$d/first.csv" <<'PY'
