@@ -311,6 +311,10 @@ GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
     report.rows = static_cast<int64_t>(element.values.size());
     report.missing = element.missing;
     report.not_numbers = element.not_numbers;
+    if (element.not_numbers) {
+      summary.notes.push_back(element.element + ": " + std::to_string(element.not_numbers) +
+                              " values are text that is not a number (a decimal comma?), counted as missing");
+    }
     report.below_detection = element.below_detection;
     std::vector<double> values = element.values;
     if (!surveys.empty()) {

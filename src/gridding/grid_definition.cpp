@@ -24,6 +24,14 @@ std::unique_ptr<OGRSpatialReference> Srs(const std::string& wkt) {
   return srs;
 }
 
+// A CRS the user names ("EPSG:28350", WKT, PROJ); unknown is a UsageError for `option`.
+std::unique_ptr<OGRSpatialReference> UserCrs(const std::string& text, const std::string& option) {
+  auto srs = std::make_unique<OGRSpatialReference>();
+  if (srs->SetFromUserInput(text.c_str()) != OGRERR_NONE) throw UsageError(option, "unknown CRS '" + text + "'");
+  srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  return srs;
+}
+
 std::string Wkt(const OGRSpatialReference& srs) {
   char* wkt = nullptr;
   const char* options[] = {"FORMAT=WKT2_2018", nullptr};
@@ -86,21 +94,13 @@ void CheckGridRequest(const GridRequest& request) {
     if (e.size() != 4) throw UsageError("--extent", "expects xmin,ymin,xmax,ymax");
     if (!(e[2] > e[0]) || !(e[3] > e[1])) throw UsageError("--extent", "expects xmin < xmax and ymin < ymax");
   }
-  if (!request.t_srs.empty()) {
-    OGRSpatialReference srs;
-    if (srs.SetFromUserInput(request.t_srs.c_str()) != OGRERR_NONE)
-      throw UsageError("--t-srs", "unknown CRS '" + request.t_srs + "'");
-  }
+  if (!request.t_srs.empty()) UserCrs(request.t_srs, "--t-srs");
 }
 
 std::string GridCrs(const GridRequest& request, const std::string& samples_wkt) {
   if (!request.align_to.empty()) return RasterGrid(request.align_to).wkt;
   if (request.t_srs.empty()) return samples_wkt;
-  OGRSpatialReference srs;
-  if (srs.SetFromUserInput(request.t_srs.c_str()) != OGRERR_NONE)
-    throw UsageError("--t-srs", "unknown CRS '" + request.t_srs + "'");
-  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  return Wkt(srs);
+  return Wkt(*UserCrs(request.t_srs, "--t-srs"));
 }
 
 void ReprojectPoints(std::vector<double>& x, std::vector<double>& y, const std::string& from_wkt,
