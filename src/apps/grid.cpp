@@ -2,18 +2,16 @@
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
-#include <cpl_vsi.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 
 #include "geoprosp/core/element_names.hpp"
+#include "geoprosp/core/file_tree.hpp"
 #include "geoprosp/gridding/grid_definition.hpp"
 #include "geoprosp/gridding/gridder.hpp"
 #include "geoprosp/io/raster_output.hpp"
@@ -76,22 +74,6 @@ class OutputFolder {
   std::vector<fs::path> created_;
   bool kept_ = false;
 };
-
-void WriteReport(const std::string& path, const nlohmann::json& report) {
-  const std::string temporary = path + ".tmp" + std::to_string(getpid());
-  {
-    std::ofstream out(temporary);
-    out << report.dump(2) << "\n";
-    if (!out) {
-      VSIUnlink(temporary.c_str());
-      throw Error(path, "cannot be written");
-    }
-  }
-  if (VSIRename(temporary.c_str(), path.c_str()) != 0) {
-    VSIUnlink(temporary.c_str());
-    throw Error(path, "cannot be moved into place");
-  }
-}
 
 std::string Cells(int64_t count) { return std::to_string(count); }
 
@@ -402,7 +384,7 @@ GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
   if (folder) folder->Keep();
   summary.outputs = paths;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!o.report.empty()) WriteReport(o.report, ToJson(summary));
+  if (!o.report.empty()) WriteTextFile(o.report, ToJson(summary).dump(2) + "\n");
   progress.Report(1.0);
   return summary;
 }
