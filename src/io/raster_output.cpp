@@ -119,8 +119,10 @@ RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind 
     }
   } else if (kind != OutputKind::Classes) {
     band->SetNoDataValue(kProbabilityNodata);
-    band->SetDescription(kind == OutputKind::Probability ? "prospectivity probability"
-                                                         : "ensemble standard deviation of the probability");
+    band->SetDescription(kind == OutputKind::Probability ? "prospectivity probability (calibrated)"
+                         : kind == OutputKind::Score
+                             ? "prospectivity score (uncalibrated: ranks cells, not a probability)"
+                             : "ensemble standard deviation of the probability");
   } else {
     band->SetNoDataValue(kClassNodata);
     band->SetDescription("prospective area class");

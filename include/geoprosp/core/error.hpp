@@ -2,6 +2,7 @@
 // One exception type for the whole stack: it names the file (or option) and the problem.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace geoprosp {
 
@@ -27,6 +28,10 @@ class Cancelled : public Error {
  public:
   Cancelled() : Error("", "cancelled by the user") {}
 };
+
+// A warning: raised through GDAL's error handler (so the tools print it in their own voice, and a
+// QGIS run shows it) and kept in `warnings` for the run's report.
+void AddWarning(std::vector<std::string>& warnings, const std::string& text);
 
 // The last CPL error message, or `fallback` when GDAL said nothing.
 std::string LastGdalError(const std::string& fallback);

@@ -32,7 +32,8 @@ void CheckNewFile(const std::string& option, const std::string& path, bool overw
 // An unknown format, or one that cannot write rasters, is a UsageError for -of.
 std::string RasterExtension(const std::string& format);
 
-enum class OutputKind { Probability, Classes, Spread, Elements };
+// Probability: calibrated; Score: a model's raw, uncalibrated score (named so in the band).
+enum class OutputKind { Probability, Score, Classes, Spread, Elements };
 
 class RasterOutput {
  public:
