@@ -2,6 +2,7 @@
 
 #include <ftw.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -15,6 +16,14 @@ bool RemoveTree(const std::string& path) {
     return std::remove(entry) == 0 ? 0 : -1;
   };
   return nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
+}
+
+std::string BesideExecutable(const std::string& relative) {
+  char exe[4096];
+  const ssize_t length = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (length <= 0) return "";
+  const std::string path(exe, static_cast<size_t>(length));
+  return path.substr(0, path.rfind('/') + 1) + relative;
 }
 
 }  // namespace geoprosp

@@ -10,4 +10,8 @@ namespace geoprosp {
 // nothing is left (also when there was nothing).
 bool RemoveTree(const std::string& path);
 
+// `relative` resolved against the folder of the running executable, or "" when that is unknown: how
+// an installed tool finds its model and plugins wherever the tree was installed or moved to.
+std::string BesideExecutable(const std::string& relative);
+
 }  // namespace geoprosp
