@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "geoprosp/core/cli.hpp"
 #include "geoprosp/experiment/experiment.hpp"
 
@@ -149,24 +147,11 @@ void AddRunOptions(OptionTable<Options>& t) {
   t.Add("threads", &Options::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
 }
 
-// The options as settings, checked; `arch` is the residual GNN to train.
-struct ExperimentSetup {
-  ExperimentSettings settings;
-  Transform transform = Transform::Clr;
-  GraphSpec graph;
-  bool alpha_auto = false;
-  CvProtocol protocol = CvProtocol::Spatial;
-  LabelSettings labels;
-};
-ExperimentSetup SetUpExperiment(const ExperimentOptions& options, const std::string& arch);
+// The options as the experiment's settings, checked before any heavy work; `arch` is the residual
+// GNN to train.
+ExperimentSettings SetUpExperiment(const ExperimentOptions& options, const std::string& arch);
 
 // The input rasters as a stack, restricted to --elements.
 std::unique_ptr<RasterStack> OpenInputStack(const ExperimentOptions& options);
-
-// What a CV protocol means for the figures it gives (reports print it next to them).
-std::string ProtocolNote(CvProtocol protocol);
-
-// The settings both tools record in their reports; `block_size` is the one the folds used.
-nlohmann::json SettingsJson(const ExperimentOptions& options, double block_size);
 
 }  // namespace geoprosp
