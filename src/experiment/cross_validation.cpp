@@ -13,7 +13,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 // Each fold's training data and test samples under the chosen protocol, for any graph threshold
 // and augmentation, each made once per fold.
@@ -50,8 +52,8 @@ class FoldSource {
     samples_.clear();
     splits_.clear();
     if (settings_.features.alpha_auto) {
-      fold_alpha_ =
-          SelectAlpha(data_, space_, settings_.features.graph, plans_[k].train, settings_.fit, settings_.seed + k);
+      fold_alpha_ = SelectAlpha(data_, space_, settings_.features.graph, plans_[k].train, settings_.fit,
+                                settings_.seed + k);
     }
   }
 
@@ -61,7 +63,8 @@ class FoldSource {
     if (settings_.cv.protocol == CvProtocol::Paper) {
       // The study's protocol: synthetic positives join every labelled sample, then the folds are drawn.
       if (!synthetic_.count(key)) {
-        synthetic_[key] = MakeSynthetic(Samples(alpha, cells_), method, ratio, settings_.seed, &synthetic_report_[key]);
+        synthetic_[key] =
+            MakeSynthetic(Samples(alpha, cells_), method, ratio, settings_.seed, &synthetic_report_[key]);
       }
       const SampleSet all = WithSynthetic(Samples(alpha, cells_), synthetic_[key]);
       const auto fold = StratifiedFolds(all.labels, settings_.cv.folds, settings_.seed);
@@ -191,8 +194,8 @@ CvOutcome CrossValidate(const CellData& data, const std::vector<LabelledCell>& c
 FinalModel FitFinal(const CellData& data, const Labelled& labelled, const ExperimentSettings& settings, int members,
                     const Progress& progress) {
   FinalModel model;
-  const FeatureSpace space = FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1), settings.features.transform,
-                                         settings.features.zero_rule);
+  const FeatureSpace space = FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1),
+                                         settings.features.transform, settings.features.zero_rule);
   model.composition = space.params;
   model.correlation = space.correlation;
   model.graph = settings.features.graph;

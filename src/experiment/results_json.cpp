@@ -147,8 +147,7 @@ json TrainReportJson(const TrainReport& r) {
     const auto found = r.cv->synthetic.find(ToString(run.run.augment));
     if (found != r.cv->synthetic.end()) out["augment"]["comparison"] = ToJson(found->second, r.data.elements);
   }
-  out["alpha"] = {
-      {"mode", r.alpha.automatic ? "auto" : "fixed"}, {"per_fold", r.alpha.per_fold}, {"value", r.alpha.value}};
+  out["alpha"] = {{"mode", r.alpha.automatic ? "auto" : "fixed"}, {"per_fold", r.alpha.per_fold}, {"value", r.alpha.value}};
   if (r.alpha.automatic) {
     json sweep = json::array();
     for (const auto& point : r.alpha.sweep)
@@ -175,14 +174,11 @@ json TrainReportJson(const TrainReport& r) {
 
 json TrainingSummaryJson(const TrainReport& r) {
   const json report = TrainReportJson(r);
-  return {{"protocol", report["protocol"]},
-          {"data", report["data"]},
-          {"settings", report["settings"]},
-          {"augment", {{"method", report["augment"]["method"]}, {"ratio", report["augment"]["ratio"]}}},
-          {"cv_mean", report["mean"]},
-          {"cv_sd", report["sd"]},
-          {"cv_folds_unscored", report.value("folds_unscored", 0)},
-          {"final_model", report["final_model"]}};
+  return {{"protocol", report["protocol"]},         {"data", report["data"]},
+          {"settings", report["settings"]},         {"augment", {{"method", report["augment"]["method"]},
+                                                                 {"ratio", report["augment"]["ratio"]}}},
+          {"cv_mean", report["mean"]},              {"cv_sd", report["sd"]},
+          {"cv_folds_unscored", report.value("folds_unscored", 0)}, {"final_model", report["final_model"]}};
 }
 
 json EvalResultsJson(const EvalResults& r, const json& study) {
@@ -267,13 +263,11 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
     const FinalMap& f = *r.final_map;
     json curve = json::array();
     for (const auto& p : f.prediction_area.curve)
-      curve.push_back(
-          {{"threshold", p.threshold}, {"deposits_percent", p.deposits_percent}, {"area_percent", p.area_percent}});
+      curve.push_back({{"threshold", p.threshold}, {"deposits_percent", p.deposits_percent}, {"area_percent", p.area_percent}});
     json intersection = nullptr;
     if (f.prediction_area.intersection) {
       const auto& p = *f.prediction_area.intersection;
-      intersection = {
-          {"threshold", p.threshold}, {"deposits_percent", p.deposits_percent}, {"area_percent", p.area_percent}};
+      intersection = {{"threshold", p.threshold}, {"deposits_percent", p.deposits_percent}, {"area_percent", p.area_percent}};
     }
     out["final_map"] = {{"model", f.model},
                         {"alpha", f.alpha},

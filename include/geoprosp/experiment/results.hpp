@@ -44,7 +44,7 @@ struct RunResult {
 struct CvOutcome {
   CvProtocol protocol = CvProtocol::Spatial;
   int folds = 0;
-  double block_size = 0;        // the block size spatial CV used (CRS units); 0 for other protocols
+  double block_size = 0;  // the block size spatial CV used (CRS units); 0 for other protocols
   std::vector<RunResult> runs;  // in the order asked for
   std::vector<double> fold_alphas;
   // How each augmentation's synthetic positives compare with the real ones (first fold).
