@@ -126,14 +126,39 @@ double BestAlpha(const std::vector<RunResult>& points, double Metrics::*metric) 
   return alpha;
 }
 
+// Each model against the best classical baseline (by mean ROC AUC) on the same folds: the
+// difference of their mean ROC AUCs repeat by repeat, with its interval.
+void PairWithBestBaseline(std::vector<ModelComparison>& comparison) {
+  const ModelComparison* baseline = nullptr;
+  for (const auto& m : comparison) {
+    if (m.family.rfind("classical", 0) == 0 &&
+        (!baseline || m.run.summary.mean.roc_auc > baseline->run.summary.mean.roc_auc))
+      baseline = &m;
+  }
+  if (!baseline) return;
+  const std::string name = baseline->name;
+  const std::vector<MetricSummary> baseline_repeats = baseline->run.repeats;
+  for (auto& m : comparison) {
+    m.baseline = name;
+    if (m.name == name) continue;
+    std::vector<double> differences;
+    for (size_t r = 0; r < m.run.repeats.size() && r < baseline_repeats.size(); ++r) {
+      if (m.run.repeats[r].folds_scored > 0 && baseline_repeats[r].folds_scored > 0)
+        differences.push_back(m.run.repeats[r].mean.roc_auc - baseline_repeats[r].mean.roc_auc);
+    }
+    m.roc_auc_difference = MeanInterval(differences);
+  }
+}
+
 // The cross-validated runs, grouped by the experiments that asked for them.
 void AssembleComparisons(const EvalPlan& plan, const CvOutcome& cv, const std::string& alpha_option,
                          EvalResults& results) {
   for (size_t i : plan.model_runs) {
     const EvalModel& model = FindEvalModel(cv.runs[i].run.model);
     results.comparison.push_back(
-        {model.name, model.label, model.family, model.description, model.paper_row, cv.runs[i]});
+        {model.name, model.label, model.family, model.description, model.paper_row, cv.runs[i], "", std::nullopt});
   }
+  PairWithBestBaseline(results.comparison);
   if (!plan.augment_runs.empty()) {
     AugmentationComparison augmentation{
         plan.augment_model->name, plan.augment_model->label, alpha_option, {}, cv.synthetic};
@@ -191,6 +216,17 @@ void PrintSummary(const EvalResults& results, const std::string& out_dir, double
     std::printf(header, "model", "acc%", "sens%", "spec%", "F1%", "ROC", "PR", "time");
     for (const auto& m : results.comparison) {
       std::string extra = std::to_string(static_cast<int>(std::round(m.run.seconds))) + " s";
+      if (m.run.repeats.size() > 1) {
+        extra += "  ROC " + FormatNumber(std::round(m.run.roc_auc.mean * 1000) / 1000) + " [" +
+                 FormatNumber(std::round(m.run.roc_auc.low * 1000) / 1000) + ", " +
+                 FormatNumber(std::round(m.run.roc_auc.high * 1000) / 1000) + "]";
+      }
+      if (m.roc_auc_difference && m.roc_auc_difference->n > 1) {
+        const Interval& d = *m.roc_auc_difference;
+        extra += "  vs " + m.baseline + " " + FormatNumber(std::round(d.mean * 1000) / 1000) + " [" +
+                 FormatNumber(std::round(d.low * 1000) / 1000) + ", " + FormatNumber(std::round(d.high * 1000) / 1000) +
+                 "]";
+      }
       if (m.run.summary.folds_unscored > 0)
         extra += " (" + std::to_string(m.run.summary.folds_unscored) + " folds without both classes left out)";
       line(m.label, m.run.summary.mean, extra);
@@ -256,7 +292,7 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
   const double cv_share = plan.Wants("map") ? 0.85 : 0.98;
   ScaledProgress cv_progress(progress, 0.02, 0.02 + cv_share);
   const CvOutcome cv = CrossValidate(data, labelled.cells, settings, plan.runs.runs(), cv_progress.get());
-  results.block_size = cv.block_size;
+  results.layout = cv.layout;
   AssembleComparisons(plan, cv, o.alpha, results);
   results.timing.emplace_back("cross_validation_seconds", cv.seconds);
   results.timing.emplace_back("fold_data_seconds", cv.fold_data_seconds);

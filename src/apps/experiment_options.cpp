@@ -39,7 +39,7 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   negatives.choices = {"all", "random", "distal"};
   CheckChoice(negatives, o.negatives);
   if (o.folds == 1 || o.folds < 0) throw UsageError("--folds", "must be 0 (no cross-validation) or at least 2");
-  settings.cv = {ParseCvProtocol(o.cv), o.folds, o.block_size, o.buffer};
+  settings.cv = {ParseCvProtocol(o.cv), o.folds, o.block_size, o.buffer, o.repeats};
   settings.labels = {o.deposits,  o.deposits_srs,   o.labels,       o.label_radius,
                      o.negatives, o.negative_ratio, o.min_distance, o.seed};
   settings.seed = static_cast<uint64_t>(o.seed);

@@ -66,9 +66,11 @@ void PrintTable(const TrainReport& report) {
     std::printf("%-6s %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f  %s\n", name.c_str(), m.accuracy, m.sensitivity,
                 m.specificity, m.precision, m.f1, m.roc_auc, m.pr_auc, m.success_auc, extra.c_str());
   };
+  const bool repeated = report.cv->layout.repeats > 1;
   for (const auto& fold : run.folds) {
     const auto& c = fold.metrics.confusion;
-    row(std::to_string(fold.fold), fold.metrics,
+    row(repeated ? std::to_string(fold.repeat) + "." + std::to_string(fold.fold) : std::to_string(fold.fold),
+        fold.metrics,
         std::to_string(c.tn) + "/" + std::to_string(c.fp) + "/" + std::to_string(c.fn) + "/" + std::to_string(c.tp) +
             (fold.scored ? "" : "  (no test deposit or background: not scored)"));
   }
@@ -77,6 +79,10 @@ void PrintTable(const TrainReport& report) {
   if (run.summary.folds_unscored > 0) {
     std::printf("%d of %zu folds held no test deposit (or no background) and are left out of the mean.\n",
                 run.summary.folds_unscored, run.folds.size());
+  }
+  if (repeated) {
+    std::printf("ROC AUC over %d repeats: %.3f (95 %% interval %.3f to %.3f)\n", report.cv->layout.repeats,
+                run.roc_auc.mean, run.roc_auc.low, run.roc_auc.high);
   }
 }
 

@@ -4,18 +4,18 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <random>
 
 #include "geoprosp/experiment/eval_models.hpp"
 #include "geoprosp/features/element_graph.hpp"
+#include "geoprosp/features/variogram.hpp"
 
 namespace geoprosp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Each fold's training data and test samples under the chosen protocol, for any graph threshold
 // and augmentation, each made once per fold.
@@ -28,18 +28,19 @@ class FoldSource {
     double augment_seconds = 0;
   };
 
-  FoldSource(const CellData& data, const std::vector<LabelledCell>& cells, const ExperimentSettings& settings)
-      : data_(data), cells_(cells), settings_(settings) {
+  // `folds` holds this repeat's seed and block offsets.
+  FoldSource(const CellData& data, const std::vector<LabelledCell>& cells, const ExperimentSettings& settings,
+             const FoldSettings& folds)
+      : data_(data), cells_(cells), settings_(settings), seed_(folds.seed) {
     const FeatureSettings& features = settings.features;
     if (settings.cv.protocol == CvProtocol::Paper) {
       space_ = FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1), features.transform, features.zero_rule);
     } else {
-      plans_ = PlanFolds(cells, data, {settings.cv.protocol, settings.cv.folds, settings.cv.block_size, settings.seed},
-                         settings.cv.buffer);
+      plans_ = PlanFolds(cells, data, folds, settings.cv.buffer);
     }
   }
 
-  uint64_t fold_seed() const { return settings_.seed + 101 * (k_ + 1); }
+  uint64_t fold_seed() const { return seed_ + 101 * (k_ + 1); }
   double fold_alpha() const { return fold_alpha_; }
   std::map<std::string, SyntheticComparison>& first_fold_synthetic() { return synthetic_report_; }
 
@@ -52,8 +53,7 @@ class FoldSource {
     samples_.clear();
     splits_.clear();
     if (settings_.features.alpha_auto) {
-      fold_alpha_ = SelectAlpha(data_, space_, settings_.features.graph, plans_[k].train, settings_.fit,
-                                settings_.seed + k);
+      fold_alpha_ = SelectAlpha(data_, space_, settings_.features.graph, plans_[k].train, settings_.fit, seed_ + k);
     }
   }
 
@@ -63,11 +63,10 @@ class FoldSource {
     if (settings_.cv.protocol == CvProtocol::Paper) {
       // The study's protocol: synthetic positives join every labelled sample, then the folds are drawn.
       if (!synthetic_.count(key)) {
-        synthetic_[key] =
-            MakeSynthetic(Samples(alpha, cells_), method, ratio, settings_.seed, &synthetic_report_[key]);
+        synthetic_[key] = MakeSynthetic(Samples(alpha, cells_), method, ratio, seed_, &synthetic_report_[key]);
       }
       const SampleSet all = WithSynthetic(Samples(alpha, cells_), synthetic_[key]);
-      const auto fold = StratifiedFolds(all.labels, settings_.cv.folds, settings_.seed);
+      const auto fold = StratifiedFolds(all.labels, settings_.cv.folds, seed_);
       const SampleSet train = all.Subset(IndicesWhere(fold, k_, false));
       const auto split = SplitAndAugment(train, AugmentMethod::None, ratio, fold_seed(), nullptr);
       return {ApplySplit(train, split), all.Subset(IndicesWhere(fold, k_)), int64_t(train.size()),
@@ -101,6 +100,7 @@ class FoldSource {
   const CellData& data_;
   const std::vector<LabelledCell>& cells_;
   const ExperimentSettings& settings_;
+  uint64_t seed_;
   std::vector<FoldPlan> plans_;
   FeatureSpace space_;
   int k_ = 0;
@@ -133,60 +133,105 @@ std::string ProtocolNote(CvProtocol protocol) {
 const char* const kAreaShareBreaksMethod =
     "area shares of the training area: top 5% high, next 10% moderate, next 15% low";
 
+namespace {
+
+// Repeat r's fold settings: repeat 0 is the plain CV; later ones shift the block grid and reseed.
+FoldSettings RepeatFolds(const CvSettings& cv, uint64_t seed, double start_block_size, int repeat) {
+  FoldSettings folds{cv.protocol, cv.folds, cv.block_size, seed, start_block_size, 0, 0};
+  if (repeat == 0) return folds;
+  folds.seed = seed + 1000003ULL * repeat;
+  std::mt19937_64 rng(folds.seed);
+  const double size = cv.block_size > 0 ? cv.block_size : start_block_size;
+  folds.offset_x = size * (rng() % 1000000) / 1e6;
+  folds.offset_y = size * (rng() % 1000000) / 1e6;
+  return folds;
+}
+
+}  // namespace
+
 CvOutcome CrossValidate(const CellData& data, const std::vector<LabelledCell>& cells,
                         const ExperimentSettings& settings, const std::vector<CvRun>& runs, const Progress& progress) {
   const auto start = Clock::now();
   CvOutcome outcome;
   const CvSettings& cv = settings.cv;
   outcome.protocol = cv.protocol;
-  outcome.folds = cv.folds;
-  if (cv.protocol == CvProtocol::Spatial && cv.folds >= 2)
-    outcome.block_size = ResolveBlockSize(cells, data.grid, {cv.protocol, cv.folds, cv.block_size, 0});
-  for (const auto& run : runs) outcome.runs.push_back({run, {}, {}, {}, {}, 0});
+  FoldLayout& layout = outcome.layout;
+  layout.folds = cv.folds;
+  layout.repeats = std::max(1, cv.repeats);
+  for (const auto& run : runs) outcome.runs.push_back({run, {}, {}, {}, {}, {}, {}, 0});
   if (cv.folds < 2 || runs.empty()) return outcome;
+  double start_block_size = 0;
+  if (cv.protocol == CvProtocol::Spatial && cv.block_size <= 0) {
+    // Blocks follow the features' spatial autocorrelation (no labels are involved).
+    const FeatureSpace space = FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1),
+                                           settings.features.transform, settings.features.zero_rule);
+    const auto range =
+        EstimateAutocorrelationRange(space.features, data.n_elements, data.valid, data.grid, settings.seed);
+    layout.autocorrelation_range = range.range;
+    layout.element_ranges = range.per_element;
+    start_block_size = range.range;
+  }
 
-  FoldSource source(data, cells, settings);
-  const size_t units = runs.size() * size_t(cv.folds);
+  const size_t units = runs.size() * size_t(cv.folds) * layout.repeats;
   size_t done = 0;
-  for (int k = 0; k < cv.folds; ++k) {
-    const auto fold_start = Clock::now();
-    source.StartFold(k);
-    outcome.fold_data_seconds += SecondsSince(fold_start);
-    outcome.fold_alphas.push_back(source.fold_alpha());
-    for (auto& result : outcome.runs) {
-      const double alpha = result.run.alpha == kFoldAlpha ? source.fold_alpha() : result.run.alpha;
-      const auto data_start = Clock::now();
-      const auto fold = source.Get(alpha, result.run.augment);
-      outcome.fold_data_seconds += SecondsSince(data_start);
-      ScaledProgress run_progress(progress, double(done) / units, double(done + 1) / units);
-      const auto run_start = Clock::now();
-      const auto scores = FitAndScoreModel(result.run.model, fold.train, fold.test, settings.fit, source.fold_seed(),
-                                           run_progress.get());
-      FoldResult entry;
-      entry.fold = k + 1;
-      entry.metrics = ComputeMetrics(scores, fold.test.labels);
-      entry.scored = HasBothClasses(entry.metrics);
-      entry.n_train = fold.n_train;
-      entry.n_fit = int64_t(fold.train.fit.size());
-      entry.n_validation = int64_t(fold.train.validation.size());
-      entry.n_test = int64_t(fold.test.size());
-      entry.positives_test = std::count(fold.test.labels.begin(), fold.test.labels.end(), 1);
-      entry.alpha = alpha;
-      entry.seconds = SecondsSince(run_start);
-      entry.augment_seconds = fold.augment_seconds;
-      result.folds.push_back(entry);
-      result.seconds += entry.seconds;
-      result.pooled_scores.insert(result.pooled_scores.end(), scores.begin(), scores.end());
-      result.pooled_labels.insert(result.pooled_labels.end(), fold.test.labels.begin(), fold.test.labels.end());
-      ++done;
+  for (int repeat = 0; repeat < layout.repeats; ++repeat) {
+    const FoldSettings folds = RepeatFolds(cv, settings.seed, start_block_size, repeat);
+    if (cv.protocol == CvProtocol::Spatial) layout.block_sizes.push_back(ResolveBlockSize(cells, data.grid, folds));
+    FoldSource source(data, cells, settings, folds);
+    for (int k = 0; k < cv.folds; ++k) {
+      const auto fold_start = Clock::now();
+      source.StartFold(k);
+      outcome.fold_data_seconds += SecondsSince(fold_start);
+      if (repeat == 0) outcome.fold_alphas.push_back(source.fold_alpha());
+      for (auto& result : outcome.runs) {
+        const double alpha = result.run.alpha == kFoldAlpha ? source.fold_alpha() : result.run.alpha;
+        const auto data_start = Clock::now();
+        const auto fold = source.Get(alpha, result.run.augment);
+        outcome.fold_data_seconds += SecondsSince(data_start);
+        ScaledProgress run_progress(progress, double(done) / units, double(done + 1) / units);
+        const auto run_start = Clock::now();
+        const auto scores = FitAndScoreModel(result.run.model, fold.train, fold.test, settings.fit, source.fold_seed(),
+                                             run_progress.get());
+        FoldResult entry;
+        entry.repeat = repeat + 1;
+        entry.fold = k + 1;
+        entry.metrics = ComputeMetrics(scores, fold.test.labels);
+        entry.scored = HasBothClasses(entry.metrics);
+        entry.n_train = fold.n_train;
+        entry.n_fit = int64_t(fold.train.fit.size());
+        entry.n_validation = int64_t(fold.train.validation.size());
+        entry.n_test = int64_t(fold.test.size());
+        entry.positives_test = std::count(fold.test.labels.begin(), fold.test.labels.end(), 1);
+        entry.alpha = alpha;
+        entry.seconds = SecondsSince(run_start);
+        entry.augment_seconds = fold.augment_seconds;
+        result.folds.push_back(entry);
+        result.seconds += entry.seconds;
+        if (repeat == 0) {
+          result.pooled_scores.insert(result.pooled_scores.end(), scores.begin(), scores.end());
+          result.pooled_labels.insert(result.pooled_labels.end(), fold.test.labels.begin(), fold.test.labels.end());
+        }
+        ++done;
+      }
     }
+    if (repeat == 0) outcome.synthetic = source.first_fold_synthetic();
   }
+  if (!layout.block_sizes.empty()) layout.block_size = layout.block_sizes.front();
   for (auto& result : outcome.runs) {
-    std::vector<Metrics> metrics;
-    for (const auto& fold : result.folds) metrics.push_back(fold.metrics);
-    result.summary = Summarise(metrics);
+    std::vector<Metrics> all;
+    std::vector<std::vector<Metrics>> by_repeat(layout.repeats);
+    for (const auto& fold : result.folds) {
+      all.push_back(fold.metrics);
+      by_repeat[fold.repeat - 1].push_back(fold.metrics);
+    }
+    result.summary = Summarise(all);
+    std::vector<double> repeat_auc;
+    for (const auto& metrics : by_repeat) {
+      result.repeats.push_back(Summarise(metrics));
+      if (result.repeats.back().folds_scored > 0) repeat_auc.push_back(result.repeats.back().mean.roc_auc);
+    }
+    result.roc_auc = MeanInterval(repeat_auc);
   }
-  outcome.synthetic = source.first_fold_synthetic();
   outcome.seconds = SecondsSince(start);
   return outcome;
 }
@@ -194,8 +239,8 @@ CvOutcome CrossValidate(const CellData& data, const std::vector<LabelledCell>& c
 FinalModel FitFinal(const CellData& data, const Labelled& labelled, const ExperimentSettings& settings, int members,
                     const Progress& progress) {
   FinalModel model;
-  const FeatureSpace space = FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1),
-                                         settings.features.transform, settings.features.zero_rule);
+  const FeatureSpace space = FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1), settings.features.transform,
+                                         settings.features.zero_rule);
   model.composition = space.params;
   model.correlation = space.correlation;
   model.graph = settings.features.graph;

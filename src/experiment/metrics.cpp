@@ -184,6 +184,27 @@ MetricSummary Summarise(const std::vector<Metrics>& folds) {
   return summary;
 }
 
+Interval MeanInterval(const std::vector<double>& values) {
+  Interval out;
+  out.n = static_cast<int>(values.size());
+  if (values.empty()) return out;
+  for (double v : values) out.mean += v / values.size();
+  out.low = out.high = out.mean;
+  if (values.size() < 2) return out;
+  double ss = 0;
+  for (double v : values) ss += (v - out.mean) * (v - out.mean);
+  const double se = std::sqrt(ss / (values.size() - 1) / values.size());
+  // t(0.975, df) for df = 1..30; beyond, the normal 1.96 is within 2 %.
+  static const double t975[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  const size_t df = values.size() - 1;
+  const double t = df <= 30 ? t975[df - 1] : 1.96;
+  out.low = out.mean - t * se;
+  out.high = out.mean + t * se;
+  return out;
+}
+
 Curve RocCurve(const std::vector<float>& scores, const std::vector<int>& labels, size_t max_points) {
   const double positives = std::count(labels.begin(), labels.end(), 1);
   const double negatives = static_cast<double>(labels.size()) - positives;

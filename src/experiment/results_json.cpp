@@ -47,6 +47,7 @@ json ToJson(const SyntheticComparison& c, const std::vector<std::string>& elemen
 
 json ToJson(const FoldResult& fold) {
   json out = ToJson(fold.metrics);
+  out["repeat"] = fold.repeat;
   out["fold"] = fold.fold;
   out["scored"] = fold.scored;
   out["n_train"] = fold.n_train;
@@ -64,6 +65,32 @@ json FoldsJson(const RunResult& run) {
   json folds = json::array();
   for (const auto& fold : run.folds) folds.push_back(ToJson(fold));
   return folds;
+}
+
+json ToJson(const Interval& interval) {
+  if (interval.n == 0) return nullptr;
+  return {{"mean", interval.mean}, {"low", interval.low}, {"high", interval.high}, {"n", interval.n}};
+}
+
+// A run's folds, its summary over all of them, and (with repeats) each repeat's mean ROC AUC with
+// the interval over repeats.
+void AddRun(json& out, const RunResult& run) {
+  out["folds"] = FoldsJson(run);
+  AddSummary(out, run.summary);
+  json repeats = json::array();
+  for (const auto& repeat : run.repeats) repeats.push_back(repeat.mean.roc_auc);
+  out["repeat_roc_auc"] = repeats;
+  out["roc_auc_interval"] = run.repeats.size() > 1 ? ToJson(run.roc_auc) : json(nullptr);
+}
+
+// How the folds were drawn (for spatial CV: the blocks and the range they follow).
+json ToJson(const FoldLayout& layout, const std::vector<std::string>& elements) {
+  return {{"folds", layout.folds},
+          {"repeats", layout.repeats},
+          {"block_size", layout.block_size},
+          {"block_sizes", layout.block_sizes},
+          {"autocorrelation_range", layout.autocorrelation_range},
+          {"element_ranges", ByElement(elements, layout.element_ranges)}};
 }
 
 json ToJson(const DataSummary& data) {
@@ -125,6 +152,7 @@ json ToJson(const ExperimentSettings& s) {
           {"patience", fit.train.patience},
           {"augment", ToString(fit.augment)},
           {"augment_ratio", fit.augment_ratio},
+          {"repeats", s.cv.repeats},
           {"seed", s.seed}};
 }
 
@@ -142,12 +170,13 @@ json TrainReportJson(const TrainReport& r) {
   out["sd"] = nullptr;
   if (r.cv && !r.cv->runs.empty() && !r.cv->runs.front().folds.empty()) {
     const RunResult& run = r.cv->runs.front();
-    out["folds"] = FoldsJson(run);
-    AddSummary(out, run.summary);
+    AddRun(out, run);
+    out["layout"] = ToJson(r.cv->layout, r.data.elements);
     const auto found = r.cv->synthetic.find(ToString(run.run.augment));
     if (found != r.cv->synthetic.end()) out["augment"]["comparison"] = ToJson(found->second, r.data.elements);
   }
-  out["alpha"] = {{"mode", r.alpha.automatic ? "auto" : "fixed"}, {"per_fold", r.alpha.per_fold}, {"value", r.alpha.value}};
+  out["alpha"] = {
+      {"mode", r.alpha.automatic ? "auto" : "fixed"}, {"per_fold", r.alpha.per_fold}, {"value", r.alpha.value}};
   if (r.alpha.automatic) {
     json sweep = json::array();
     for (const auto& point : r.alpha.sweep)
@@ -164,7 +193,7 @@ json TrainReportJson(const TrainReport& r) {
                         {"deposit_cells_in_moderate_or_high", f.deposit_cells_in_moderate_or_high},
                         {"note", "fitted on all labelled cells: these are not test figures"}};
   out["settings"] = ToJson(r.settings);
-  out["settings"]["block_size"] = r.cv ? r.cv->block_size : r.settings.cv.block_size;
+  out["settings"]["block_size"] = r.cv ? r.cv->layout.block_size : r.settings.cv.block_size;
   out["settings"]["ensemble"] = r.ensemble;
   out["model"] = {{"path", r.model_path}, {"sha256", r.model_sha256}};
   out["seconds"] = Rounded(r.seconds);
@@ -174,11 +203,14 @@ json TrainReportJson(const TrainReport& r) {
 
 json TrainingSummaryJson(const TrainReport& r) {
   const json report = TrainReportJson(r);
-  return {{"protocol", report["protocol"]},         {"data", report["data"]},
-          {"settings", report["settings"]},         {"augment", {{"method", report["augment"]["method"]},
-                                                                 {"ratio", report["augment"]["ratio"]}}},
-          {"cv_mean", report["mean"]},              {"cv_sd", report["sd"]},
-          {"cv_folds_unscored", report.value("folds_unscored", 0)}, {"final_model", report["final_model"]}};
+  return {{"protocol", report["protocol"]},
+          {"data", report["data"]},
+          {"settings", report["settings"]},
+          {"augment", {{"method", report["augment"]["method"]}, {"ratio", report["augment"]["ratio"]}}},
+          {"cv_mean", report["mean"]},
+          {"cv_sd", report["sd"]},
+          {"cv_folds_unscored", report.value("folds_unscored", 0)},
+          {"final_model", report["final_model"]}};
 }
 
 json EvalResultsJson(const EvalResults& r, const json& study) {
@@ -187,7 +219,8 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
   out["protocol_note"] = ProtocolNote(r.settings.cv.protocol);
   out["data"] = ToJson(r.data);
   out["settings"] = ToJson(r.settings);
-  out["settings"]["block_size"] = r.block_size;
+  out["settings"]["block_size"] = r.layout.block_size;
+  out["layout"] = ToJson(r.layout, r.data.elements);
   out["settings"]["augment_model"] = r.augment_model;
   out["settings"]["models"] = r.models;
   out["settings"]["experiments"] = r.experiments;
@@ -199,9 +232,10 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
                   {"label", m.label},
                   {"family", m.family},
                   {"description", m.description},
-                  {"folds", FoldsJson(m.run)},
                   {"seconds", Rounded(m.run.seconds)}};
-    AddSummary(model, m.run.summary);
+    AddRun(model, m.run);
+    model["baseline"] = m.baseline;
+    model["roc_auc_difference"] = m.roc_auc_difference ? ToJson(*m.roc_auc_difference) : json(nullptr);
     json roc = json::array(), success = json::array();
     for (const auto& p : RocCurve(m.run.pooled_scores, m.run.pooled_labels)) roc.push_back({p[0], p[1]});
     for (const auto& p : SuccessCurve(m.run.pooled_scores, m.run.pooled_labels)) success.push_back({p[0], p[1]});
@@ -222,7 +256,7 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
     for (const auto& run : a.methods) {
       const std::string method = ToString(run.run.augment);
       json entry = {{"method", method}, {"seconds", Rounded(run.seconds)}};
-      AddSummary(entry, run.summary);
+      AddRun(entry, run);
       entry["study_confusion"] =
           study.contains("figure6") && study["figure6"].contains(method) ? study["figure6"][method] : json();
       const auto found = a.synthetic.find(method);
@@ -244,7 +278,7 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
       json points = json::array();
       for (const auto& point : model.points) {
         json entry = {{"alpha", point.run.alpha}, {"seconds", Rounded(point.seconds)}};
-        AddSummary(entry, point.summary);
+        AddRun(entry, point);
         points.push_back(entry);
       }
       swept.push_back({{"name", model.name},
@@ -263,11 +297,13 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
     const FinalMap& f = *r.final_map;
     json curve = json::array();
     for (const auto& p : f.prediction_area.curve)
-      curve.push_back({{"threshold", p.threshold}, {"deposits_percent", p.deposits_percent}, {"area_percent", p.area_percent}});
+      curve.push_back(
+          {{"threshold", p.threshold}, {"deposits_percent", p.deposits_percent}, {"area_percent", p.area_percent}});
     json intersection = nullptr;
     if (f.prediction_area.intersection) {
       const auto& p = *f.prediction_area.intersection;
-      intersection = {{"threshold", p.threshold}, {"deposits_percent", p.deposits_percent}, {"area_percent", p.area_percent}};
+      intersection = {
+          {"threshold", p.threshold}, {"deposits_percent", p.deposits_percent}, {"area_percent", p.area_percent}};
     }
     out["final_map"] = {{"model", f.model},
                         {"alpha", f.alpha},

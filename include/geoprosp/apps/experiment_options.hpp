@@ -41,6 +41,7 @@ struct ExperimentOptions : CommonOptions {
   double augment_ratio = 1.0;
   std::string cv = "spatial";
   int folds = 10;
+  int repeats = 1;
   double block_size = 0;
   double buffer = 0;
   int seed = 42;
@@ -132,9 +133,14 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Choices({"spatial", "random", "paper"})
       .Help("Cross-validation: spatial blocks, random, or the study's augment-then-split protocol");
   t.Add("folds", &O::folds).Range(0, 100).Help("Folds (0: no cross-validation)");
+  t.Add("repeats", &O::repeats)
+      .Range(1, 100)
+      .Help("Repeat the cross-validation with other block offsets and seeds; reports a 95 % interval");
   t.Add("block-size", &O::block_size)
       .Range(0, {})
-      .Help("Spatial CV block size in CRS units (0: a tenth of the longer side)");
+      .Help(
+          "Spatial CV block size in CRS units (0: the features' spatial autocorrelation range, shrunk until every "
+          "fold holds deposits)");
   t.Add("buffer", &O::buffer).Range(0, {}).Advanced().Help("Drop training cells closer than this to a test cell");
 }
 

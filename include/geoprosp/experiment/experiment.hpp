@@ -133,8 +133,9 @@ struct FeatureSettings {
 struct CvSettings {
   CvProtocol protocol = CvProtocol::Spatial;
   int folds = 10;         // 0: no cross-validation
-  double block_size = 0;  // CRS units; 0: automatic
+  double block_size = 0;  // CRS units; 0: the features' autocorrelation range, shrunk until folds hold deposits
   double buffer = 0;      // training cells closer than this to a test cell are dropped
+  int repeats = 1;        // the whole CV again with other block offsets and seeds
 };
 
 // Everything an experiment needs, built once from a tool's options.

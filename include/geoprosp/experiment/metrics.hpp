@@ -36,6 +36,13 @@ struct MetricSummary {
 };
 MetricSummary Summarise(const std::vector<Metrics>& folds);
 
+// A mean with its two-sided 95 % Student-t confidence interval (low = high = mean with one value).
+struct Interval {
+  double mean = 0, low = 0, high = 0;
+  int n = 0;
+};
+Interval MeanInterval(const std::vector<double>& values);
+
 Confusion ConfusionAt(const std::vector<float>& scores, const std::vector<int>& labels, double threshold);
 // Mann-Whitney AUC (ties count one half); 0.5 when a class is missing.
 double RocAuc(const std::vector<float>& scores, const std::vector<int>& labels);

@@ -14,7 +14,8 @@ namespace geoprosp {
 
 // One fold of one model: its test metrics and what it trained on.
 struct FoldResult {
-  int fold = 0;  // 1-based
+  int repeat = 0;  // 1-based: which repetition of the CV (other block offsets and seeds)
+  int fold = 0;    // 1-based
   Metrics metrics;
   bool scored = true;  // false: the test fold lacks a class, so it is left out of the means
   int64_t n_train = 0, n_fit = 0, n_validation = 0, n_test = 0, positives_test = 0;
@@ -33,18 +34,29 @@ struct CvRun {
 
 struct RunResult {
   CvRun run;
-  std::vector<FoldResult> folds;
-  MetricSummary summary;
-  // Every test cell of every fold, pooled (a cell is tested in exactly one fold).
+  std::vector<FoldResult> folds;       // every fold of every repeat
+  MetricSummary summary;               // over the scored folds of every repeat
+  std::vector<MetricSummary> repeats;  // one per repeat
+  Interval roc_auc;                    // the repeats' mean ROC AUCs: mean and 95 % interval
+  // Every test cell of the first repeat's folds, pooled (a cell is tested in exactly one fold).
   std::vector<float> pooled_scores;
   std::vector<int> pooled_labels;
   double seconds = 0;
 };
 
+// How the folds were drawn.
+struct FoldLayout {
+  int folds = 0;
+  int repeats = 1;
+  double block_size = 0;               // spatial: the first repeat's block size (CRS units); else 0
+  std::vector<double> block_sizes;     // spatial: each repeat's
+  double autocorrelation_range = 0;    // the features' range automatic blocks start from; 0 when not used
+  std::vector<double> element_ranges;  // each element's range
+};
+
 struct CvOutcome {
   CvProtocol protocol = CvProtocol::Spatial;
-  int folds = 0;
-  double block_size = 0;  // the block size spatial CV used (CRS units); 0 for other protocols
+  FoldLayout layout;
   std::vector<RunResult> runs;  // in the order asked for
   std::vector<double> fold_alphas;
   // How each augmentation's synthetic positives compare with the real ones (first fold).
@@ -98,6 +110,10 @@ struct TrainReport {
 struct ModelComparison {
   std::string name, label, family, description, paper_row;
   RunResult run;
+  // Paired against the best classical baseline on the same folds: each repeat's mean ROC AUC minus
+  // the baseline's, with its 95 % interval (absent for the baseline itself and without classical models).
+  std::string baseline;
+  std::optional<Interval> roc_auc_difference;
 };
 
 struct AugmentationComparison {
@@ -126,7 +142,7 @@ struct EvalResults {
   std::vector<std::string> models, experiments;
   std::string augment_model;
   DataSummary data;
-  double block_size = 0;
+  FoldLayout layout;
   std::vector<ModelComparison> comparison;
   std::optional<AugmentationComparison> augmentation;
   std::vector<AlphaSweepModel> alpha_sweep;
