@@ -2,7 +2,6 @@
 
 #include <ftw.h>
 #include <sys/stat.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -37,6 +36,14 @@ void WriteTextFile(const std::string& path, const std::string& text) {
     std::remove(temporary.c_str());
     throw Error(path, "cannot be moved into place");
   }
+}
+
+std::string BesideExecutable(const std::string& relative) {
+  char exe[4096];
+  const ssize_t length = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (length <= 0) return "";
+  const std::string path(exe, static_cast<size_t>(length));
+  return path.substr(0, path.rfind('/') + 1) + relative;
 }
 
 }  // namespace geoprosp

@@ -24,6 +24,24 @@ GDALDriver* DriverFor(const std::string& option, const std::string& format) {
 
 bool CanCreate(GDALDriver* driver) { return driver->GetMetadataItem(GDAL_DCAP_CREATE) != nullptr; }
 
+// The user's -co, and for GTiff the defaults a GIS user expects of a map (tiled, DEFLATE with the
+// predictor that suits the data type, BigTIFF when it may exceed 4 GB) for every key -co leaves out.
+CPLStringList CreationOptions(GDALDriver* driver, const std::vector<std::string>& user, OutputKind kind) {
+  CPLStringList options;
+  for (const auto& option : user) options.AddString(option.c_str());
+  if (!EQUAL(driver->GetDescription(), "GTiff")) return options;
+  const auto set_default = [&](const char* key, const char* value) {
+    if (!options.FetchNameValue(key)) options.SetNameValue(key, value);
+  };
+  set_default("TILED", "YES");
+  set_default("COMPRESS", "DEFLATE");
+  set_default("BIGTIFF", "IF_SAFER");
+  const std::string compress = options.FetchNameValue("COMPRESS");
+  if (EQUAL(compress.c_str(), "DEFLATE") || EQUAL(compress.c_str(), "LZW") || EQUAL(compress.c_str(), "ZSTD"))
+    set_default("PREDICTOR", kind == OutputKind::Classes ? "2" : "3");  // Byte: differences; Float32: floating point
+  return options;
+}
+
 std::string TemporaryName(const std::string& path, const std::string& tag) {
   const fs::path p(path);
   return (p.parent_path() / (p.filename().string() + ".tmp" + std::to_string(getpid()) + tag + p.extension().string()))
@@ -92,7 +110,7 @@ RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind 
   GDALDriver* creator = driver;
   CPLStringList options;
   if (CanCreate(driver)) {
-    for (const auto& option : spec.creation_options) options.AddString(option.c_str());
+    options = CreationOptions(driver, spec.creation_options, kind);
   } else {
     creator = GetGDALDriverManager()->GetDriverByName("GTiff");
     intermediate_ = TemporaryName(spec.path, "i.tif");

@@ -308,13 +308,11 @@ Bundle LoadBundle(const std::string& directory) {
 }
 
 std::string DefaultModelPath() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& candidate :
-         {exe.parent_path().parent_path() / "share/geoprosp/model", exe.parent_path() / "model"}) {
-      if (fs::exists(candidate / kManifest)) return candidate.string();
-    }
+  // Installed: GEOPROSP_MODEL_DIR is the model's folder relative to the tools' (share/geoprosp/model
+  // beside bin/); a model/ folder beside the binary also counts. Else the source tree's.
+  for (const std::string& candidate : {BesideExecutable(GEOPROSP_MODEL_DIR), BesideExecutable("model")}) {
+    if (!candidate.empty() && fs::exists(fs::path(candidate) / kManifest))
+      return fs::path(candidate).lexically_normal().string();
   }
   return (fs::path(GEOPROSP_SOURCE_DIR) / "sample_data/model").string();
 }

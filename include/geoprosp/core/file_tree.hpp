@@ -14,4 +14,8 @@ bool RemoveTree(const std::string& path);
 // complete; throws Error naming `path` when it cannot.
 void WriteTextFile(const std::string& path, const std::string& text);
 
+// `relative` resolved against the folder of the running executable, or "" when that is unknown: how
+// an installed tool finds its model and plugins wherever the tree was installed or moved to.
+std::string BesideExecutable(const std::string& relative);
+
 }  // namespace geoprosp
