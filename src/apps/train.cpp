@@ -58,8 +58,13 @@ FinalModelSummary SummariseFinalModel(const FinalModel& model, const CellScores&
 
 void PrintTable(const TrainReport& report) {
   const RunResult& run = report.cv->runs.front();
-  std::printf("Cross-validation (%s): %s\n", ToString(report.cv->protocol).c_str(),
-              ProtocolNote(report.cv->protocol).c_str());
+  const CvProtocol protocol = report.cv->protocol;
+  const std::string blocks =
+      protocol == CvProtocol::Spatial
+          ? ", blocks of " + FormatDistance(report.cv->layout.block_size, report.data.distance_unit)
+          : "";
+  std::printf("Cross-validation (%s%s): %s\n", ToString(protocol).c_str(), blocks.c_str(),
+              ProtocolNote(protocol).c_str());
   std::printf("%-6s %8s %8s %8s %8s %8s %8s %8s %8s  %s\n", "fold", "acc", "sens", "spec", "prec", "F1", "ROC", "PR",
               "success", "tn/fp/fn/tp");
   const auto row = [](const std::string& name, const Metrics& m, const std::string& extra) {
@@ -68,11 +73,9 @@ void PrintTable(const TrainReport& report) {
   };
   const bool repeated = report.cv->layout.repeats > 1;
   for (const auto& fold : run.folds) {
-    const auto& c = fold.metrics.confusion;
     row(repeated ? std::to_string(fold.repeat) + "." + std::to_string(fold.fold) : std::to_string(fold.fold),
         fold.metrics,
-        std::to_string(c.tn) + "/" + std::to_string(c.fp) + "/" + std::to_string(c.fn) + "/" + std::to_string(c.tp) +
-            (fold.scored ? "" : "  (no test deposit or background: not scored)"));
+        ConfusionText(fold.metrics.confusion) + (fold.scored ? "" : "  (no test deposit or background: not scored)"));
   }
   row("mean", run.summary.mean, "");
   row("sd", run.summary.sd, "");

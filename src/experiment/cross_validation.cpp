@@ -301,6 +301,7 @@ DataSummary SummariseData(const std::vector<std::string>& inputs, const CellData
   summary.negatives = labels.negatives;
   summary.label_radius = labels.label_radius;
   summary.replaced = data.non_positive;
+  summary.distance_unit = CrsDistanceUnit(data.grid.wkt);
   return summary;
 }
 
