@@ -455,6 +455,13 @@ TEST(EvalReport, NamesTheBlockSizeUnitFromTheCrs) {
             std::string::npos);
   EXPECT_NE(data_section(SmallResults("", 4100), "eval_report_no_crs").find("blocks of 4100 CRS units (no CRS)"),
             std::string::npos);
+  // Repeats: each may shrink its blocks; the page gives the range.
+  EvalResults repeated = SmallResults(Wkt(32650), 4100);
+  repeated.layout.repeats = 2;
+  repeated.layout.block_sizes = {4100, 3800};
+  EXPECT_NE(data_section(repeated, "eval_report_repeats")
+                .find("2 folds x 2 repeats, blocks of 4.1 km (3.8 km to 4.1 km over the repeats)"),
+            std::string::npos);
 }
 
 TEST(StudyFigures, AreThePapersNumbers) {
