@@ -419,6 +419,13 @@ TEST(EvalReport, WritesEveryTablePlotAndSectionFromTypedResults) {
   EXPECT_NE(Section(html, "models").find(ConfusionText(results.comparison[0].run.folds[1].metrics.confusion)),
             std::string::npos);
   EXPECT_NE(ReadText(dir + "/models.csv").find("resgcn,ResGCN,mean,"), std::string::npos);
+  EXPECT_EQ(html.find("WARNING"), std::string::npos);
+
+  EvalResults warned = results;
+  warned.warnings = {"the final ResGCN map: the global graph has no edges at alpha 0.9"};
+  WriteEvalReport(warned, ReportedStudyFigures(), nullptr, dir);
+  EXPECT_NE(ReadText(dir + "/report.html").find("WARNING</span> — the final ResGCN map: the global graph has no edges"),
+            std::string::npos);
 }
 
 TEST(EvalReport, KeepsTheStudysFiguresApartFromOurs) {

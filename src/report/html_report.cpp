@@ -371,6 +371,8 @@ std::string EvalReportPage(const EvalResults& results, const StudyFigures& study
           " · " + ToString(results.settings.cv.protocol) + " protocol" +
           (std::isfinite(total) ? " · " + DurationText(total) : "") + "</p></header>\n";
   html += ProtocolBanner(results.settings.cv.protocol);
+  for (const auto& warning : results.warnings)
+    html += "<div class=\"protocol other\"><span class=\"tag\">WARNING</span> — " + svg::Escape(warning) + "</div>\n";
   html += DataSection(results);
   if (!results.comparison.empty()) html += ModelsSection(results, charts);
   if (results.augmentation) html += AugmentationSection(*results.augmentation, charts);
