@@ -1,9 +1,12 @@
-// geoprosp-eval's parts: the classical baselines, the neural baselines, the curves and the SVG plots.
+// geoprosp-eval's parts: the classical baselines, the neural baselines, the curves, the SVG plots and
+// the report written from typed results.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "geoprosp/apps/eval.hpp"
 #include "geoprosp/apps/train.hpp"
@@ -13,8 +16,10 @@
 #include "geoprosp/experiment/metrics.hpp"
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/report/eval_report.hpp"
+#include "geoprosp/report/study_figures.hpp"
 #include "geoprosp/report/svg_plot.hpp"
 #include "geoprosp/training/graph_baselines.hpp"
+#include "test_support.hpp"
 
 namespace geoprosp {
 namespace {
@@ -297,6 +302,191 @@ TEST(SvgPlot, ChartsAreSelfContainedAndEscaped) {
   EXPECT_NE(confusion.find("80.0 %"), std::string::npos);
   EXPECT_EQ(svg::Ramp(0)[0], 68);
   EXPECT_EQ(svg::Ramp(1)[2], 37);
+}
+
+std::string Wkt(int epsg) {
+  OGRSpatialReference srs;
+  srs.importFromEPSG(epsg);
+  char* wkt = nullptr;
+  srs.exportToWkt(&wkt);
+  std::string out = wkt;
+  CPLFree(wkt);
+  return out;
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The text of the element with id="`id`", up to the next one of its tag.
+std::string Section(const std::string& html, const std::string& id) {
+  const size_t start = html.find("<section id=\"" + id + "\"");
+  if (start == std::string::npos) return "";
+  return html.substr(start, html.find("</section>", start) - start);
+}
+
+// One model's cross-validation over two folds, its scores pooled.
+RunResult SmallRun(const std::string& model, AugmentMethod augment, double alpha, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  RunResult run;
+  run.run = {model, alpha, augment};
+  std::vector<Metrics> metrics;
+  for (int fold = 1; fold <= 2; ++fold) {
+    std::vector<float> scores;
+    std::vector<int> labels;
+    for (int i = 0; i < 40; ++i) {
+      labels.push_back(i % 5 == 0);
+      scores.push_back(static_cast<float>(0.6 * labels.back() + 0.5 * Uniform(rng)));
+    }
+    FoldResult result;
+    result.fold = fold;
+    result.metrics = ComputeMetrics(scores, labels);
+    result.n_test = 40;
+    result.positives_test = 8;
+    result.alpha = alpha;
+    result.seconds = 1.5;
+    run.folds.push_back(result);
+    metrics.push_back(result.metrics);
+    run.pooled_scores.insert(run.pooled_scores.end(), scores.begin(), scores.end());
+    run.pooled_labels.insert(run.pooled_labels.end(), labels.begin(), labels.end());
+  }
+  run.summary = Summarise(metrics);
+  run.seconds = 3;
+  return run;
+}
+
+// Every experiment of geoprosp-eval, small, on a grid in the CRS of `wkt`.
+EvalResults SmallResults(const std::string& wkt, double block_size) {
+  EvalResults results;
+  results.settings.cv.folds = 2;
+  results.data.elements = {"Au", "Cu", "Pb"};
+  results.data.width = 20;
+  results.data.height = 10;
+  results.data.valid_cells = 200;
+  results.data.deposits = 9;
+  results.data.positive_cells = 8;
+  results.data.negative_cells = 72;
+  results.data.distance_unit = CrsDistanceUnit(wkt);
+  results.layout.folds = 2;
+  results.layout.block_size = block_size;
+  results.layout.block_sizes = {block_size};
+  for (const std::string name : {"resgcn", "logreg"}) {
+    const EvalModel& model = FindEvalModel(name);
+    results.comparison.push_back({model.name, model.label, model.family, model.description, model.paper_row,
+                                  SmallRun(name, AugmentMethod::Gan, 0.6, 1), "", std::nullopt});
+  }
+  AugmentationComparison augmentation{"resgcn", "ResGCN", "0.6", {}, {}};
+  for (auto method : {AugmentMethod::None, AugmentMethod::Gan})
+    augmentation.methods.push_back(SmallRun("resgcn", method, 0.6, 2));
+  results.augmentation = augmentation;
+  for (const std::string name : {"resgcn", "resgat"}) {
+    AlphaSweepModel swept{name, FindEvalModel(name).label, {}, 0.4, 0.6};
+    for (double alpha : {0.4, 0.6}) swept.points.push_back(SmallRun(name, AugmentMethod::Gan, alpha, 3));
+    results.alpha_sweep.push_back(swept);
+  }
+  FinalMap map;
+  map.model = "resgcn";
+  map.alpha = 0.6;
+  map.probability_raster = "resgcn_probability.tif";
+  const RunResult scored = SmallRun("resgcn", AugmentMethod::Gan, 0.6, 4);
+  map.prediction_area = PredictionAreaOf(scored.pooled_scores, scored.pooled_labels);
+  results.final_map = map;
+  results.timing = {{"load_seconds", 1.0}, {"cross_validation_seconds", 12.0}, {"map_seconds", 2.0}};
+  return results;
+}
+
+TEST(EvalReport, WritesEveryTablePlotAndSectionFromTypedResults) {
+  const std::string dir = test::ScratchDir("eval_report");
+  const EvalResults results = SmallResults(Wkt(32650), 4100);
+  const auto files = WriteEvalReport(results, ReportedStudyFigures(), nullptr, dir);
+  for (const std::string name :
+       {"models.csv", "augmentation.csv", "alpha_sweep.csv", "study_table2.csv", "study_figure6.csv", "roc.svg",
+        "success_rate.svg", "model_comparison.svg", "confusion_none.svg", "confusion_gan.svg",
+        "study_confusion_gan.svg", "alpha_sweep.svg", "prediction_area.svg", "report.html"}) {
+    EXPECT_NE(std::find(files.begin(), files.end(), name), files.end()) << name;
+    EXPECT_FALSE(ReadText(dir + "/" + name).empty()) << name;
+  }
+  EXPECT_EQ(std::find(files.begin(), files.end(), "map.svg"), files.end());  // no thumbnail given
+
+  const std::string html = ReadText(dir + "/report.html");
+  for (const std::string id : {"data", "models", "augmentation", "alpha", "map", "study", "timing"})
+    EXPECT_FALSE(Section(html, id).empty()) << id;
+  EXPECT_NE(Section(html, "data").find("blocks of 4.1 km"), std::string::npos);
+  // Each fold's confusion, from the typed folds.
+  EXPECT_NE(Section(html, "models").find(ConfusionText(results.comparison[0].run.folds[1].metrics.confusion)),
+            std::string::npos);
+  EXPECT_NE(ReadText(dir + "/models.csv").find("resgcn,ResGCN,mean,"), std::string::npos);
+  EXPECT_EQ(html.find("WARNING"), std::string::npos);
+
+  EvalResults warned = results;
+  warned.warnings = {"the final ResGCN map: the global graph has no edges at alpha 0.9"};
+  WriteEvalReport(warned, ReportedStudyFigures(), nullptr, dir);
+  EXPECT_NE(ReadText(dir + "/report.html").find("WARNING</span> — the final ResGCN map: the global graph has no edges"),
+            std::string::npos);
+}
+
+TEST(EvalReport, KeepsTheStudysFiguresApartFromOurs) {
+  const std::string dir = test::ScratchDir("eval_report_study");
+  WriteEvalReport(SmallResults(Wkt(32650), 4100), ReportedStudyFigures(), nullptr, dir);
+  const std::string html = ReadText(dir + "/report.html");
+  const std::string study = Section(html, "study");
+  // The study's own section holds its figures, as printed, and says they are not comparable.
+  EXPECT_NE(study.find("NOT COMPARABLE"), std::string::npos);
+  EXPECT_NE(study.find("augment-then-split"), std::string::npos);
+  EXPECT_NE(study.find(">95.34<"), std::string::npos);             // Table 2, ResGCN accuracy
+  EXPECT_NE(study.find(">6690/10/700/5800<"), std::string::npos);  // Figure 6, GAN
+  EXPECT_NE(study.find("0.6 best"), std::string::npos);
+  // Ours carry none of them: no study column, bar, row or reference line.
+  for (const std::string id : {"models", "augmentation", "alpha"}) {
+    const std::string ours = Section(html, id);
+    EXPECT_EQ(ours.find("95.34"), std::string::npos) << id;
+    EXPECT_EQ(ours.find("6690/10"), std::string::npos) << id;
+    EXPECT_EQ(ours.find("study acc"), std::string::npos) << id;
+    EXPECT_EQ(ours.find("study TN"), std::string::npos) << id;
+  }
+  for (const std::string name : {"model_comparison.svg", "alpha_sweep.svg", "models.csv", "augmentation.csv"})
+    EXPECT_EQ(ReadText(dir + "/" + name).find("study"), std::string::npos) << name;
+  EXPECT_NE(ReadText(dir + "/study_table2.csv").find("ResGCN,95.34,89.33,99.90,94.43"), std::string::npos);
+}
+
+TEST(EvalReport, NamesTheBlockSizeUnitFromTheCrs) {
+  const auto data_section = [](const EvalResults& results, const std::string& name) {
+    const std::string dir = test::ScratchDir(name);
+    WriteEvalReport(results, ReportedStudyFigures(), nullptr, dir);
+    return Section(ReadText(dir + "/report.html"), "data");
+  };
+  EXPECT_NE(data_section(SmallResults(Wkt(4326), 0.05), "eval_report_degrees").find("blocks of 0.05°"),
+            std::string::npos);
+  EXPECT_NE(data_section(SmallResults("", 4100), "eval_report_no_crs").find("blocks of 4100 CRS units (no CRS)"),
+            std::string::npos);
+  // Repeats: each may shrink its blocks; the page gives the range.
+  EvalResults repeated = SmallResults(Wkt(32650), 4100);
+  repeated.layout.repeats = 2;
+  repeated.layout.block_sizes = {4100, 3800};
+  EXPECT_NE(data_section(repeated, "eval_report_repeats")
+                .find("2 folds x 2 repeats, blocks of 4.1 km (3.8 km to 4.1 km over the repeats)"),
+            std::string::npos);
+}
+
+TEST(StudyFigures, AreThePapersNumbers) {
+  const StudyFigures& study = ReportedStudyFigures();
+  ASSERT_EQ(study.table2.size(), 10u);
+  ASSERT_NE(study.Table2Row("ResGAT"), nullptr);
+  EXPECT_EQ(study.Table2Row("ResGAT")->accuracy, 95.92);
+  EXPECT_EQ(study.Table2Row("logistic regression")->sensitivity, 66.50);
+  EXPECT_EQ(study.Table2Row("nope"), nullptr);
+  ASSERT_NE(study.Figure6Matrix(AugmentMethod::Noise), nullptr);
+  EXPECT_EQ(study.Figure6Matrix(AugmentMethod::Noise)->fn, 1517);
+  EXPECT_EQ(study.Figure6Matrix(AugmentMethod::None), nullptr);
+  // Every eval model's Table 2 row exists in the study's table.
+  for (const auto& model : EvalModels()) {
+    if (!model.paper_row.empty()) {
+      EXPECT_NE(study.Table2Row(model.paper_row), nullptr) << model.name;
+    }
+  }
 }
 
 TEST(EvalCommand, SharesTrainsOptionsAndDefaults) {

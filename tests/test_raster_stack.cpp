@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "geoprosp/core/error.hpp"
+#include "geoprosp/io/distance_unit.hpp"
 #include "geoprosp/io/raster_stack.hpp"
 #include "test_support.hpp"
 
@@ -36,6 +37,39 @@ TEST(RasterStack, NamesElementsFromFilesAndOrdersASubset) {
   stack.Read(0, 0, 2, 2, window);
   EXPECT_FLOAT_EQ(window.element(0)[0], 3.0f);
   EXPECT_FLOAT_EQ(window.element(1)[3], 1.0f);
+}
+
+// The unit a grid's distances are in comes from the CRS its rasters carry.
+TEST(DistanceUnit, IsReadFromTheGridsCrs) {
+  const auto unit_of = [](int epsg, const std::string& path) {
+    RasterSpec spec;
+    spec.epsg = epsg;
+    if (epsg == 4326) spec.geotransform = {113, 0.01, 0, 25, 0, -0.01};
+    RasterStack stack({{WriteRaster(path, spec, Constant(1))}, {}, "", "bilinear"});
+    return CrsDistanceUnit(stack.grid().wkt);
+  };
+  const DistanceUnit metres = unit_of(32650, "/vsimem/units/utm/Au.tif");
+  EXPECT_EQ(metres.name, "metre");
+  EXPECT_FALSE(metres.angular);
+  EXPECT_EQ(FormatDistance(4100, metres), "4.1 km");
+  EXPECT_EQ(FormatDistance(68000, metres), "68 km");
+  EXPECT_EQ(FormatDistance(250, metres), "250 m");
+  EXPECT_EQ(FormatDistance(12.5, metres), "12.5 m");
+
+  const DistanceUnit degrees = unit_of(4326, "/vsimem/units/wgs84/Au.tif");
+  EXPECT_EQ(degrees.name, "degree");
+  EXPECT_TRUE(degrees.angular);
+  EXPECT_EQ(FormatDistance(0.05, degrees), "0.05°");
+
+  // NAD83 / Texas Central (ftUS): the foot is named, with its length in metres.
+  const DistanceUnit feet = unit_of(2277, "/vsimem/units/texas/Au.tif");
+  EXPECT_EQ(feet.name, "US survey foot");
+  EXPECT_NEAR(feet.to_metres, 0.3048006, 1e-7);
+  EXPECT_EQ(FormatDistance(13500, feet), "13500 US survey ft (4.11 km)");
+
+  const DistanceUnit none = unit_of(0, "/vsimem/units/none/Au.tif");
+  EXPECT_EQ(none.name, "unknown");
+  EXPECT_EQ(FormatDistance(4100, none), "4100 CRS units (no CRS)");
 }
 
 TEST(RasterStack, MultiBandFilesUseBandDescriptions) {

@@ -22,7 +22,9 @@ def confusion(c):
 def main(path):
     r = json.load(open(path))
     d, s, t = r["data"], r["settings"], r["timing"]
-    blocks = f", blocks of {s['block_size']:.0f} m" if r["protocol"] == "spatial" else ""
+    unit = s.get("block_size_unit", "metre")  # results.json before the unit was named: metres
+    size = f"{s['block_size']:.0f} m" if unit == "metre" else f"{s['block_size']:g} {unit}"
+    blocks = f", blocks of {size}" if r["protocol"] == "spatial" else ""
     print(f"{d['valid_cells']} valid cells, {d['positive_cells']} deposit cells, {d['negative_cells']} background "
           f"cells; {s['folds']} folds{blocks}; epochs ≤ {s['epochs']}, patience {s['patience']}; total "
           f"{t['total_seconds'] / 60:.1f} min (CV {t['cross_validation_seconds'] / 60:.1f} min, of which fold data "

@@ -12,6 +12,8 @@
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/pipeline/score_region.hpp"
 #include "geoprosp/report/eval_report.hpp"
+#include "geoprosp/report/map_thumbnail.hpp"
+#include "geoprosp/report/study_figures.hpp"
 #include "geoprosp/training/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -207,8 +209,12 @@ FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labe
 }
 
 void PrintSummary(const EvalResults& results, const std::string& out_dir, double seconds) {
-  std::printf("geoprosp-eval (%s): %s\n", ToString(results.settings.cv.protocol).c_str(),
-              ProtocolNote(results.settings.cv.protocol).c_str());
+  const CvProtocol protocol = results.settings.cv.protocol;
+  const std::string blocks =
+      protocol == CvProtocol::Spatial
+          ? ", blocks of " + FormatDistance(results.layout.block_size, results.data.distance_unit)
+          : "";
+  std::printf("geoprosp-eval (%s%s): %s\n", ToString(protocol).c_str(), blocks.c_str(), ProtocolNote(protocol).c_str());
   const auto line = [](const std::string& label, const Metrics& mean, const std::string& extra) {
     std::printf("%-22s %6.1f %6.1f %6.1f %6.1f %7.3f %7.3f  %s\n", label.c_str(), 100 * mean.accuracy,
                 100 * mean.sensitivity, 100 * mean.specificity, 100 * mean.f1, mean.roc_auc, mean.pr_auc,
@@ -240,9 +246,7 @@ void PrintSummary(const EvalResults& results, const std::string& out_dir, double
     std::printf("\nAugmentation (%s)\n", results.augmentation->label.c_str());
     std::printf(header, "method", "acc%", "sens%", "spec%", "F1%", "ROC", "PR", "tn/fp/fn/tp");
     for (const auto& run : results.augmentation->methods) {
-      const Confusion& c = run.summary.confusion;
-      line(ToString(run.run.augment), run.summary.mean,
-           std::to_string(c.tn) + "/" + std::to_string(c.fp) + "/" + std::to_string(c.fn) + "/" + std::to_string(c.tp));
+      line(ToString(run.run.augment), run.summary.mean, ConfusionText(run.summary.confusion));
     }
   }
   if (!results.alpha_sweep.empty()) {
@@ -311,12 +315,11 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
   results.data = SummariseData(o.inputs, stack->input_paths(), data, labelled, settings.labels);
 
   const auto report_start = Clock::now();
-  results.files =
-      WriteEvalReport(EvalResultsJson(results, StudyFigures()), results.final_map ? &thumbnail : nullptr, o.out_dir);
+  results.files = WriteEvalReport(results, ReportedStudyFigures(), results.final_map ? &thumbnail : nullptr, o.out_dir);
   if (results.final_map) results.files.push_back(results.final_map->probability_raster);
   results.timing.emplace_back("report_seconds", SecondsSince(report_start));
   results.timing.emplace_back("total_seconds", SecondsSince(start));
-  WriteJsonFile((fs::path(o.out_dir) / "results.json").string(), EvalResultsJson(results, StudyFigures()));
+  WriteJsonFile((fs::path(o.out_dir) / "results.json").string(), EvalResultsJson(results, ReportedStudyFigures()));
   progress.Report(1.0);
   return results;
 }

@@ -84,13 +84,16 @@ void PrintSummary(const TrainOptions& options, const TrainReport& report) {
   if (report.cv && !report.cv->runs.front().folds.empty()) {
     const CvOutcome& cv = *report.cv;
     const RunResult& run = cv.runs.front();
-    std::printf("\nCross-validation (%s): %s\n", ToString(cv.protocol).c_str(), ProtocolNote(cv.protocol).c_str());
-    if (cv.layout.block_size > 0) {
-      std::printf("Blocks of %s", data.grid.FormatDistance(cv.layout.block_size).c_str());
-      if (cv.layout.autocorrelation_range > 0)
-        std::printf(" (the features' autocorrelation range is %s)",
-                    data.grid.FormatDistance(cv.layout.autocorrelation_range).c_str());
-      std::printf("\n");
+    const std::string blocks = cv.protocol == CvProtocol::Spatial
+                                   ? ", blocks of " + FormatDistance(cv.layout.block_size, data.distance_unit)
+                                   : "";
+    std::printf("\nCross-validation (%s%s): %s\n", ToString(cv.protocol).c_str(), blocks.c_str(),
+                ProtocolNote(cv.protocol).c_str());
+    if (cv.layout.autocorrelation_range > 0) {
+      std::printf(
+          "Blocks follow the features' spatial autocorrelation range, %s (shrunk only to give every fold "
+          "deposits)\n",
+          FormatDistance(cv.layout.autocorrelation_range, data.distance_unit).c_str());
     }
     std::printf("%-6s %9s %9s  %s\n", "fold", "ROC AUC", "deposits",
                 "held-out deposit cells found in the top 5/15/30 % of the fold");

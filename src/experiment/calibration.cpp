@@ -138,10 +138,9 @@ std::optional<CalibrationReport> CalibrateRun(CalibrationMethod method, CvProtoc
                                               std::vector<std::string>& warnings) {
   if (method == CalibrationMethod::None || run.pooled_scores.empty()) return std::nullopt;
   if (protocol == CvProtocol::Paper) {
-    AddWarning(
-        warnings,
-        "no calibration under the paper protocol: its test folds hold synthetic positives, so their scores say "
-        "nothing about the survey's real share of deposit cells; the map will hold raw scores");
+    AddWarning(warnings,
+               "no calibration under the paper protocol: its test folds hold synthetic positives, so their scores say "
+               "nothing about the survey's real share of deposit cells; the map will hold raw scores");
     return std::nullopt;
   }
   return CalibrateOutOfFold(method, run);

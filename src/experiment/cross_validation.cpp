@@ -301,7 +301,7 @@ DataSummary SummariseData(const std::vector<std::string>& given_inputs, const st
   summary.negatives = labels.negatives;
   summary.label_radius = labels.label_radius;
   summary.replaced = data.non_positive;
-  summary.grid = data.grid;
+  summary.distance_unit = CrsDistanceUnit(data.grid.wkt);
   return summary;
 }
 

@@ -255,4 +255,8 @@ PredictionArea PredictionAreaOf(const std::vector<float>& probabilities, const s
   return out;
 }
 
+std::string ConfusionText(const Confusion& c) {
+  return std::to_string(c.tn) + "/" + std::to_string(c.fp) + "/" + std::to_string(c.fn) + "/" + std::to_string(c.tp);
+}
+
 }  // namespace geoprosp

@@ -90,9 +90,9 @@ json ToJson(const FoldLayout& layout, const DataSummary& data) {
   return {{"folds", layout.folds},
           {"repeats", layout.repeats},
           {"block_size", layout.block_size},
-          {"block_size_text", layout.block_size > 0 ? data.grid.FormatDistance(layout.block_size) : ""},
+          {"block_size_text", layout.block_size > 0 ? FormatDistance(layout.block_size, data.distance_unit) : ""},
           {"autocorrelation_range_text",
-           layout.autocorrelation_range > 0 ? data.grid.FormatDistance(layout.autocorrelation_range) : ""},
+           layout.autocorrelation_range > 0 ? FormatDistance(layout.autocorrelation_range, data.distance_unit) : ""},
           {"block_sizes", layout.block_sizes},
           {"autocorrelation_range", layout.autocorrelation_range},
           {"element_ranges", ByElement(elements, layout.element_ranges)}};
@@ -112,6 +112,26 @@ json ToJson(const DataSummary& data) {
           {"negatives", data.negatives},
           {"label_radius", data.label_radius},
           {"replaced_zero_or_negative", ByElement(data.elements, data.replaced)}};
+}
+
+json ToJson(const StudyFigures::Rates& rates) {
+  return {{"accuracy", rates.accuracy / 100},
+          {"sensitivity", rates.sensitivity / 100},
+          {"specificity", rates.specificity / 100},
+          {"f1", rates.f1 / 100}};
+}
+
+// As fractions, like ours.
+json ToJson(const StudyFigures& study) {
+  json table2 = json::object(), figure6 = json::object();
+  for (const auto& [model, rates] : study.table2) table2[model] = ToJson(rates);
+  for (const auto& [method, confusion] : study.figure6) figure6[ToString(method)] = ToJson(confusion);
+  return {{"source", study.source},
+          {"table2", table2},
+          {"figure6", figure6},
+          {"figure6_note", study.figure6_note},
+          {"alphas_tried", study.alphas_tried},
+          {"best_alpha", study.best_alpha}};
 }
 
 json StageSeconds(const std::vector<std::pair<std::string, double>>& stages) {
@@ -235,6 +255,7 @@ json TrainReportJson(const TrainReport& r) {
                         {"note", "fitted on all labelled cells: these are not test figures"}};
   out["settings"] = ToJson(r.settings);
   out["settings"]["block_size"] = r.cv ? r.cv->layout.block_size : r.settings.cv.block_size;
+  out["settings"]["block_size_unit"] = r.data.distance_unit.name;
   out["settings"]["ensemble"] = r.ensemble;
   out["model"] = {{"path", r.model_path}, {"sha256", r.model_sha256}};
   out["graph_edges"] = r.graph_edges;
@@ -259,18 +280,19 @@ json TrainingSummaryJson(const TrainReport& r) {
           {"warnings", report["warnings"]}};
 }
 
-json EvalResultsJson(const EvalResults& r, const json& study) {
+json EvalResultsJson(const EvalResults& r, const StudyFigures& study_figures) {
   json out = {{"tool", "geoprosp-eval"}, {"version", GEOPROSP_VERSION}};
   out["protocol"] = ToString(r.settings.cv.protocol);
   out["protocol_note"] = ProtocolNote(r.settings.cv.protocol);
   out["data"] = ToJson(r.data);
   out["settings"] = ToJson(r.settings);
   out["settings"]["block_size"] = r.layout.block_size;
+  out["settings"]["block_size_unit"] = r.data.distance_unit.name;
   out["layout"] = ToJson(r.layout, r.data);
   out["settings"]["augment_model"] = r.augment_model;
   out["settings"]["models"] = r.models;
   out["settings"]["experiments"] = r.experiments;
-  out["study"] = study;
+  out["study"] = ToJson(study_figures);
 
   out["models"] = json::array();
   for (const auto& m : r.comparison) {
@@ -290,9 +312,8 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
                        {"success_auc", SuccessRateAuc(m.run.pooled_scores, m.run.pooled_labels)},
                        {"roc_curve", roc},
                        {"success_curve", success}};
-    model["study"] = !m.paper_row.empty() && study.contains("table2") && study["table2"].contains(m.paper_row)
-                         ? study["table2"][m.paper_row]
-                         : json(nullptr);
+    const StudyFigures::Rates* row = study_figures.Table2Row(m.paper_row);
+    model["study"] = row ? ToJson(*row) : json(nullptr);
     out["models"].push_back(model);
   }
 
@@ -304,8 +325,8 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
       const std::string method = ToString(run.run.augment);
       json entry = {{"method", method}, {"seconds", Rounded(run.seconds)}};
       AddRun(entry, run);
-      entry["study_confusion"] =
-          study.contains("figure6") && study["figure6"].contains(method) ? study["figure6"][method] : json();
+      const Confusion* study_confusion = study_figures.Figure6Matrix(run.run.augment);
+      entry["study_confusion"] = study_confusion ? ToJson(*study_confusion) : json();
       const auto found = a.synthetic.find(method);
       entry["synthetic_vs_real"] = found != a.synthetic.end() ? ToJson(found->second, r.data.elements) : json::object();
       methods.push_back(entry);
@@ -334,9 +355,7 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
                        {"best_alpha_by_roc_auc", model.best_alpha_by_roc_auc},
                        {"best_alpha_by_accuracy", model.best_alpha_by_accuracy}});
     }
-    out["alpha_sweep"] = {{"values", values},
-                          {"models", swept},
-                          {"study_best_alpha", study.contains("best_alpha") ? study["best_alpha"] : json()}};
+    out["alpha_sweep"] = {{"values", values}, {"models", swept}, {"study_best_alpha", study_figures.best_alpha}};
   }
 
   out["final_map"] = nullptr;

@@ -18,6 +18,7 @@ expect_exit 0 "$eval_tool" "${inputs[@]}" --out-dir "$d" "${fast[@]}"
 echo "full evaluation took $((SECONDS - start)) s"
 expect_output "Report written to .*report.html" "summary printed"
 expect_output "ResGCN" "models table printed"
+expect_output "geoprosp-eval \(spatial, blocks of [0-9.]+ km\)" "block size printed with the CRS's unit"
 
 # results.json: every model, every experiment, every metric in [0, 1].
 if $py - "$d/results.json" <<'EOF'; then pass "results.json: every model and experiment, metrics in [0, 1]"; else fail "results.json incomplete or out of range"; fi
@@ -54,7 +55,7 @@ assert r["protocol"] == "spatial" and r["timing"]["total_seconds"] > 0
 assert r["study"]["table2"]["ResGCN"]["accuracy"] == 0.9534
 EOF
 
-for table in models augmentation alpha_sweep; do
+for table in models augmentation alpha_sweep study_table2 study_figure6; do
   if $py -c 'import csv, sys; rows = list(csv.DictReader(open(sys.argv[1]))); assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows)' "$d/$table.csv"; then
     pass "$table.csv parses"
   else
@@ -77,9 +78,22 @@ if [ -s "$d/report.html" ] && grep -q "SPATIAL CROSS-VALIDATION" "$d/report.html
 else
   fail "report.html missing, unlabelled or not self-contained"
 fi
-for section in data models augmentation alpha map timing; do
-  grep -q "<section id=\"$section\">" "$d/report.html" || fail "report.html lacks section $section"
+for section in data models augmentation alpha map study timing; do
+  grep -Eq "<section id=\"$section\"( class=\"[a-z]+\")?>" "$d/report.html" || fail "report.html lacks section $section"
 done
+# The study's figures sit in their own section, labelled, and in none of our tables, plots or CSVs.
+if $py - "$d" <<'EOF'; then pass "the study's figures apart from ours, labelled"; else fail "the study's figures mixed with ours"; fi
+import re, sys
+d = sys.argv[1]
+html = open(d + "/report.html", encoding="utf-8").read()
+sections = dict(re.findall(r'<section id="(\w+)"[^>]*>(.*?)</section>', html, re.S))
+assert "NOT COMPARABLE" in sections["study"] and ">95.34<" in sections["study"] and "6690/10/700/5800" in sections["study"]
+for ours in ("models", "augmentation", "alpha", "map"):
+    assert "95.34" not in sections[ours] and "6690/10" not in sections[ours] and "study acc" not in sections[ours], ours
+for name in ("models.csv", "augmentation.csv", "model_comparison.svg", "alpha_sweep.svg"):
+    assert "study" not in open(d + "/" + name, encoding="utf-8").read(), name
+assert re.search(r"blocks of [0-9.]+ km", sections["data"]), "block size without its unit"
+EOF
 
 # The same folds and in-fold data as geoprosp-train: its ResGCN cross-validation is eval's ResGCN row.
 expect_exit 0 "$train" "${inputs[@]}" "${fast[@]}" -o "$TEST_TMP/model" --report "$TEST_TMP/train.json" -q

@@ -11,7 +11,8 @@ inputs=()
 for e in "${elements[@]}"; do inputs+=("$data/Idw_$e.tif"); done
 
 expect_exit 0 "$build/tools/geoprosp-train" "${inputs[@]}" --labels "$data/Li_deposits0.tif" -o "$d/model" \
-  --folds 3 --epochs 20 --report "$d/report.json" -q
+  --folds 3 --epochs 20 --report "$d/report.json"
+expect_output "Cross-validation \(spatial, blocks of [0-9.]+ km\)" "block size printed in km (UTM 50N: metres)"
 python3 - "$d/report.json" <<'PY' && pass "report complete, figures valid" || fail "report incomplete"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -21,6 +22,7 @@ for f in r["folds"] + [r["mean"]]:
         assert 0 <= f[k] <= 1, (k, f[k])
 assert r["data"]["positive_cells"] >= 10, r["data"]
 assert r["data"]["valid_cells"] == 20460, r["data"]
+assert r["settings"]["block_size_unit"] == "metre", r["settings"]
 PY
 
 expect_exit 0 "$build/tools/geoprosp-map" "${inputs[@]}" --model "$d/model" -o "$d/p.tif" --classes "$d/c.tif"

@@ -46,4 +46,12 @@ expect_output "roc_auc" "the missing metric is named"
 "$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); r["models"][0]["mean"]["f1"]=1.5; json.dump(r,open(sys.argv[2],"w"))' \
   "$d/eval/results.json" "$d/broken_eval.json"
 expect_exit 1 check eval-results.schema.json "$d/broken_eval.json"
+
+# Distances stay in CRS units, and the unit is named (sample_data is in CGCS2000 / Gauss-Kruger, metres).
+"$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["settings"]["block_size_unit"] == "metre", r["settings"]' \
+  "$d/eval/results.json" && pass "results.json names the block size's unit" || fail "block_size_unit missing or wrong"
+"$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); del r["settings"]["block_size_unit"]; json.dump(r,open(sys.argv[2],"w"))' \
+  "$d/train.json" "$d/no_unit.json"
+expect_exit 1 check train-report.schema.json "$d/no_unit.json"
+expect_output "block_size_unit" "a report without the unit is refused, and the unit named"
 finish

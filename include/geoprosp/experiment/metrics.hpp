@@ -11,6 +11,7 @@ namespace geoprosp {
 struct Confusion {
   int64_t tn = 0, fp = 0, fn = 0, tp = 0;
 };
+std::string ConfusionText(const Confusion& c);  // "tn/fp/fn/tp", as tables and summaries print it
 
 struct Metrics {
   double accuracy = 0, sensitivity = 0, specificity = 0, precision = 0, f1 = 0;

@@ -9,6 +9,7 @@
 
 #include "geoprosp/experiment/experiment.hpp"
 #include "geoprosp/experiment/metrics.hpp"
+#include "geoprosp/io/distance_unit.hpp"
 #include "geoprosp/models/calibration.hpp"
 
 namespace geoprosp {
@@ -77,7 +78,7 @@ struct DataSummary {
   std::string negatives;
   double label_radius = 0;
   std::vector<int64_t> replaced;  // zero or negative concentrations replaced, per element
-  Grid grid;                      // for distances in the CRS's units
+  DistanceUnit distance_unit;     // of the grid's CRS: block size, buffer and radii are in it
 };
 
 struct AlphaChoice {
@@ -157,6 +158,35 @@ struct FinalMap {
   std::string probability_raster;  // file name inside --out-dir
   PredictionArea prediction_area;
   double success_auc = 0;
+};
+
+// What the study reported (paper-notes.md), in its own units: Table 2's percentages and Figure 6's
+// counts as printed. They come from other data (Pangxidong) under the augment-then-split protocol,
+// so reports keep them apart from ours. report/study_figures.cpp holds the values.
+struct StudyFigures {
+  struct Rates {
+    double accuracy = 0, sensitivity = 0, specificity = 0, f1 = 0;  // percent
+  };
+  std::string source;
+  std::vector<std::pair<std::string, Rates>> table2;         // by the study's model name, in its order
+  std::vector<std::pair<AugmentMethod, Confusion>> figure6;  // by augmentation, in its order
+  std::string figure6_note;
+  std::vector<double> alphas_tried;
+  double best_alpha = 0;
+
+  // nullptr where the study reported none.
+  const Rates* Table2Row(const std::string& model) const {
+    for (const auto& [name, rates] : table2) {
+      if (name == model) return &rates;
+    }
+    return nullptr;
+  }
+  const Confusion* Figure6Matrix(AugmentMethod augment) const {
+    for (const auto& [method, confusion] : figure6) {
+      if (method == augment) return &confusion;
+    }
+    return nullptr;
+  }
 };
 
 struct EvalResults {

@@ -15,8 +15,9 @@ nlohmann::json TrainReportJson(const TrainReport& report);
 // The part of the report a bundle's manifest keeps as its training summary.
 nlohmann::json TrainingSummaryJson(const TrainReport& report);
 
-// `study` holds the study's own figures (report/study_figures), shown beside ours under its own label.
-nlohmann::json EvalResultsJson(const EvalResults& results, const nlohmann::json& study);
+// results.json. `study` (report/study_figures) goes under "study", apart from ours, as fractions; each
+// model's "study" is its Table 2 row, where the study has one.
+nlohmann::json EvalResultsJson(const EvalResults& results, const StudyFigures& study);
 
 // Writes `value` as indented JSON through a temporary name.
 void WriteJsonFile(const std::string& path, const nlohmann::json& value);

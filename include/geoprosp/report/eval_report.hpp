@@ -1,31 +1,18 @@
 #pragma once
-// What geoprosp-eval writes from its results: the curves behind the plots, the CSV tables, the
-// SVG plots and report.html (one self-contained page). No LibTorch here.
-#include <cstdint>
+// What geoprosp-eval writes from its typed results: the CSV tables (csv_tables), the SVG plots
+// (eval_plots) and report.html (html_report), ours and the study's kept apart. No LibTorch here.
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "geoprosp/io/labels.hpp"
-#include "geoprosp/io/raster_stack.hpp"
+#include "geoprosp/experiment/results.hpp"
 #include "geoprosp/report/svg_plot.hpp"
 
 namespace geoprosp {
 
-// The study's reported figures (paper-notes.md) as fractions: Table 2 by model, Figure 6 by
-// augmentation, the best alpha.
-nlohmann::json StudyFigures();
-
-// A probability map as a PNG (invalid cells transparent, Ramp colours), base64, with the deposit
-// points in its pixel coordinates. Grids longer than `max_side` cells are subsampled.
-svg::MapThumbnail ProbabilityThumbnail(const std::vector<float>& probability_per_cell,
-                                       const std::vector<uint8_t>& valid, const Grid& grid,
-                                       const std::vector<DepositPoint>& deposits, int max_side = 800);
-
-// Writes models.csv, augmentation.csv, alpha_sweep.csv, the SVG plots and report.html into `dir`
-// (sections absent from `results` are skipped); returns the names of the files written.
-std::vector<std::string> WriteEvalReport(const nlohmann::json& results, const svg::MapThumbnail* map,
-                                         const std::string& dir);
+// Writes models.csv, augmentation.csv, alpha_sweep.csv, the study's CSVs, the SVG plots and
+// report.html into `dir` (experiments absent from `results` are skipped); `map` is the final map's
+// thumbnail, or nullptr. Returns the names of the files written.
+std::vector<std::string> WriteEvalReport(const EvalResults& results, const StudyFigures& study,
+                                         const svg::MapThumbnail* map, const std::string& dir);
 
 }  // namespace geoprosp
