@@ -376,7 +376,7 @@ EvalResults SmallResults(const std::string& wkt, double block_size) {
   for (const std::string name : {"resgcn", "logreg"}) {
     const EvalModel& model = FindEvalModel(name);
     results.comparison.push_back({model.name, model.label, model.family, model.description, model.paper_row,
-                                  SmallRun(name, AugmentMethod::Gan, 0.6, 1), "", std::nullopt});
+                                  SmallRun(name, AugmentMethod::Gan, 0.6, 1), "", std::nullopt, std::nullopt});
   }
   AugmentationComparison augmentation{"resgcn", "ResGCN", "0.6", {}, {}};
   for (auto method : {AugmentMethod::None, AugmentMethod::Gan})
