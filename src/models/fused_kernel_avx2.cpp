@@ -18,7 +18,8 @@ inline Lanes RoundToInteger(Lanes t) {
   return (Lanes)_mm256_round_ps((__m256)t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 inline Lanes TimesTwoTo(Lanes y, Lanes n) {
-  const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32((__m256)n), _mm256_set1_epi32(127)), 23);
+  const __m256i exponent =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32((__m256)n), _mm256_set1_epi32(127)), 23);
   return (Lanes)_mm256_mul_ps((__m256)y, _mm256_castsi256_ps(exponent));  // y times the bits of 2^n
 }
 
