@@ -9,11 +9,12 @@ namespace {
 
 #ifdef GEOPROSP_FUSED_X86
 // The psABI levels the kernels are compiled for. __builtin_cpu_supports also checks that the OS saves
-// the wide registers. Clang (before 19) knows only the features, not the levels.
+// the wide registers. Clang (before 19) knows only some features, not the levels: every CPU with
+// these has the rest of its level.
 bool HasX86_64V3() {
 #ifdef __clang__
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi") &&
-         __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("movbe");
+         __builtin_cpu_supports("bmi2");
 #else
   return __builtin_cpu_supports("x86-64-v3");
 #endif
