@@ -13,6 +13,9 @@ typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 typedef int32_t LaneInts __attribute__((vector_size(kLanes * sizeof(int32_t))));
 
 inline Lanes Fma(Lanes a, Lanes b, Lanes c) { return (Lanes)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c); }
+// vmaxps and vminps return their second operand unless the first is greater (less): a > b ? a : b.
+inline Lanes Max(Lanes a, Lanes b) { return (Lanes)_mm256_max_ps((__m256)a, (__m256)b); }
+inline Lanes Min(Lanes a, Lanes b) { return (Lanes)_mm256_min_ps((__m256)a, (__m256)b); }
 inline Lanes InRegister(Lanes v) { return v; }
 inline Lanes RoundToInteger(Lanes t) {
   return (Lanes)_mm256_round_ps((__m256)t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);

@@ -13,13 +13,16 @@ typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 typedef int32_t LaneInts __attribute__((vector_size(kLanes * sizeof(int32_t))));
 
 inline Lanes Fma(Lanes a, Lanes b, Lanes c) { return (Lanes)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c); }
+// vmaxps and vminps return their second operand unless the first is greater (less): a > b ? a : b.
+// The _mask forms: GCC 12 warns on the others.
+inline Lanes Max(Lanes a, Lanes b) { return (Lanes)_mm512_mask_max_ps((__m512)a, 0xffff, (__m512)a, (__m512)b); }
+inline Lanes Min(Lanes a, Lanes b) { return (Lanes)_mm512_mask_min_ps((__m512)a, 0xffff, (__m512)a, (__m512)b); }
 // Loads v once into a register: GCC would otherwise fold a load into every FMA that uses it, and the
 // loads, not the FMAs, would bound the products.
 inline Lanes InRegister(Lanes v) {
   asm("" : "+v"(v));
   return v;
 }
-// The _mask forms: GCC 12 warns on the others.
 inline Lanes RoundToInteger(Lanes t) {
   return (Lanes)_mm512_mask_roundscale_ps((__m512)t, 0xffff, (__m512)t, _MM_FROUND_TO_NEAREST_INT);
 }

@@ -9,6 +9,7 @@
 //   kLanes, kRows, kCols, kMixCols cells per chunk and the register blocks of the products
 //   kKernelName                    the kernel's name
 //   Fma(a, b, c)                   a * b + c with one rounding
+//   Max(a, b), Min(a, b)           a > b ? a : b and a < b ? a : b, lane by lane (NaN and -0 included)
 //   InRegister(v)                  v, loaded once into a register
 //   RoundToInteger(t), TimesTwoTo(y, n)   round to nearest even; y * 2^n for integral n in [-126, 127]
 // so there is no include guard. Every kernel gives the same bytes: the build has -ffp-contract=off,
@@ -33,8 +34,6 @@ struct LaneAllocator {
 using LaneVector = std::vector<Lanes, LaneAllocator<Lanes>>;
 
 inline Lanes Broadcast(float v) { return v - Lanes{}; }  // v - 0 is v, even for -0
-inline Lanes Max(Lanes a, Lanes b) { return a > b ? a : b; }
-inline Lanes Min(Lanes a, Lanes b) { return a < b ? a : b; }
 
 // e^x for every lane: 2^n e^r with n = round(x / ln 2) and r = x - n ln 2, e^r = 1 + r + r^2 P(r) with
 // P fitted on |r| <= ln 2 / 2 (relative error 1.3e-7). Only absolute errors reach the outputs (softmax

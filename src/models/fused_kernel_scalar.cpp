@@ -16,6 +16,8 @@ inline Lanes Fma(Lanes a, Lanes b, Lanes c) {
   for (int i = 0; i < kLanes; ++i) out[i] = std::fma(a[i], b[i], c[i]);
   return out;
 }
+inline Lanes Max(Lanes a, Lanes b) { return a > b ? a : b; }
+inline Lanes Min(Lanes a, Lanes b) { return a < b ? a : b; }
 inline Lanes InRegister(Lanes v) { return v; }
 inline Lanes RoundToInteger(Lanes t) { return (t + 12582912.0f) - 12582912.0f; }  // exact for |t| < 2^22
 inline Lanes TimesTwoTo(Lanes y, Lanes n) {
