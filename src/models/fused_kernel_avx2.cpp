@@ -3,14 +3,12 @@
 
 #ifdef GEOPROSP_FUSED_X86
 GEOPROSP_BEGIN_TARGET("arch=x86-64-v3")
-namespace geoprosp::fused {
-namespace {
+namespace geoprosp::fused::avx2 {
 
 // 16 vector registers: 3 x 4 accumulators plus their operands.
 constexpr int kLanes = 8, kRows = 3, kCols = 4, kMixCols = 8;
 constexpr const char* kKernelName = "avx2";
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
-typedef int32_t LaneInts __attribute__((vector_size(kLanes * sizeof(int32_t))));
 
 inline Lanes Fma(Lanes a, Lanes b, Lanes c) { return (Lanes)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c); }
 // vmaxps and vminps return their second operand unless the first is greater (less): a > b ? a : b.
@@ -28,12 +26,6 @@ inline Lanes TimesTwoTo(Lanes y, Lanes n) {
 
 #include "fused_kernel_body.hpp"
 
-}  // namespace
-
-std::unique_ptr<Scorer> MakeAvx2Scorer(const Bundle& bundle, int threads) {
-  return std::make_unique<FusedScorer>(bundle, threads);
-}
-
-}  // namespace geoprosp::fused
+}  // namespace geoprosp::fused::avx2
 GEOPROSP_END_TARGET
 #endif

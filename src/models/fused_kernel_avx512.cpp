@@ -3,14 +3,12 @@
 
 #ifdef GEOPROSP_FUSED_X86
 GEOPROSP_BEGIN_TARGET("arch=x86-64-v4")
-namespace geoprosp::fused {
-namespace {
+namespace geoprosp::fused::avx512 {
 
 // 32 vector registers: 4 x 4 accumulators plus their operands.
 constexpr int kLanes = 16, kRows = 4, kCols = 4, kMixCols = 16;
 constexpr const char* kKernelName = "avx512";
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
-typedef int32_t LaneInts __attribute__((vector_size(kLanes * sizeof(int32_t))));
 
 inline Lanes Fma(Lanes a, Lanes b, Lanes c) { return (Lanes)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c); }
 // vmaxps and vminps return their second operand unless the first is greater (less): a > b ? a : b.
@@ -32,12 +30,6 @@ inline Lanes TimesTwoTo(Lanes y, Lanes n) {
 
 #include "fused_kernel_body.hpp"
 
-}  // namespace
-
-std::unique_ptr<Scorer> MakeAvx512Scorer(const Bundle& bundle, int threads) {
-  return std::make_unique<FusedScorer>(bundle, threads);
-}
-
-}  // namespace geoprosp::fused
+}  // namespace geoprosp::fused::avx512
 GEOPROSP_END_TARGET
 #endif

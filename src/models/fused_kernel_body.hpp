@@ -4,17 +4,20 @@
 // A partial chunk is padded. Threads split chunks.
 //
 // This file is compiled once per instruction set (fused_kernel_{scalar,avx2,avx512}.cpp): each of them
-// includes it inside its own `#pragma GCC target` region and anonymous namespace, after defining
-//   Lanes, LaneInts                the vector types, kLanes floats / int32s (GCC/Clang vector extension)
+// includes it inside its own `#pragma GCC target` region and namespace (fused::scalar, ...), after
+// defining
+//   Lanes                          kLanes floats (GCC/Clang vector extension)
 //   kLanes, kRows, kCols, kMixCols cells per chunk and the register blocks of the products
 //   kKernelName                    the kernel's name
 //   Fma(a, b, c)                   a * b + c with one rounding
 //   Max(a, b), Min(a, b)           a > b ? a : b and a < b ? a : b, lane by lane (NaN and -0 included)
 //   InRegister(v)                  v, loaded once into a register
 //   RoundToInteger(t), TimesTwoTo(y, n)   round to nearest even; y * 2^n for integral n in [-126, 127]
-// so there is no include guard. Every kernel gives the same bytes: the build has -ffp-contract=off,
-// so each multiply-add below is fused where it says Fma and nowhere else, in one fixed order per cell;
-// no operation mixes lanes; and Exp uses the same arithmetic in every width.
+// so there is no include guard. It defines that namespace's MakeScorer. Every kernel gives the same bytes: the build
+// has -ffp-contract=off, so each multiply-add below is fused where it says Fma and nowhere else, in one fixed order per
+// cell; no operation mixes lanes; and Exp uses the same arithmetic in every width.
+
+namespace {
 
 // Arrays of Lanes allocate through this. The standard library's code is compiled for the baseline,
 // where GCC takes a wide vector type to be 16-byte aligned, so std::allocator<Lanes> would not align
@@ -405,3 +408,9 @@ class FusedScorer : public Scorer {
   bool dense_ = true;                         // every node has every neighbour
   std::vector<Workspace> workspaces_;
 };
+
+}  // namespace
+
+std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, int threads) {
+  return std::make_unique<FusedScorer>(bundle, threads);
+}

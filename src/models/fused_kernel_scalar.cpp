@@ -3,8 +3,7 @@
 // fallback for CPUs without AVX2, and gives the bytes of the other kernels.
 #include "fused_kernels.hpp"
 
-namespace geoprosp::fused {
-namespace {
+namespace geoprosp::fused::scalar {
 
 constexpr int kLanes = 4, kRows = 3, kCols = 4, kMixCols = 8;
 constexpr const char* kKernelName = "scalar";
@@ -26,10 +25,4 @@ inline Lanes TimesTwoTo(Lanes y, Lanes n) {
 
 #include "fused_kernel_body.hpp"
 
-}  // namespace
-
-std::unique_ptr<Scorer> MakeScalarScorer(const Bundle& bundle, int threads) {
-  return std::make_unique<FusedScorer>(bundle, threads);
-}
-
-}  // namespace geoprosp::fused
+}  // namespace geoprosp::fused::scalar

@@ -34,14 +34,16 @@
 #endif
 #endif
 
-namespace geoprosp::fused {
-
 // The scalar kernel: SSE2 lanes (x86-64's baseline), each multiply-add a std::fma (slow where the CPU
 // has no FMA unit, but the same bits).
-std::unique_ptr<Scorer> MakeScalarScorer(const Bundle& bundle, int threads);
+namespace geoprosp::fused::scalar {
+std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, int threads);
+}
 #ifdef GEOPROSP_FUSED_X86
-std::unique_ptr<Scorer> MakeAvx2Scorer(const Bundle& bundle, int threads);    // x86-64-v3: AVX2 and FMA
-std::unique_ptr<Scorer> MakeAvx512Scorer(const Bundle& bundle, int threads);  // x86-64-v4: AVX-512
+namespace geoprosp::fused::avx2 {  // x86-64-v3: AVX2 and FMA
+std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, int threads);
+}
+namespace geoprosp::fused::avx512 {  // x86-64-v4: AVX-512
+std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, int threads);
+}
 #endif
-
-}  // namespace geoprosp::fused

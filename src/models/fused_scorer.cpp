@@ -38,10 +38,10 @@ struct KernelEntry {
 
 // Slowest first.
 const KernelEntry kKernels[] = {
-    {FusedKernel::Scalar, "nothing", [] { return true; }, fused::MakeScalarScorer},
+    {FusedKernel::Scalar, "nothing", [] { return true; }, fused::scalar::MakeScorer},
 #ifdef GEOPROSP_FUSED_X86
-    {FusedKernel::Avx2, "x86-64-v3 (AVX2 and FMA)", HasX86_64V3, fused::MakeAvx2Scorer},
-    {FusedKernel::Avx512, "x86-64-v4 (AVX-512)", HasX86_64V4, fused::MakeAvx512Scorer},
+    {FusedKernel::Avx2, "x86-64-v3 (AVX2 and FMA)", HasX86_64V3, fused::avx2::MakeScorer},
+    {FusedKernel::Avx512, "x86-64-v4 (AVX-512)", HasX86_64V4, fused::avx512::MakeScorer},
 #endif
 };
 
