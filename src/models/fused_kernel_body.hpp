@@ -3,19 +3,20 @@
 // never depends on its chunk, strip or tile, or on its place in the chunk (tiles mosaic bit-exactly).
 // A partial chunk is padded. Threads split chunks.
 //
-// This file is compiled once per instruction set (fused_kernel_{scalar,avx2,avx512}.cpp): each of them
-// includes it inside its own `#pragma GCC target` region and namespace (fused::scalar, ...), after
-// defining
-//   Lanes                          kLanes floats (GCC/Clang vector extension)
-//   kLanes, kRows, kCols, kMixCols cells per chunk and the register blocks of the products
-//   kKernelName                    the kernel's name
-//   Fma(a, b, c)                   a * b + c with one rounding
-//   Max(a, b), Min(a, b)           a > b ? a : b and a < b ? a : b, lane by lane (NaN and -0 included)
-//   InRegister(v)                  v, loaded once into a register
-//   RoundToInteger(t), TimesTwoTo(y, n)   round to nearest even; y * 2^n for integral n in [-126, 127]
-// so there is no include guard. It defines that namespace's MakeScorer. Every kernel gives the same bytes: the build
-// has -ffp-contract=off, so each multiply-add below is fused where it says Fma and nowhere else, in one fixed order per
-// cell; no operation mixes lanes; and Exp uses the same arithmetic in every width.
+// Compiled once per instruction set: fused_kernel_{scalar,avx2,avx512}.cpp each include this file
+// (so it has no include guard) inside their own namespace (and the AVX ones inside a `#pragma GCC
+// target` region), after defining
+//   Lanes                           kLanes floats (GCC/Clang vector extension)
+//   kLanes, kRows, kCols, kMixCols  cells per chunk and the register blocks of the products
+//   kKernelName                     the kernel's name
+//   Fma(a, b, c)                    a * b + c with one rounding
+//   Max(a, b), Min(a, b)            a > b ? a : b and a < b ? a : b, lane by lane (NaN and -0 too)
+//   InRegister(v)                   v, loaded once into a register
+//   RoundToInteger(t)               t rounded to the nearest integer, ties to even
+//   TimesTwoTo(y, n)                y 2^n for integral n in [-126, 127]
+// and it defines that namespace's MakeScorer. All kernels give the same bytes: the build has
+// -ffp-contract=off, so a multiply-add is fused where it says Fma and nowhere else, in one fixed
+// order per cell; no operation mixes lanes; and Exp does the same arithmetic in every width.
 
 namespace {
 
