@@ -1,8 +1,9 @@
 // Micro-benchmarks of geoprosp-map's stages, in cells per second (items_per_second): the
-// compositional transform, the global and window graphs, the fused and LibTorch forward passes, and
-// sgemm for the compute floor. Random inputs, fixed seeds. `--bundle=DIR` adds the fused forward of that
-// bundle, with its FLOPs per cell; `--bundle=DIR --stack=FILE ...` (one per element raster) adds
-// MapStages: geoprosp-map's loop on that stack, timed stage by stage.
+// compositional transform, the global and window graphs, the fused and LibTorch forward passes (and
+// FusedKernel/...: each fused kernel the CPU runs, forced), and sgemm for the compute floor. Random
+// inputs, fixed seeds. `--bundle=DIR` adds the fused forward of that bundle, with its FLOPs per cell;
+// `--bundle=DIR --stack=FILE ...` (one per element raster) adds MapStages: geoprosp-map's loop on that
+// stack, timed stage by stage.
 #include <benchmark/benchmark.h>
 #include <gdal.h>
 #include <torch/torch.h>
@@ -259,11 +260,16 @@ void MapStages(benchmark::State& state, const std::vector<std::string>& inputs, 
   state.SetItemsProcessed(state.iterations() * int64_t(grid.width) * grid.height);
 }
 
+// engine: fused (the kernel GEOPROSP_KERNEL or the CPU chooses), torch, or a fused kernel's name.
 void RegisterForward(const std::string& name, const Bundle& bundle, const std::string& engine, int threads,
                      int64_t cells) {
   benchmark::RegisterBenchmark((name + "/threads:" + std::to_string(threads)).c_str(),
                                [bundle, engine, threads, cells](benchmark::State& state) {
-                                 auto scorer = MakeScorer(bundle, {engine, "cpu", threads});
+                                 std::unique_ptr<Scorer> scorer;
+                                 for (FusedKernel kernel : SupportedFusedKernels()) {
+                                   if (engine == ToString(kernel)) scorer = MakeFusedScorer(bundle, threads, kernel);
+                                 }
+                                 if (!scorer) scorer = MakeScorer(bundle, {engine, "cpu", threads});
                                  if (engine == "torch") at::set_num_threads(threads);
                                  Forward(state, bundle, *scorer, cells);
                                })
@@ -302,6 +308,11 @@ int main(int argc, char** argv) {
       for (int threads : {1, 2}) {
         RegisterForward("Fused/" + arch + "/" + ToString(mode), b, "fused", threads, kStripCells);
         RegisterForward("Torch/" + arch + "/" + ToString(mode), b, "torch", threads, 8192);
+      }
+      // Each kernel the CPU runs, forced (the scalar one on fewer cells: it is slow without -mfma).
+      for (FusedKernel kernel : SupportedFusedKernels()) {
+        RegisterForward("FusedKernel/" + arch + "/" + ToString(mode) + "/" + ToString(kernel), b, ToString(kernel), 1,
+                        kernel == FusedKernel::Scalar ? 2048 : kStripCells);
       }
     }
   }

@@ -1,9 +1,12 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include "geoprosp/core/error.hpp"
@@ -19,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Bundle RandomBundle(const std::string& arch, GraphMode mode, int n, uint64_t seed) {
+Bundle RandomBundle(const std::string& arch, GraphMode mode, int n, uint64_t seed, int hidden = 16, int layers = 2) {
   torch::manual_seed(seed);
   Bundle b;
   for (int e = 0; e < n; ++e) b.elements.push_back("E" + std::to_string(e));
@@ -28,8 +31,8 @@ Bundle RandomBundle(const std::string& arch, GraphMode mode, int n, uint64_t see
   b.composition.sd.assign(n, 1.0);
   b.graph.mode = mode;
   b.model.arch = arch;
-  b.model.hidden = 16;
-  b.model.layers = 2;
+  b.model.hidden = hidden;
+  b.model.layers = layers;
   b.model.heads = 4;
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> r(-1, 1);
@@ -92,7 +95,7 @@ TEST_P(FusedAgainstTorch, AgreeTo1e5OnRandomModels) {
 }
 
 // Tiles mosaic byte for byte only if a cell's score depends on nothing but its own inputs: not on
-// its chunk, its lane or how many cells the call holds.
+// its chunk, its lane or how many cells the call holds. Checked for every kernel this CPU runs.
 TEST_P(FusedAgainstTorch, FusedScoresDoNotDependOnACellsPositionInTheCall) {
   const auto [arch, mode] = GetParam();
   const Bundle b = RandomBundle(arch, mode, 7, 3);
@@ -101,23 +104,131 @@ TEST_P(FusedAgainstTorch, FusedScoresDoNotDependOnACellsPositionInTheCall) {
   std::vector<float> features, adjacency;
   const int64_t cells = 300;
   RandomInputs(b, cells, features, adjacency);
-  const auto scorer = MakeFusedScorer(b, 2);
-  std::vector<float> whole(cells);
-  scorer->Score(features.data(), adjacency.data(), per_cell, cells, whole.data());
-  for (int64_t shift : {1, 5, 17, 33}) {
-    const int64_t count = cells - shift;
-    std::vector<float> shifted(count);
-    scorer->Score(features.data() + shift * n, adjacency.data() + (per_cell ? shift * n * n : 0), per_cell, count,
-                  shifted.data());
-    for (int64_t i = 0; i < count; ++i) {
-      ASSERT_EQ(std::memcmp(&shifted[i], &whole[shift + i], sizeof(float)), 0)
-          << arch << ": cell " << shift + i << " scored " << shifted[i] << " at offset " << i << " but "
-          << whole[shift + i] << " at offset " << shift + i;
+  for (FusedKernel kernel : SupportedFusedKernels()) {
+    const auto scorer = MakeFusedScorer(b, 2, kernel);
+    std::vector<float> whole(cells);
+    scorer->Score(features.data(), adjacency.data(), per_cell, cells, whole.data());
+    for (int64_t shift : {1, 5, 17, 33}) {
+      const int64_t count = cells - shift;
+      std::vector<float> shifted(count);
+      scorer->Score(features.data() + shift * n, adjacency.data() + (per_cell ? shift * n * n : 0), per_cell, count,
+                    shifted.data());
+      for (int64_t i = 0; i < count; ++i) {
+        ASSERT_EQ(std::memcmp(&shifted[i], &whole[shift + i], sizeof(float)), 0)
+            << arch << ", " << scorer->name() << ": cell " << shift + i << " scored " << shifted[i] << " at offset "
+            << i << " but " << whole[shift + i] << " at offset " << shift + i;
+      }
+    }
+    float alone = 0;
+    scorer->Score(features.data() + 200 * n, adjacency.data() + (per_cell ? 200 * n * n : 0), per_cell, 1, &alone);
+    EXPECT_EQ(std::memcmp(&alone, &whole[200], sizeof(float)), 0)
+        << arch << ", " << scorer->name() << ": a cell scored alone differs";
+  }
+}
+
+// Every kernel gives the bytes of the scalar one (std::fma per lane), so that tiles mapped on AVX2
+// and AVX-512 nodes mosaic exactly. Odd cell counts leave a partial chunk in every width; a small
+// model and the default one (16 elements, hidden 64, 3 layers); every fifth cell far out, so that
+// the exponentials of ELU, softmax and the sigmoid meet both ends of their clamp.
+class FusedKernels : public ::testing::TestWithParam<std::tuple<std::string, GraphMode, FusedKernel>> {};
+
+TEST_P(FusedKernels, GiveTheBytesOfTheScalarKernel) {
+  const auto [arch, mode, kernel] = GetParam();
+  const auto supported = SupportedFusedKernels();
+  if (std::find(supported.begin(), supported.end(), kernel) == supported.end())
+    GTEST_SKIP() << "this CPU cannot run the " << ToString(kernel) << " kernel, so it is not compared";
+  const bool per_cell = mode == GraphMode::Window;
+  const std::tuple<int, int, int> shapes[] = {{7, 16, 2}, {16, 64, 3}};  // elements, hidden, layers
+  for (const auto& [n, hidden, layers] : shapes) {
+    const Bundle b = RandomBundle(arch, mode, n, 11, hidden, layers);
+    const auto reference = MakeFusedScorer(b, 2, FusedKernel::Scalar);
+    const auto scorer = MakeFusedScorer(b, 2, kernel);
+    ASSERT_EQ(scorer->name(), "fused-cpu/" + ToString(kernel));
+    for (int64_t cells : {1, 3, 17, 45, 333}) {
+      std::vector<float> features, adjacency;
+      RandomInputs(b, cells, features, adjacency);
+      for (int64_t c = 0; c < cells; c += 5) {
+        for (int e = 0; e < n; ++e) features[c * n + e] *= 40;
+      }
+      std::vector<float> expected(cells), got(cells);
+      reference->Score(features.data(), adjacency.data(), per_cell, cells, expected.data());
+      scorer->Score(features.data(), adjacency.data(), per_cell, cells, got.data());
+      for (int64_t i = 0; i < cells; ++i) {
+        ASSERT_EQ(std::memcmp(&got[i], &expected[i], sizeof(float)), 0)
+            << arch << " " << n << "x" << hidden << ", " << cells << " cells: cell " << i << " scored " << got[i]
+            << " by " << ToString(kernel) << " but " << expected[i] << " by scalar";
+      }
+      if (cells == 333) {
+        const auto [low, high] = std::minmax_element(expected.begin(), expected.end());
+        EXPECT_GT(*high - *low, 1e-3) << "constant output: the comparison would be empty";
+      }
     }
   }
-  float alone = 0;
-  scorer->Score(features.data() + 200 * n, adjacency.data() + (per_cell ? 200 * n * n : 0), per_cell, 1, &alone);
-  EXPECT_EQ(std::memcmp(&alone, &whole[200], sizeof(float)), 0) << arch << ": a cell scored alone differs";
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryArchitectureGraphModeAndKernel, FusedKernels,
+                         ::testing::Combine(::testing::Values("resgcn", "resgat"),
+                                            ::testing::Values(GraphMode::Global, GraphMode::Window),
+                                            ::testing::Values(FusedKernel::Avx2, FusedKernel::Avx512)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" + ToString(std::get<1>(info.param)) + "_" +
+                                  ToString(std::get<2>(info.param));
+                         });
+
+// Sets GEOPROSP_KERNEL for one scope (unset with nullptr), then puts back what was there.
+class ScopedKernelVariable {
+ public:
+  explicit ScopedKernelVariable(const char* value) {
+    if (const char* old = std::getenv("GEOPROSP_KERNEL")) previous_ = old;
+    Set(value);
+  }
+  ~ScopedKernelVariable() { Set(previous_ ? previous_->c_str() : nullptr); }
+  static void Set(const char* value) {
+    if (value) {
+      setenv("GEOPROSP_KERNEL", value, 1);
+    } else {
+      unsetenv("GEOPROSP_KERNEL");
+    }
+  }
+
+ private:
+  std::optional<std::string> previous_;
+};
+
+std::string KernelChoiceError() {
+  try {
+    ChosenFusedKernel();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(FusedKernelChoice, FastestByDefaultOrAsGeoprospKernelSays) {
+  const auto supported = SupportedFusedKernels();
+  ASSERT_FALSE(supported.empty());
+  EXPECT_EQ(supported.front(), FusedKernel::Scalar);
+  const Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 5);
+  {
+    const ScopedKernelVariable unset(nullptr);
+    EXPECT_EQ(ChosenFusedKernel(), supported.back());
+    EXPECT_EQ(MakeFusedScorer(b, 1)->name(), "fused-cpu/" + ToString(supported.back()));
+    EXPECT_EQ(MakeScorer(b, {"auto", "cpu", 1})->name(), "fused-cpu/" + ToString(supported.back()));
+  }
+  for (FusedKernel kernel : supported) {
+    const ScopedKernelVariable forced(ToString(kernel).c_str());
+    EXPECT_EQ(MakeFusedScorer(b, 1)->name(), "fused-cpu/" + ToString(kernel));
+  }
+  for (FusedKernel kernel : {FusedKernel::Avx2, FusedKernel::Avx512}) {
+    if (std::find(supported.begin(), supported.end(), kernel) != supported.end()) continue;
+    const ScopedKernelVariable forced(ToString(kernel).c_str());
+    EXPECT_NE(KernelChoiceError().find("GEOPROSP_KERNEL"), std::string::npos) << ToString(kernel);
+    EXPECT_THROW(MakeFusedScorer(b, 1, kernel), Error);
+  }
+  const ScopedKernelVariable unknown("sse9");
+  EXPECT_NE(KernelChoiceError().find("GEOPROSP_KERNEL: expects auto|scalar|avx2|avx512, got 'sse9'"), std::string::npos)
+      << KernelChoiceError();
+  EXPECT_THROW(MakeScorer(b, {"auto", "cpu", 1}), Error);
 }
 
 // Runs only where LibTorch has CUDA and a GPU is visible (see docs/cuda.md); skipped elsewhere.

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -104,6 +105,102 @@ TEST(ElementGraph, WindowCorrelationUsesTheNeighbourhood) {
   WindowAdjacency(features.data(), valid.data(), w, h, 2, 2, 2, spec, a);
   EXPECT_NEAR(a[1], 0.0, 1e-9);
   EXPECT_NEAR(a[0], 1.0, 1e-6);
+}
+
+// The window (or hybrid) graph of one cell in plain scalar double arithmetic, in the order
+// WindowAdjacency documents: means and cross products over the valid neighbours in row order, r (blended
+// with the global r in hybrid mode), then Â.
+std::vector<float> ScalarWindowAdjacency(const std::vector<float>& features, const std::vector<uint8_t>& valid,
+                                         int width, int height, int n, int col, int row, const GraphSpec& spec,
+                                         const std::vector<double>& global) {
+  const int half = spec.window / 2;
+  std::vector<const float*> cells;
+  for (int y = std::max(row - half, 0); y <= std::min(row + half, height - 1); ++y) {
+    for (int x = std::max(col - half, 0); x <= std::min(col + half, width - 1); ++x) {
+      if (valid[size_t(y) * width + x]) cells.push_back(features.data() + (size_t(y) * width + x) * n);
+    }
+  }
+  std::vector<double> r(size_t(n) * n, 0.0);
+  for (int e = 0; e < n; ++e) r[e * n + e] = 1.0;
+  if (cells.size() >= 3) {
+    std::vector<double> mean(n, 0.0), cross(size_t(n) * n, 0.0);
+    for (const float* f : cells) {
+      for (int e = 0; e < n; ++e) mean[e] += f[e];
+    }
+    for (int e = 0; e < n; ++e) mean[e] /= static_cast<double>(cells.size());
+    for (const float* f : cells) {
+      for (int a = 0; a < n; ++a) {
+        for (int b = 0; b < n; ++b) cross[a * n + b] += (f[a] - mean[a]) * (f[b] - mean[b]);
+      }
+    }
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) {
+        const double root = std::sqrt(cross[i * n + i] * cross[j * n + j]);
+        if (i != j) r[i * n + j] = root > 1e-30 ? cross[i * n + j] / root : 0.0;
+      }
+    }
+  }
+  if (spec.mode == GraphMode::Hybrid) {
+    for (size_t i = 0; i < r.size(); ++i) r[i] = spec.global_share * global[i] + (1 - spec.global_share) * r[i];
+  }
+  std::vector<double> adjacency(size_t(n) * n), degree(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      const double value = std::abs(r[i * n + j]);
+      adjacency[i * n + j] = i == j               ? 1.0
+                             : value > spec.alpha ? (spec.edge_weight == EdgeWeight::Binary ? 1.0 : value)
+                                                  : 0.0;
+      degree[i] += adjacency[i * n + j];
+    }
+  }
+  std::vector<float> out(size_t(n) * n);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      const double root = std::sqrt(degree[i] * degree[j]);
+      out[i * n + j] = static_cast<float>(root > 0 ? adjacency[i * n + j] / root : 0.0);
+    }
+  }
+  return out;
+}
+
+// WindowAdjacency runs a SIMD version chosen for the CPU (AVX-512, AVX2 or the baseline). Each must
+// give the bits of plain scalar arithmetic, so that window-mode maps made on different CPUs agree.
+TEST(ElementGraph, WindowAdjacencyHasTheBitsOfScalarArithmetic) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0, 1);
+  std::uniform_real_distribution<double> uniform(-1, 1);
+  std::bernoulli_distribution valid_cell(0.85);
+  for (int n : {2, 7, 16, 19}) {
+    std::vector<double> global(size_t(n) * n);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j <= i; ++j) global[i * n + j] = global[j * n + i] = i == j ? 1.0 : uniform(rng);
+    }
+    for (int window : {3, 5}) {
+      const int width = 9, height = 8;
+      std::vector<float> features(size_t(width) * height * n);
+      for (auto& f : features) f = normal(rng);
+      std::vector<uint8_t> valid(size_t(width) * height);
+      for (auto& v : valid) v = valid_cell(rng);
+      GraphSpec spec;
+      spec.mode = window == 3 ? GraphMode::Window : GraphMode::Hybrid;
+      spec.window = window;
+      spec.alpha = 0.3;
+      spec.global_share = 0.3;
+      spec.edge_weight = n % 2 ? EdgeWeight::AbsR : EdgeWeight::Binary;
+      std::vector<float> got(size_t(n) * n);
+      int edges = 0;
+      for (int row = 0; row < height; ++row) {
+        for (int col = 0; col < width; ++col) {
+          WindowAdjacency(features.data(), valid.data(), width, height, n, col, row, spec, got.data(), global.data());
+          const auto expected = ScalarWindowAdjacency(features, valid, width, height, n, col, row, spec, global);
+          ASSERT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0)
+              << n << " elements, " << ToString(spec.mode) << " window " << window << ", cell " << col << "," << row;
+          for (int ij = 0; ij < n * n; ++ij) edges += ij % (n + 1) != 0 && got[ij] != 0;
+        }
+      }
+      EXPECT_GT(edges, 0) << "no edges: the comparison would miss the normalisation";
+    }
+  }
 }
 
 TEST(Metrics, HandComputedConfusionAndRates) {

@@ -4,9 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <vector>
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
 
 #include "geoprosp/core/error.hpp"
 
@@ -46,27 +43,29 @@ EdgeWeight ParseEdgeWeight(const std::string& text) {
 }
 
 namespace {
-// out[j] = numerator[j] / sqrt(left * right[j]) where that root exceeds `floor`, else 0. IEEE square
-// root and division give the same bits in SIMD lanes as in the scalar loop.
-void RatioToRootProduct(const double* numerator, double left, const double* right, int n, double floor, double* out) {
-  int j = 0;
-#ifdef __AVX512F__
-  const __m512d l = _mm512_set1_pd(left), f = _mm512_set1_pd(floor);
-  for (; j + 8 <= n; j += 8) {
-    const __m512d product = _mm512_mul_pd(l, _mm512_loadu_pd(right + j));
-    const __m512d root = _mm512_mask_sqrt_pd(product, 0xff, product);  // _mask: GCC 12 warns on the plain form
-    const __mmask8 keep = _mm512_cmp_pd_mask(root, f, _CMP_GT_OQ);
-    _mm512_storeu_pd(out + j, _mm512_maskz_div_pd(keep, _mm512_loadu_pd(numerator + j), root));
-  }
+// The per-cell graphs (WindowAdjacency) are compiled for x86-64-v4 (AVX-512) and v3 (AVX2) besides
+// the baseline, and the CPU picks one when the program loads (GCC's target_clones). Every version
+// gives the same bits: products, sums, square roots and divisions are IEEE in any lane width, and
+// the build contracts nothing into FMAs. The helpers marked GEOPROSP_INLINE go into each version.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define GEOPROSP_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define GEOPROSP_CLONES
 #endif
-  for (; j < n; ++j) {
+#define GEOPROSP_INLINE inline __attribute__((always_inline))
+
+// out[j] = numerator[j] / sqrt(left * right[j]) where that root exceeds `floor`, else 0. Vectorised
+// (this file has -fno-math-errno -fno-trapping-math, which change no value).
+GEOPROSP_INLINE void RatioToRootProduct(const double* numerator, double left, const double* right, int n, double floor,
+                                        double* out) {
+  for (int j = 0; j < n; ++j) {
     const double root = std::sqrt(left * right[j]);
     out[j] = root > floor ? numerator[j] / root : 0.0;
   }
 }
 
 // r from centred sums; a constant column correlates with nothing.
-void CorrelationFromCentred(const double* cross, int n_elements, double* r) {
+GEOPROSP_INLINE void CorrelationFromCentred(const double* cross, int n_elements, double* r) {
   double diagonal[256];
   for (int i = 0; i < n_elements; ++i) diagonal[i] = cross[i * n_elements + i];
   for (int i = 0; i < n_elements; ++i) {
@@ -80,7 +79,7 @@ typedef double Doubles8 __attribute__((vector_size(8 * sizeof(double))));  // GC
 // cross[a][b] = sum over the rows of centred[a] * centred[b], rows in order; `stride` is n rounded up
 // to 8, zero-padded. An 8 x 8 block of sums stays in registers; only blocks on or above the diagonal
 // are summed, the rest mirrored (the same products in the same order).
-void CrossProducts(const double* centred, int rows, int n, int stride, double* cross) {
+GEOPROSP_INLINE void CrossProducts(const double* centred, int rows, int n, int stride, double* cross) {
   for (int a0 = 0; a0 < n; a0 += 8) {
     for (int b0 = a0; b0 < n; b0 += 8) {
       Doubles8 sum[8] = {};
@@ -155,7 +154,7 @@ void TopKMask(const double* correlation, int n_elements, int k, uint8_t* mask) {
 }
 
 // A (self-loops on the diagonal) to D^-1/2 A D^-1/2.
-void Normalise(double* adjacency, int n_elements, float* out) {
+GEOPROSP_INLINE void Normalise(double* adjacency, int n_elements, float* out) {
   double degree[256], row[256];
   for (int i = 0; i < n_elements; ++i) {
     degree[i] = 0;
@@ -168,7 +167,8 @@ void Normalise(double* adjacency, int n_elements, float* out) {
 }
 
 // The edges the spec's rule keeps, weighted by its edge weight, with self-loops: 1 or |r| per edge.
-void RuleAdjacency(const double* correlation, int n_elements, const GraphSpec& spec, double* adjacency) {
+GEOPROSP_INLINE void RuleAdjacency(const double* correlation, int n_elements, const GraphSpec& spec,
+                                   double* adjacency) {
   std::vector<uint8_t> mask;
   if (spec.rule == EdgeRule::TopK) {
     mask.resize(size_t(n_elements) * n_elements);
@@ -185,9 +185,9 @@ void RuleAdjacency(const double* correlation, int n_elements, const GraphSpec& s
   }
 }
 
-}  // namespace
-
-void GraphAdjacency(const double* correlation, int n_elements, const GraphSpec& spec, float* out) {
+// Â from r: GraphAdjacency, and inlined into each version of WindowAdjacency.
+GEOPROSP_INLINE void AdjacencyFromCorrelation(const double* correlation, int n_elements, const GraphSpec& spec,
+                                              float* out) {
   double on_stack[64 * 64];  // up to 64 elements on the stack; larger sets use the heap
   std::vector<double> heap;
   double* adjacency = on_stack;
@@ -197,6 +197,12 @@ void GraphAdjacency(const double* correlation, int n_elements, const GraphSpec& 
   }
   RuleAdjacency(correlation, n_elements, spec, adjacency);
   Normalise(adjacency, n_elements, out);
+}
+
+}  // namespace
+
+void GraphAdjacency(const double* correlation, int n_elements, const GraphSpec& spec, float* out) {
+  AdjacencyFromCorrelation(correlation, n_elements, spec, out);
 }
 
 std::vector<float> GraphAdjacency(const std::vector<double>& correlation, int n_elements, const GraphSpec& spec) {
@@ -229,8 +235,9 @@ std::vector<float> NormalisedAdjacency(const std::vector<double>& correlation, i
   return out;
 }
 
-void WindowAdjacency(const float* features, const uint8_t* valid, int width, int height, int n_elements, int col,
-                     int row, const GraphSpec& spec, float* out, const double* global_correlation) {
+GEOPROSP_CLONES void WindowAdjacency(const float* features, const uint8_t* valid, int width, int height, int n_elements,
+                                     int col, int row, const GraphSpec& spec, float* out,
+                                     const double* global_correlation) {
   const int half = spec.window / 2, stride = PaddedTo8(n_elements);
   const int r0 = std::max(row - half, 0), r1 = std::min(row + half, height - 1);
   const int c0 = std::max(col - half, 0), c1 = std::min(col + half, width - 1);
@@ -270,7 +277,7 @@ void WindowAdjacency(const float* features, const uint8_t* valid, int width, int
     const double share = spec.global_share;
     for (size_t i = 0; i < s.r.size(); ++i) s.r[i] = share * global_correlation[i] + (1 - share) * s.r[i];
   }
-  GraphAdjacency(s.r.data(), n_elements, spec, out);
+  AdjacencyFromCorrelation(s.r.data(), n_elements, spec, out);
 }
 
 }  // namespace geoprosp

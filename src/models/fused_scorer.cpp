@@ -1,439 +1,99 @@
-// The fused CPU inference path: the residual GNN of torch_model.cpp in plain C++, one cell per SIMD
-// lane (16 cells per chunk with AVX-512). Weights are broadcast to all lanes, so every lane runs the
-// same instructions: a cell's result never depends on its chunk, strip or tile, or on its place in
-// the chunk (tiles mosaic bit-exactly). A partial chunk is padded. Threads split chunks.
-//
-// Lanes is a GCC/Clang vector extension: AVX-512 registers with -march=native on this machine, AVX or
-// SSE registers elsewhere (or scalars, where the compiler has no SIMD), with the same results on any
-// one build.
-#include <omp.h>
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
+// The fused engine's dispatch: which kernel (fused_kernel_*.cpp) runs, chosen once per scorer from
+// what the CPU supports, or forced with GEOPROSP_KERNEL.
+#include <cstdlib>
 
-#include <algorithm>
-#include <cmath>
-#include <cstdint>
-#include <limits>
-#include <string>
-#include <type_traits>
-#include <vector>
-
-#include "geoprosp/core/error.hpp"
-#include "geoprosp/models/bundle.hpp"
-#include "geoprosp/models/scorer.hpp"
+#include "fused_kernels.hpp"
 
 namespace geoprosp {
 namespace {
 
-// Cells per chunk: one SIMD register of floats. Register blocks of the products: accumulators plus
-// operands must fit the register file (32 registers with AVX-512, 16 otherwise).
-#if defined(__AVX512F__)
-constexpr int kLanes = 16, kRows = 4, kCols = 4, kMixCols = 16;
-#elif defined(__AVX__)
-constexpr int kLanes = 8, kRows = 3, kCols = 4, kMixCols = 8;
+#ifdef GEOPROSP_FUSED_X86
+// The psABI levels the kernels are compiled for. __builtin_cpu_supports also checks that the OS saves
+// the wide registers. Clang (before 19) knows only some features, not the levels: every CPU with
+// these has the rest of its level.
+bool HasX86_64V3() {
+#ifdef __clang__
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi") &&
+         __builtin_cpu_supports("bmi2");
 #else
-constexpr int kLanes = 4, kRows = 3, kCols = 4, kMixCols = 8;
+  return __builtin_cpu_supports("x86-64-v3");
 #endif
-typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
-typedef int32_t LaneInts __attribute__((vector_size(kLanes * sizeof(int32_t))));
-
-inline Lanes Broadcast(float v) { return v - Lanes{}; }  // v - 0 is v, even for -0
-// Loads v once into a register: GCC would otherwise fold a load into every FMA that uses it, and the
-// loads, not the FMAs, would bound the products.
-inline Lanes InRegister(Lanes v) {
-#if defined(__AVX512F__) && defined(__GNUC__)
-  asm("" : "+v"(v));
-#endif
-  return v;
 }
-inline Lanes Max(Lanes a, Lanes b) { return a > b ? a : b; }
-inline Lanes Min(Lanes a, Lanes b) { return a < b ? a : b; }
-
-// e^x for every lane: 2^n e^r with n = round(x / ln 2) and r = x - n ln 2, e^r = 1 + r + r^2 P(r) with
-// P fitted on |r| <= ln 2 / 2 (relative error 1.3e-7). Only absolute errors reach the outputs (softmax
-// weights, ELU, the final sigmoid), so one rounded ln 2 suffices for the reduction.
-inline Lanes Exp(Lanes x) {
-#ifdef __AVX512F__
-  // vscalefps makes 2^n and saturates to 0 and inf; the clamp only keeps -inf from giving NaN.
-  x = Max(x, Broadcast(-104.0f));
-  const __m512 t = (__m512)(x * 1.44269504088896341f);  // the _mask forms: GCC 12 warns on the others
-  const Lanes n = (Lanes)_mm512_mask_roundscale_ps(t, 0xffff, t, _MM_FROUND_TO_NEAREST_INT);
+bool HasX86_64V4() {
+#ifdef __clang__
+  return HasX86_64V3() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
 #else
-  x = Max(Min(x, Broadcast(88.3f)), Broadcast(-87.3f));
-  const Lanes n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-#endif
-  const Lanes r = x - n * 0.693147181f;
-  const Lanes p = ((8.36916e-3f * r + 4.190082e-2f) * r + 1.6666516e-1f) * r + 4.999912e-1f;
-  const Lanes y = p * (r * r) + r + 1.0f;
-#ifdef __AVX512F__
-  return (Lanes)_mm512_mask_scalef_ps((__m512)y, 0xffff, (__m512)y, (__m512)n);
-#else
-  const LaneInts exponent = (__builtin_convertvector(n, LaneInts) + 127) << 23;
-  return y * (Lanes)exponent;  // the bits of 2^n
+  return __builtin_cpu_supports("x86-64-v4");
 #endif
 }
+#endif
 
-// Calls block(std::integral_constant<int, N>, first) over [0, count) in blocks of N = Size, then
-// once for the remainder, so that every block size is a compile-time constant.
-template <int N, class Block>
-void Remainder(int rest, int first, Block& block) {
-  if constexpr (N > 0) {
-    if (rest == N) return block(std::integral_constant<int, N>(), first);
-    Remainder<N - 1>(rest, first, block);
-  }
-}
-template <int Size, class Block>
-void ForBlocks(int count, Block&& block) {
-  int first = 0;
-  for (; first + Size <= count; first += Size) block(std::integral_constant<int, Size>(), first);
-  Remainder<Size - 1>(count - first, first, block);
-}
+struct KernelEntry {
+  FusedKernel kernel;
+  const char* needs;  // what the CPU must have, for messages
+  bool (*supported)();
+  std::unique_ptr<Scorer> (*make)(const Bundle&, int);
+};
 
-// out[r][c] = epilogue(bias[c] + sum_k in[r][k] * weight[k][c]), R x C accumulators in registers.
-template <int R, int C, class Epilogue>
-inline void ProductBlock(const Lanes* in, int in_stride, int inner, const float* weight, int weight_stride,
-                         const float* bias, Lanes* out, int out_stride, Epilogue& epilogue) {
-  Lanes acc[R][C];
-  for (int c = 0; c < C; ++c) {
-    for (int r = 0; r < R; ++r) acc[r][c] = Broadcast(bias ? bias[c] : 0.0f);
+// Slowest first.
+const KernelEntry kKernels[] = {
+    {FusedKernel::Scalar, "nothing", [] { return true; }, fused::scalar::MakeScorer},
+#ifdef GEOPROSP_FUSED_X86
+    {FusedKernel::Avx2, "x86-64-v3 (AVX2 and FMA)", HasX86_64V3, fused::avx2::MakeScorer},
+    {FusedKernel::Avx512, "x86-64-v4 (AVX-512)", HasX86_64V4, fused::avx512::MakeScorer},
+#endif
+};
+
+// The kernel's entry; throws Error(subject, ...) when this build or this CPU cannot run it.
+const KernelEntry& Supported(FusedKernel kernel, const std::string& subject) {
+  for (const KernelEntry& entry : kKernels) {
+    if (entry.kernel != kernel) continue;
+    if (!entry.supported())
+      throw Error(subject, "asks for the " + ToString(kernel) + " kernel, but this CPU lacks " + entry.needs);
+    return entry;
   }
-  for (int k = 0; k < inner; ++k) {
-    Lanes a[R];
-    for (int r = 0; r < R; ++r) a[r] = InRegister(in[r * in_stride + k]);
-    for (int c = 0; c < C; ++c) {
-      const Lanes w = InRegister(Broadcast(weight[k * weight_stride + c]));
-      for (int r = 0; r < R; ++r) acc[r][c] += a[r] * w;
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) epilogue(out[r * out_stride + c], acc[r][c]);
-  }
+  throw Error(subject, "asks for the " + ToString(kernel) + " kernel, which this build (not x86-64) lacks");
 }
 
-// The rows x cols result of in (rows x inner) times weight (inner x cols, row-major). Blocks of fewer
-// rows get more columns, keeping about kRows x kCols accumulators.
-template <class Epilogue>
-void Product(const Lanes* in, int in_stride, int rows, int inner, const float* weight, int cols, const float* bias,
-             Lanes* out, int out_stride, Epilogue epilogue) {
-  ForBlocks<kRows>(rows, [&](auto block_rows, int r0) {
-    constexpr int R = decltype(block_rows)::value;
-    ForBlocks<kRows * kCols / R>(cols, [&](auto block_cols, int c0) {
-      ProductBlock<R, decltype(block_cols)::value>(in + r0 * in_stride, in_stride, inner, weight + c0, cols,
-                                                   bias ? bias + c0 : nullptr, out + r0 * out_stride + c0, out_stride,
-                                                   epilogue);
-    });
-  });
+}  // namespace
+
+std::string ToString(FusedKernel kernel) {
+  switch (kernel) {
+    case FusedKernel::Scalar:
+      return "scalar";
+    case FusedKernel::Avx2:
+      return "avx2";
+    case FusedKernel::Avx512:
+      return "avx512";
+  }
+  return "scalar";
 }
 
-// out[r][c] = epilogue(sum over j in `from` of weight[r][j] * in[j][c]) for R nodes that share the
-// neighbour list `from`; per-lane weights (a per-cell Â, or attention), R x C sums in registers.
-template <int R, int C, class Epilogue>
-inline void MixBlock(const std::vector<int>& from, const Lanes* weight, int n, const Lanes* in, int in_stride,
-                     Lanes* out, int out_stride, Epilogue& epilogue) {
-  Lanes acc[R][C] = {};
-  for (int j : from) {
-    Lanes w[R];
-    for (int r = 0; r < R; ++r) w[r] = InRegister(weight[r * n + j]);
-    for (int c = 0; c < C; ++c) {
-      const Lanes v = R > 1 ? InRegister(in[j * in_stride + c]) : in[j * in_stride + c];  // one use: a memory operand
-      for (int r = 0; r < R; ++r) acc[r][c] += w[r] * v;
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) epilogue(out[r * out_stride + c], acc[r][c]);
-  }
-}
-
-// out[i][c] = epilogue(sum over j in neighbours[i] of weight[i][j] * in[j][c]) for every node i. Column
-// blocks are outermost, so that a block of `in` stays in L1 while every node reads it. When every
-// node has every neighbour (`dense`), blocks of nodes share each load of `in`.
-template <class Epilogue>
-void Mix(const std::vector<std::vector<int>>& neighbours, bool dense, const Lanes* weight, const Lanes* in,
-         int in_stride, int cols, Lanes* out, int out_stride, Epilogue epilogue) {
-  const int n = static_cast<int>(neighbours.size());
-  if (dense) {
-    ForBlocks<kCols>(cols, [&](auto block_cols, int c0) {
-      ForBlocks<kRows>(n, [&](auto block_rows, int r0) {
-        MixBlock<decltype(block_rows)::value, decltype(block_cols)::value>(
-            neighbours[0], weight + r0 * n, n, in + c0, in_stride, out + r0 * out_stride + c0, out_stride, epilogue);
-      });
-    });
-    return;
-  }
-  ForBlocks<kMixCols>(cols, [&](auto block_cols, int c0) {
-    for (int i = 0; i < n; ++i) {
-      MixBlock<1, decltype(block_cols)::value>(neighbours[i], weight + i * n, n, in + c0, in_stride,
-                                               out + i * out_stride + c0, out_stride, epilogue);
-    }
-  });
-}
-
-const auto kStore = [](Lanes& out, Lanes v) { out = v; };
-const auto kRelu = [](Lanes& out, Lanes v) { out = Max(v, Lanes{}); };
-const auto kAddRelu = [](Lanes& out, Lanes v) { out += Max(v, Lanes{}); };
-const auto kAddElu = [](Lanes& out, Lanes v) { out += v > 0 ? v : Exp(v) - 1.0f; };
-
-// (in x out) from torch's (out x in), in double for the folding below.
-std::vector<double> Transposed(const NamedTensor& t) {
-  if (t.shape.size() != 2) throw Error("model", "weight " + t.name + " is not a matrix");
-  const int64_t rows = t.shape[0], cols = t.shape[1];
-  std::vector<double> out(t.values.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) out[c * rows + r] = t.values[r * cols + c];
+std::vector<FusedKernel> SupportedFusedKernels() {
+  std::vector<FusedKernel> out;
+  for (const KernelEntry& entry : kKernels) {
+    if (entry.supported()) out.push_back(entry.kernel);
   }
   return out;
 }
 
-std::vector<float> ToFloat(const std::vector<double>& values) { return {values.begin(), values.end()}; }
-
-struct Workspace {
-  std::vector<Lanes> x;              // E: the chunk's features
-  std::vector<Lanes> h, mixed;       // E rows: the state; Â h (GCN) or projected (GAT)
-  std::vector<Lanes> adjacency;      // window mode: E x E, this chunk's Â
-  std::vector<Lanes> attention;      // GAT: E x E, one head's weights
-  std::vector<Lanes> readout, head;  // 2 hidden, hidden
-};
-
-class FusedScorer : public Scorer {
- public:
-  FusedScorer(const Bundle& bundle, int threads)
-      : n_(static_cast<int>(bundle.elements.size())),
-        hidden_(bundle.model.hidden),
-        heads_(bundle.model.heads),
-        layers_(bundle.model.layers),
-        gat_(bundle.model.arch == "resgat"),
-        width_(gat_ ? hidden_ + 2 * heads_ : hidden_),
-        stride_(width_ % 32 == 0 ? width_ + 16 : width_),
-        threads_(std::max(1, threads)) {
-    const int h = hidden_;
-    const NamedTensor& input = bundle.Weight("input.weight");  // (h, E + 1): value, then one-hot
-    const std::vector<float>& input_bias = bundle.Weight("input.bias").values;
-    std::vector<double> value_weight(h), element_bias(size_t(n_) * h);  // vw; E x h: eb
-    for (int d = 0; d < h; ++d) {
-      value_weight[d] = input.values[d * (n_ + 1)];
-      for (int e = 0; e < n_; ++e) element_bias[e * h + d] = double(input.values[d * (n_ + 1) + 1 + e]) + input_bias[d];
-    }
-    value_weight_ = ToFloat(value_weight);
-    element_bias_ = ToFloat(element_bias);
-    for (int l = 0; l < layers_; ++l) {
-      const std::string name = "layer" + std::to_string(l);
-      std::vector<double> weight = Transposed(bundle.Weight(name + ".weight"));
-      if (gat_) {
-        weight = WithAttentionColumns(weight, bundle.Weight(name + "_att_src").values,
-                                      bundle.Weight(name + "_att_dst").values);
-      } else {
-        layer_bias_.push_back(bundle.Weight(name + ".bias").values);
-      }
-      if (l == 0) {  // vw W and eb W
-        first_value_.assign(width_, 0.0f);
-        first_element_.assign(size_t(n_) * stride_, Lanes{});
-        for (int c = 0; c < width_; ++c) {
-          double value = 0;
-          for (int k = 0; k < h; ++k) value += value_weight[k] * weight[k * width_ + c];
-          first_value_[c] = static_cast<float>(value);
-          for (int e = 0; e < n_; ++e) {
-            double element = 0;
-            for (int k = 0; k < h; ++k) element += element_bias[e * h + k] * weight[k * width_ + c];
-            first_element_[e * stride_ + c] = Broadcast(static_cast<float>(element));
-          }
-        }
-      }
-      layer_weight_.push_back(ToFloat(weight));
-    }
-    head_hidden_ = ToFloat(Transposed(bundle.Weight("head_hidden.weight")));
-    head_hidden_bias_ = bundle.Weight("head_hidden.bias").values;
-    head_out_ = bundle.Weight("head_out.weight").values;  // (2, h)
-    head_out_bias_ = bundle.Weight("head_out.bias").values;
-    workspaces_.resize(threads_);
+FusedKernel ChosenFusedKernel() {
+  const char* value = std::getenv("GEOPROSP_KERNEL");
+  const std::string name = value ? value : "";
+  if (name.empty() || name == "auto") return SupportedFusedKernels().back();
+  for (FusedKernel kernel : {FusedKernel::Scalar, FusedKernel::Avx2, FusedKernel::Avx512}) {
+    if (name == ToString(kernel)) return Supported(kernel, "GEOPROSP_KERNEL").kernel;
   }
-
-  std::string name() const override { return "fused-cpu"; }
-
-  void Score(const float* features, const float* adjacency, bool per_cell, int64_t n, float* probability) override {
-    // A shared Â: broadcast once, and only its edges are visited. A per-cell Â: every pair, per lane.
-    std::vector<Lanes> shared;
-    if (!per_cell) {
-      shared.resize(size_t(n_) * n_);
-      for (size_t i = 0; i < shared.size(); ++i) shared[i] = Broadcast(adjacency[i]);
-    }
-    neighbours_.assign(n_, {});
-    dense_ = true;
-    for (int i = 0; i < n_; ++i) {
-      for (int j = 0; j < n_; ++j) {
-        if (per_cell || adjacency[i * n_ + j] != 0.0f) neighbours_[i].push_back(j);
-      }
-      dense_ = dense_ && static_cast<int>(neighbours_[i].size()) == n_;
-    }
-    const int64_t chunks = (n + kLanes - 1) / kLanes;
-#pragma omp parallel for num_threads(threads_) schedule(dynamic, 16)
-    for (int64_t c = 0; c < chunks; ++c) {
-      const int64_t first = c * kLanes;
-      const int count = static_cast<int>(std::min<int64_t>(kLanes, n - first));
-      Workspace& w = workspaces_[omp_get_thread_num()];
-      const Lanes* a = shared.data();
-      if (per_cell) {
-        LoadAdjacency(adjacency + first * n_ * n_, count, w.adjacency);
-        a = w.adjacency.data();
-      }
-      ScoreChunk(w, features + first * n_, a, per_cell, count, probability + first);
-    }
-  }
-
- private:
-  // GAT: appends W a_src and W a_dst per head to W (h x h), so that one product gives the projected
-  // states and both attention terms: (h x (h + 2 heads)).
-  std::vector<double> WithAttentionColumns(const std::vector<double>& weight, const std::vector<float>& source,
-                                           const std::vector<float>& target) const {
-    const int h = hidden_, width = h / heads_;
-    std::vector<double> out(size_t(h) * width_, 0.0);
-    for (int m = 0; m < h; ++m) {
-      std::copy_n(weight.data() + m * h, h, out.data() + m * width_);
-      for (int k = 0; k < heads_; ++k) {
-        for (int d = 0; d < width; ++d) {
-          out[m * width_ + h + k] += weight[m * h + k * width + d] * source[k * width + d];
-          out[m * width_ + h + heads_ + k] += weight[m * h + k * width + d] * target[k * width + d];
-        }
-      }
-    }
-    return out;
-  }
-
-  // Lane b of pair (i, j) holds cell b's Â_ij; padding lanes get the identity.
-  void LoadAdjacency(const float* adjacency, int count, std::vector<Lanes>& out) const {
-    out.resize(size_t(n_) * n_);
-    for (int ij = 0; ij < n_ * n_; ++ij) {
-      for (int b = 0; b < kLanes; ++b) out[ij][b] = b < count ? adjacency[size_t(b) * n_ * n_ + ij] : 0.0f;
-    }
-    for (int b = count; b < kLanes; ++b) {
-      for (int i = 0; i < n_; ++i) out[i * n_ + i][b] = 1.0f;
-    }
-  }
-
-  void ScoreChunk(Workspace& w, const float* features, const Lanes* adjacency, bool per_cell, int count,
-                  float* out) const {
-    const int h = hidden_;
-    w.h.resize(size_t(n_) * stride_);
-    w.mixed.resize(size_t(n_) * stride_);
-    w.x.assign(n_, Lanes{});
-    for (int b = 0; b < count; ++b) {
-      for (int e = 0; e < n_; ++e) w.x[e][b] = features[b * n_ + e];
-    }
-    // The input layer: the value times one column, plus the element's one-hot column and the bias.
-    for (int e = 0; e < n_; ++e) {
-      for (int d = 0; d < h; ++d) w.h[e * stride_ + d] = w.x[e] * value_weight_[d] + element_bias_[e * h + d];
-    }
-    for (int l = 0; l < layers_; ++l) {
-      if (l == 0) {
-        FirstLayer(w, adjacency);
-      } else if (gat_) {
-        Product(w.h.data(), stride_, n_, h, layer_weight_[l].data(), width_, nullptr, w.mixed.data(), stride_, kStore);
-      } else {
-        Mix(neighbours_, dense_, adjacency, w.h.data(), stride_, h, w.mixed.data(), stride_, kStore);
-        Product(w.mixed.data(), stride_, n_, h, layer_weight_[l].data(), h, layer_bias_[l].data(), w.h.data(), stride_,
-                kAddRelu);
-      }
-      if (gat_) Attend(w, adjacency, per_cell);
-    }
-    // mean || max readout, then the MLP head.
-    w.readout.resize(2 * h);
-    std::copy_n(w.h.data(), h, w.readout.data());
-    std::copy_n(w.h.data(), h, w.readout.data() + h);
-    for (int e = 1; e < n_; ++e) {
-      for (int d = 0; d < h; ++d) {
-        w.readout[d] += w.h[e * stride_ + d];
-        w.readout[h + d] = Max(w.readout[h + d], w.h[e * stride_ + d]);
-      }
-    }
-    for (int d = 0; d < h; ++d) w.readout[d] /= static_cast<float>(n_);
-    w.head.resize(h);
-    Product(w.readout.data(), 2 * h, 1, 2 * h, head_hidden_.data(), h, head_hidden_bias_.data(), w.head.data(), h,
-            kRelu);
-    Lanes logit0 = Broadcast(head_out_bias_[0]), logit1 = Broadcast(head_out_bias_[1]);
-    for (int d = 0; d < h; ++d) {
-      logit0 += w.head[d] * head_out_[d];
-      logit1 += w.head[d] * head_out_[h + d];
-    }
-    const Lanes p = 1.0f / (1.0f + Exp(logit0 - logit1));  // softmax's second class
-    for (int b = 0; b < count; ++b) out[b] = p[b];
-  }
-
-  // Layer 0 reads h0 = x vw + eb (the value column, the element's one-hot column and the bias of the
-  // input layer), so h0 W = x (vw W) + (eb W): two lookup tables instead of a product.
-  void FirstLayer(Workspace& w, const Lanes* adjacency) const {
-    const int h = hidden_;
-    if (gat_) {  // the projected states
-      for (int e = 0; e < n_; ++e) {
-        for (int c = 0; c < width_; ++c)
-          w.mixed[e * stride_ + c] = w.x[e] * first_value_[c] + first_element_[e * stride_ + c];
-      }
-      return;
-    }
-    // (Â h0) W + b = (Â x) (vw W) + Â (eb W) + b
-    Mix(neighbours_, dense_, adjacency, first_element_.data(), stride_, h, w.mixed.data(), stride_, kStore);
-    for (int i = 0; i < n_; ++i) {
-      Lanes mixed_value{};
-      for (int j : neighbours_[i]) mixed_value += adjacency[i * n_ + j] * w.x[j];
-      for (int d = 0; d < h; ++d)
-        w.h[i * stride_ + d] +=
-            Max(w.mixed[i * stride_ + d] + mixed_value * first_value_[d] + layer_bias_[0][d], Lanes{});
-    }
-  }
-
-  // GAT: per node i and head k, softmax over Â's neighbours j of leaky_relu(src_i + dst_j), mixing
-  // the projected states of head k; h += elu(that). w.mixed rows: projected, then src and dst per head.
-  void Attend(Workspace& w, const Lanes* adjacency, bool per_cell) const {
-    const int h = hidden_, width = h / heads_;
-    const Lanes* projected = w.mixed.data();
-    const Lanes minus_infinity = Broadcast(-std::numeric_limits<float>::infinity());
-    w.attention.resize(size_t(n_) * n_);
-    for (int k = 0; k < heads_; ++k) {
-      for (int i = 0; i < n_; ++i) {
-        const Lanes* a = adjacency + i * n_;
-        Lanes* attention = w.attention.data() + i * n_;
-        const Lanes source = projected[i * stride_ + h + k];
-        Lanes peak = minus_infinity;
-        for (int j : neighbours_[i]) {
-          const Lanes s = source + projected[j * stride_ + h + heads_ + k];
-          Lanes score = s > 0 ? s : 0.2f * s;
-          if (per_cell) score = a[j] > 0 ? score : minus_infinity;
-          attention[j] = score;
-          peak = Max(peak, score);
-        }
-        Lanes total{};
-        for (int j : neighbours_[i]) {
-          const Lanes e = Exp(attention[j] - peak);
-          attention[j] = per_cell ? (a[j] > 0 ? e : Lanes{}) : e;
-          total += attention[j];
-        }
-        const Lanes inverse = 1.0f / total;
-        for (int j : neighbours_[i]) attention[j] *= inverse;
-      }
-      Mix(neighbours_, dense_, w.attention.data(), projected + k * width, stride_, width, w.h.data() + k * width,
-          stride_, kAddElu);
-    }
-  }
-
-  int n_, hidden_, heads_, layers_;
-  bool gat_;
-  int width_;   // of a projected row: hidden, plus src and dst per head for GAT
-  int stride_;  // of the node rows: >= width_, and not a multiple of 2 KB, so that rows do not share L1 sets
-  int threads_;
-  std::vector<float> value_weight_, element_bias_;  // h: vw; E x h: eb (one-hot column + bias)
-  std::vector<std::vector<float>> layer_weight_;    // h x width (in x out)
-  std::vector<std::vector<float>> layer_bias_;      // GCN: h
-  std::vector<float> first_value_;                  // width: vw W of layer 0
-  std::vector<Lanes> first_element_;                // E rows of width: eb W of layer 0, broadcast
-  std::vector<float> head_hidden_, head_hidden_bias_, head_out_, head_out_bias_;
-  std::vector<std::vector<int>> neighbours_;  // per node: the j with Â_ij != 0 (every j when per cell)
-  bool dense_ = true;                         // every node has every neighbour
-  std::vector<Workspace> workspaces_;
-};
-
-}  // namespace
+  throw Error("GEOPROSP_KERNEL", "expects auto|scalar|avx2|avx512, got '" + name + "'");
+}
 
 std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads) {
-  return std::make_unique<FusedScorer>(bundle, threads);
+  return MakeFusedScorer(bundle, threads, ChosenFusedKernel());
+}
+
+std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads, FusedKernel kernel) {
+  return Supported(kernel, "fused engine").make(bundle, threads);
 }
 
 }  // namespace geoprosp

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_tiles.sh BUILD_DIR -- geoprosp-map --tile i/n bands mosaic (gdalbuildvrt) into exactly the
-# whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model; and
-# so does a whole run read by several reader threads in small strips.
+# whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model; also
+# when each tile is mapped with another of the fused kernels (GEOPROSP_KERNEL), as on a partition
+# that mixes AVX2 and AVX-512 nodes; and so does a whole run read by several reader threads in small
+# strips.
 set -uo pipefail
 build_dir=$(cd "${1:-build}" && pwd) || exit 1
 cd "$(dirname "$0")/../.." || exit 1
@@ -17,8 +19,21 @@ train() {  # train OUT_DIR [geoprosp-train options]
   must "$train_bin" "${inputs[@]}" --deposits sample_data/deposits.gpkg -o "$out" --folds 0 --epochs 5 -q "$@"
 }
 
+# The fused kernels this CPU runs (a 1x1 map with each); the others are reported as skipped.
+kernels=()
+for kernel in scalar avx2 avx512; do
+  if GEOPROSP_KERNEL=$kernel "$map_bin" "${inputs[@]}" --srcwin 0,0,1,1 -o "$TEST_TMP/probe.tif" -q --overwrite \
+    >"$TEST_TMP/probe.log" 2>&1; then
+    kernels+=("$kernel")
+  elif grep -q "this CPU lacks" "$TEST_TMP/probe.log"; then
+    echo "SKIP: this CPU cannot run the $kernel kernel: $(cat "$TEST_TMP/probe.log")"
+  else
+    fail "GEOPROSP_KERNEL=$kernel: $(cat "$TEST_TMP/probe.log")"
+  fi
+done
+
 check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
-  local model=$2 dir=$TEST_TMP/$1 tiles k kind
+  local model=$2 dir=$TEST_TMP/$1 tiles k kind kernel
   mkdir -p "$dir"
   must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" -q
   # Many small strips read by three reader threads (out of order) are written in order, unchanged.
@@ -26,10 +41,15 @@ check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
     --readers 3 --batch-size 2000 -q
   check_same_pixels "$dir/whole_prob.tif" "$dir/readers_prob.tif"
   check_same_pixels "$dir/whole_class.tif" "$dir/readers_class.tif"
-  for tiles in "${tile_counts[@]}"; do
+  # "mixed": as many tiles as kernels, tile k mapped with kernel k; the whole run used the fastest.
+  for tiles in "${tile_counts[@]}" mixed; do
+    local count=$tiles
+    [ "$tiles" = mixed ] && count=${#kernels[@]}
     rm -f "$dir"/*_tile*
-    for ((k = 0; k < tiles; k++)); do
-      must "$map_bin" "${inputs[@]}" --model "$model" --tile "$k/$tiles" \
+    for ((k = 0; k < count; k++)); do
+      kernel=auto
+      [ "$tiles" = mixed ] && kernel=${kernels[k]}
+      must env GEOPROSP_KERNEL=$kernel "$map_bin" "${inputs[@]}" --model "$model" --tile "$k/$count" \
         -o "$dir/prob_tile$k.tif" --classes "$dir/class_tile$k.tif" -q
     done
     for kind in prob class; do

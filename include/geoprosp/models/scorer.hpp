@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace geoprosp {
 
@@ -27,8 +28,20 @@ struct ScorerSettings {
 // Validates engine/device before any heavy work; throws UsageError naming the option.
 std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, const ScorerSettings& settings);
 
-// The plain C++ path (no LibTorch); `threads` splits each call's cells.
+// The fused engine's kernels, one per instruction set. All give the same bytes (one fixed sequence of
+// fused multiply-adds per cell), so tiles mapped on different CPUs mosaic exactly.
+enum class FusedKernel { Scalar, Avx2, Avx512 };
+std::string ToString(FusedKernel kernel);  // scalar | avx2 | avx512
+// The kernels this build has and this CPU runs, slowest first (scalar always).
+std::vector<FusedKernel> SupportedFusedKernels();
+// The kernel that GEOPROSP_KERNEL names (scalar|avx2|avx512), or the fastest supported one when it is
+// unset, empty or "auto". Throws Error naming GEOPROSP_KERNEL for another name or an unsupported kernel.
+FusedKernel ChosenFusedKernel();
+
+// The plain C++ path (no LibTorch) with ChosenFusedKernel(); `threads` splits each call's cells.
 std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads);
+// With a given kernel (tests, benchmarks); throws Error when this CPU cannot run it.
+std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads, FusedKernel kernel);
 
 // Cores to use when --threads is 0.
 int DefaultThreadCount();
