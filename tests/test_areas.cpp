@@ -251,12 +251,16 @@ TEST(Areas, ExistingOutputNeedsOverwrite) {
   AreasRequest request = RequestFor(r);
   DelineateAreas(request, Progress{});
   EXPECT_THROW(DelineateAreas(request, Progress{}), Error);
-  fs::remove(request.output);  // a stale style alone also blocks
+  fs::remove(request.output);  // an identical style is kept; another one blocks
+  EXPECT_EQ(DelineateAreas(request, Progress{}).areas.size(), 2u);
+  fs::remove(request.output);
+  request.min_class = 3;
   EXPECT_THROW(DelineateAreas(request, Progress{}), Error);
+  request.min_class = 2;
   request.overwrite = true;
   EXPECT_EQ(DelineateAreas(request, Progress{}).areas.size(), 2u);
-  request.output = r.classes;  // an input is never replaced
-  EXPECT_THROW(DelineateAreas(request, Progress{}), Error);
+  request.output = r.classes;  // an input is never replaced (here: not even a vector format)
+  EXPECT_THROW(DelineateAreas(request, Progress{}), UsageError);
 }
 
 TEST(Areas, QgisStyleSidecarAndGpkgLayerStyle) {
@@ -284,12 +288,14 @@ TEST(Areas, QgisStyleSidecarAndGpkgLayerStyle) {
 }
 
 TEST(Areas, OtherVectorFormatsByExtension) {
-  EXPECT_EQ(VectorDriverFor("a.gpkg"), "GPKG");
-  EXPECT_EQ(VectorDriverFor("a.shp"), "ESRI Shapefile");
-  EXPECT_EQ(VectorDriverFor("a.GeoJSON"), "GeoJSON");
-  EXPECT_EQ(VectorDriverFor("a.fgb"), "FlatGeobuf");
-  EXPECT_EQ(VectorDriverFor("a"), "GPKG");
-  EXPECT_EQ(VectorDriverFor("a.unknown"), "GPKG");
+  EXPECT_EQ(AreasFormatFor("a.gpkg").driver, "GPKG");
+  EXPECT_EQ(AreasFormatFor("a.shp").driver, "ESRI Shapefile");
+  EXPECT_EQ(AreasFormatFor("a.GeoJSON").driver, "GeoJSON");
+  EXPECT_EQ(AreasFormatFor("a.fgb").driver, "FlatGeobuf");
+  EXPECT_EQ(AreasFormatFor("a.kml").driver, "KML");
+  EXPECT_EQ(AreasFormatFor("a").driver, "GPKG");  // no extension: a GeoPackage
+  EXPECT_THROW(AreasFormatFor("a.unknown"), UsageError);
+  EXPECT_THROW(AreasFormatFor("a.csv"), UsageError);  // CSV cannot hold the CRS
   const Rasters r = WriteRasters("areas_formats", CellOf);
   for (const char* name : {"areas.shp", "zones.geojson"}) {  // each with its own .qml
     const AreasRequest request = RequestFor(r, name);

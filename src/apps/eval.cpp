@@ -3,12 +3,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "geoprosp/apps/eval.hpp"
+#include "geoprosp/core/file_tree.hpp"
 #include "geoprosp/experiment/eval_models.hpp"
 #include "geoprosp/experiment/metrics.hpp"
+#include "geoprosp/io/output_set.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/report/eval_report.hpp"
 
@@ -291,12 +292,12 @@ json RunEval(const EvalOptions& o, const Progress& progress) {
   if (o.folds < 2 && (wants("models") || wants("augmentation") || wants("alpha-sweep")))
     throw UsageError("--folds", "the comparisons need at least 2 folds");
   const auto stack = OpenInputStack(o);
-  if (fs::exists(o.out_dir) && !fs::is_directory(o.out_dir)) throw Error(o.out_dir, "exists and is not a folder");
   if (fs::exists(fs::path(o.out_dir) / "results.json") && !o.overwrite)
     throw Error(o.out_dir, "holds results already; use --overwrite to replace them");
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (ec) throw Error(o.out_dir, "cannot be created: " + ec.message());
+  // Every file the run reads is protected; the files are staged and committed together.
+  OutputSet outputs(o.overwrite);
+  outputs.AddInputs(EvalCommand().table.ValuesWithRole(o, "input_"));
+  const std::string out_dir = outputs.Stage("--out-dir", o.out_dir, OutputForm::FolderFiles);
 
   SetTorchThreads(1);  // tiny graphs: torch's intra-op threads cost more than they give (see geoprosp-train)
   const CellData data = LoadCells(*stack);
@@ -462,10 +463,11 @@ json RunEval(const EvalOptions& o, const Progress& progress) {
     std::vector<float> raster(data.valid.size(), kProbabilityNodata);
     for (size_t i = 0; i < every_cell.size(); ++i) raster[every_cell[i].cell] = probabilities[i];
     const std::string raster_name = "resgcn_probability.tif";
-    RasterOutput output({(fs::path(o.out_dir) / raster_name).string(), "GTiff", {"COMPRESS=DEFLATE", "TILED=YES"}},
+    RasterOutput output((fs::path(out_dir) / raster_name).string(),
+                        {(fs::path(o.out_dir) / raster_name).string(), "GTiff", {"COMPRESS=DEFLATE", "TILED=YES"}},
                         data.grid, OutputKind::Probability);
     output.WriteRows(0, data.grid.height, raster.data());
-    output.Commit(true, Progress{});
+    output.Finish(Progress{});
     thumbnail = ProbabilityThumbnail(raster, data.valid, data.grid, labelled.deposits);
     thumbnail.title = "Final ResGCN probability map";
     results["final_map"] = {{"model", "resgcn"},
@@ -485,16 +487,15 @@ json RunEval(const EvalOptions& o, const Progress& progress) {
                        {"fold_data_seconds", std::round(fold_data_seconds * 100) / 100},
                        {"map_seconds", map_seconds},
                        {"total_seconds", SecondsSince(start)}};
-  auto files = WriteEvalReport(results, results["final_map"].is_null() ? nullptr : &thumbnail, o.out_dir);
+  auto files = WriteEvalReport(results, results["final_map"].is_null() ? nullptr : &thumbnail, out_dir, o.out_dir);
   if (!results["final_map"].is_null()) files.push_back(results["final_map"]["probability_raster"]);
   results["timing"]["report_seconds"] = SecondsSince(report_start);
   results["timing"]["total_seconds"] = SecondsSince(start);
   results["files"] = files;
-  const auto results_path = (fs::path(o.out_dir) / "results.json").string();
-  std::ofstream out(results_path);
-  out << results.dump(2) << "\n";
-  if (!out) throw Error(results_path, "cannot be written");
+  WriteWholeFile((fs::path(out_dir) / "results.json").string(), results.dump(2) + "\n",
+                 (fs::path(o.out_dir) / "results.json").string());
   progress.Report(1.0);
+  outputs.Commit();
   return results;
 }
 

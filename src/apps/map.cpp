@@ -13,6 +13,7 @@
 
 #include "geoprosp/apps/map.hpp"
 #include "geoprosp/features/element_graph.hpp"
+#include "geoprosp/io/output_set.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/io/raster_stack.hpp"
 #include "geoprosp/models/bundle.hpp"
@@ -200,30 +201,32 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   if (options.batch_size < 1) throw UsageError("--batch-size", "must be positive");
 
   const std::vector<std::string> inputs = stack.input_paths();
-  OutputSpec probability_spec{options.output, options.format, options.creation_options};
-  CheckOutputPath("-o", probability_spec, options.overwrite, inputs);
-  OutputSpec classes_spec{options.classes, options.format, options.creation_options};
-  if (!options.classes.empty()) {
-    if (options.classes == options.output) throw UsageError("--classes", "must differ from -o");
-    CheckOutputPath("--classes", classes_spec, options.overwrite, inputs);
-  }
-  // --areas and --quicklook are made from the rasters once written; their options are checked now.
+  // Every file the run reads is protected; the outputs are staged now and committed together.
+  OutputSet outputs(options.overwrite);
+  outputs.AddInputs(MapCommand().table.ValuesWithRole(options, "input_"));
+  outputs.AddInput("--model", options.model.empty() ? DefaultModelPath() : options.model);
+  const auto stage_raster = [&](const std::string& option, const std::string& path, OutputKind kind) {
+    CheckRasterFormat({path, options.format, options.creation_options}, kind);
+    return outputs.Stage(option, path, OutputForm::Dataset);
+  };
+  const std::string probability_path = stage_raster("-o", options.output, OutputKind::Probability);
+  const std::string classes_path =
+      options.classes.empty() ? "" : stage_raster("--classes", options.classes, OutputKind::Classes);
+  if (!options.sd.empty() && bundle.members < 2)
+    throw UsageError("--sd", "needs an ensemble model (geoprosp-train --ensemble N)");
+  const std::string spread_path = options.sd.empty() ? "" : stage_raster("--sd", options.sd, OutputKind::Spread);
+  // --areas and --quicklook are made from the staged rasters once written; they are checked now.
   if (!options.deposits.empty() && options.areas.empty() && options.quicklook.empty())
     throw UsageError("--deposits", "is used only with --areas or --quicklook");
-  if (!options.areas.empty() &&
-      (options.areas == options.output || options.areas == options.classes || options.areas == options.quicklook))
-    throw UsageError("--areas", "must differ from the other outputs");
-  if (!options.quicklook.empty() && (options.quicklook == options.output || options.quicklook == options.classes))
-    throw UsageError("--quicklook", "must differ from the other outputs");
   const std::vector<DepositPoint> deposits =
       options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.deposits, stack.grid(), "");
   AreasRequest areas_request{
-      options.classes,        options.output,   breaks, deposits, options.areas, ParseMinClass(options.areas_min_class),
+      classes_path,           probability_path, breaks, deposits, options.areas, ParseMinClass(options.areas_min_class),
       options.areas_min_size, options.overwrite};
-  if (!options.areas.empty()) CheckAreasRequest(areas_request, inputs);
-  QuicklookRequest quicklook_request{
-      options.output, options.areas, deposits, options.quicklook, "Mineral prospectivity", "", options.overwrite};
-  if (!options.quicklook.empty()) CheckQuicklookRequest(quicklook_request, inputs);
+  const std::string areas_path = options.areas.empty() ? "" : CheckAreasRequest(areas_request, outputs);
+  QuicklookRequest quicklook_request{probability_path,        areas_path, deposits,         options.quicklook,
+                                     "Mineral prospectivity", "",         options.overwrite};
+  if (!options.quicklook.empty()) CheckQuicklookRequest(quicklook_request, outputs);
   const double areas_share = options.areas.empty() ? 0.0 : 0.05;  // of the progress bar
   ScorerSettings scorer_settings{options.engine, options.device, options.threads};
   std::vector<std::unique_ptr<Scorer>> scorers;  // one per ensemble member
@@ -231,11 +234,6 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     scorers.push_back(MakeScorer(MemberBundle(bundle, member), scorer_settings));
   }
   summary.engine = scorers.front()->name();
-  OutputSpec spread_spec{options.sd, options.format, options.creation_options};
-  if (!options.sd.empty()) {
-    if (bundle.members < 2) throw UsageError("--sd", "needs an ensemble model (geoprosp-train --ensemble N)");
-    CheckOutputPath("--sd", spread_spec, options.overwrite, inputs);
-  }
   summary.model_hash = bundle.hash;
   summary.width = region.width;
   summary.height = region.height;
@@ -246,12 +244,15 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   gt[3] += region.x0 * gt[4] + region.y0 * gt[5];
   output_grid.width = region.width;
   output_grid.height = region.height;
-  RasterOutput probability_out(probability_spec, output_grid, OutputKind::Probability);
-  std::unique_ptr<RasterOutput> classes_out;
-  if (!options.classes.empty())
-    classes_out = std::make_unique<RasterOutput>(classes_spec, output_grid, OutputKind::Classes);
-  std::unique_ptr<RasterOutput> spread_out;
-  if (!options.sd.empty()) spread_out = std::make_unique<RasterOutput>(spread_spec, output_grid, OutputKind::Spread);
+  const auto open_raster = [&](const std::string& path, const std::string& final_path, OutputKind kind) {
+    return path.empty()
+               ? nullptr
+               : std::make_unique<RasterOutput>(path, OutputSpec{final_path, options.format, options.creation_options},
+                                                output_grid, kind);
+  };
+  const auto probability_out = open_raster(probability_path, options.output, OutputKind::Probability);
+  const auto classes_out = open_raster(classes_path, options.classes, OutputKind::Classes);
+  const auto spread_out = open_raster(spread_path, options.sd, OutputKind::Spread);
 
   const int n = static_cast<int>(bundle.elements.size());
   const int halo = bundle.graph.halo();
@@ -281,7 +282,7 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     stack.Read(region.x0 - halo, region.y0 + row - halo, region.width + 2 * halo, rows + 2 * halo, windows[s % 2]);
   };
   const auto write_strip = [&](const OutputStrip& out) {
-    probability_out.WriteRows(out.row, out.rows, out.probability.data());
+    probability_out->WriteRows(out.row, out.rows, out.probability.data());
     if (classes_out) classes_out->WriteRows(out.row, out.rows, out.classes.data());
     if (spread_out) spread_out->WriteRows(out.row, out.rows, out.spread.data());
   };
@@ -356,24 +357,20 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
       {"GEOPROSP_CLASS_BREAKS", JoinNumbers(breaks)},
       {"GEOPROSP_TRANSFORM", ToString(composition.transform) + " zero-replace=" + composition.zero_rule},
   };
-  probability_out.SetMetadata(provenance);
   ScaledProgress finish(progress, compute_share, 1.0 - areas_share);
-  if (spread_out) {
-    spread_out->SetMetadata(provenance);
-    spread_out->Commit(options.overwrite, finish.get());
+  for (RasterOutput* out : {spread_out.get(), classes_out.get(), probability_out.get()}) {
+    if (!out) continue;
+    out->SetMetadata(provenance);
+    out->Finish(finish.get());
   }
-  if (classes_out) {
-    classes_out->SetMetadata(provenance);
-    classes_out->Commit(options.overwrite, finish.get());
-  }
-  probability_out.Commit(options.overwrite, finish.get());
   if (!options.areas.empty()) {
     ScaledProgress areas_progress(progress, 1.0 - areas_share, 1.0);
-    summary.areas = DelineateAreas(areas_request, areas_progress.get());
+    summary.areas = DelineateAreas(areas_request, outputs, areas_progress.get());
     quicklook_request.subtitle = DescribeAreas(*summary.areas);
   }
-  if (!options.quicklook.empty()) RenderQuicklook(quicklook_request);
+  if (!options.quicklook.empty()) RenderQuicklook(quicklook_request, outputs);
   progress.Report(1.0);
+  outputs.Commit();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
@@ -394,7 +391,7 @@ Command<MapOptions> MapCommand() {
       .Path()
       .Role("output_raster")
       .Required()
-      .Help("Probability raster (Float32, 0..1)");
+      .Help("Probability raster (Float32, 0..1; -of must hold Float32)");
   t.Add("classes", &MapOptions::classes)
       .Path()
       .Role("output_raster")
@@ -402,9 +399,10 @@ Command<MapOptions> MapCommand() {
   t.Add("areas", &MapOptions::areas)
       .Path()
       .Role("output_vector")
+      .Extensions(AreasExtensions())
       .Help(
           "Target areas: ranked polygons of the connected cells at or above --areas-min-class (OGR format by"
-          " extension, GPKG by default), with a QGIS style");
+          " extension, GeoPackage without one), with a QGIS style (<name>.qml, shared by layers of one name)");
   t.Add("areas-min-class", &MapOptions::areas_min_class)
       .Choices({"low", "moderate", "high"})
       .Help("Lowest class inside a target area");

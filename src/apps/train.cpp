@@ -4,25 +4,23 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <set>
 
 #include "geoprosp/apps/train.hpp"
+#include "geoprosp/core/file_tree.hpp"
 #include "geoprosp/experiment/experiment.hpp"
 #include "geoprosp/experiment/folds.hpp"
 #include "geoprosp/experiment/metrics.hpp"
 #include "geoprosp/features/composition.hpp"
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/io/labels.hpp"
+#include "geoprosp/io/output_set.hpp"
 #include "geoprosp/io/raster_stack.hpp"
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
 #include "geoprosp/training/augment.hpp"
 #include "geoprosp/training/trainer.hpp"
-
-namespace fs = std::filesystem;
 
 namespace geoprosp {
 namespace {
@@ -61,12 +59,12 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   const bool alpha_auto = setup.alpha_auto;
   const CvProtocol protocol = setup.protocol;
   const auto stack = OpenInputStack(o);
-  if (fs::exists(o.output) && !o.overwrite) throw Error(o.output, "exists; use --overwrite to replace it");
-  const fs::path output_parent = fs::absolute(o.output).parent_path();
-  if (!fs::is_directory(output_parent))
-    throw Error(o.output, "cannot be written: folder " + output_parent.string() + " does not exist");
-  if (!o.report.empty() && fs::exists(o.report) && !o.overwrite)
-    throw Error(o.report, "exists; use --overwrite to replace it");
+  // Every file the run reads is protected; the bundle and the report are committed together.
+  OutputSet outputs(o.overwrite);
+  outputs.AddInputs(TrainCommand().table.ValuesWithRole(o, "input_"));
+  CheckBundleDestination(o.output, o.overwrite);
+  const std::string bundle_folder = outputs.Stage("-o", o.output, OutputForm::Folder);
+  const std::string report_path = o.report.empty() ? "" : outputs.Stage("--report", o.report, OutputForm::File);
 
   // Training batches are tiny graphs: torch's intra-op threads cost more than they give (3x slower
   // on 2 threads here). Scoring whole grids uses settings.threads through the fused path.
@@ -247,16 +245,13 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
       {"settings", report["settings"]},      {"augment", {{"method", o.augment}, {"ratio", o.augment_ratio}}},
       {"cv_mean", report["mean"]},           {"cv_sd", report["sd"]},
       {"final_model", report["final_model"]}};
-  SaveBundle(bundle, o.output, o.overwrite);
+  WriteBundle(bundle, bundle_folder, o.output);
   report["model"] = {{"path", o.output}, {"sha256", bundle.hash}};
   report["seconds"] = std::round(seconds * 100) / 100;
   report["seconds_by_stage"] = seconds_by_stage;
-  if (!o.report.empty()) {
-    std::ofstream out(o.report);
-    out << report.dump(2) << "\n";
-    if (!out) throw Error(o.report, "cannot be written");
-  }
+  if (!o.report.empty()) WriteWholeFile(report_path, report.dump(2) + "\n", o.report);
   progress.Report(1.0);
+  outputs.Commit();
   return report;
 }
 

@@ -2,6 +2,9 @@
 
 #include <cpl_error.h>
 
+#include <cerrno>
+#include <cstring>
+
 namespace geoprosp {
 
 Error::Error(std::string subject, std::string problem)
@@ -13,6 +16,16 @@ std::string LastGdalError(const std::string& fallback) {
   const char* message = CPLGetLastErrorMsg();
   std::string text = (message && *message) ? message : fallback;
   CPLErrorReset();
+  return text;
+}
+
+std::string LastWriteError(const std::string& fallback) {
+  const int number = errno;
+  std::string text = LastGdalError(fallback);
+  if (number == ENOSPC || number == EDQUOT || number == EFBIG) {
+    const std::string reason = std::strerror(number);
+    if (text.find(reason) == std::string::npos) text += " (" + reason + ")";
+  }
   return text;
 }
 

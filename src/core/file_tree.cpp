@@ -1,9 +1,14 @@
 #include "geoprosp/core/file_tree.hpp"
 
+#include <cpl_vsi.h>
 #include <ftw.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+
+#include "geoprosp/core/error.hpp"
 
 namespace geoprosp {
 
@@ -15,6 +20,26 @@ bool RemoveTree(const std::string& path) {
     return std::remove(entry) == 0 ? 0 : -1;
   };
   return nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
+}
+
+void WriteWholeFile(const std::string& path, const std::string& bytes, const std::string& shown_as) {
+  errno = 0;
+  VSILFILE* file = VSIFOpenL(path.c_str(), "wb");
+  if (!file) throw Error(shown_as, std::string("cannot be written: ") + std::strerror(errno ? errno : EIO));
+  const bool written = VSIFWriteL(bytes.data(), 1, bytes.size(), file) == bytes.size() && VSIFFlushL(file) == 0;
+  const int error = errno;
+  if (VSIFCloseL(file) != 0 || !written)
+    throw Error(shown_as, std::string("cannot be written: ") + std::strerror(written ? errno : error ? error : EIO));
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::string bytes;
+  VSILFILE* file = VSIFOpenL(path.c_str(), "rb");
+  if (!file) return bytes;
+  char buffer[65536];
+  for (size_t got; (got = VSIFReadL(buffer, 1, sizeof(buffer), file)) > 0;) bytes.append(buffer, got);
+  VSIFCloseL(file);
+  return bytes;
 }
 
 }  // namespace geoprosp

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "geoprosp/core/error.hpp"
+#include "geoprosp/core/file_tree.hpp"
 
 namespace geoprosp {
 namespace {
@@ -93,18 +94,16 @@ std::string CsvNumber(double value) { return std::isfinite(value) ? Fixed(value,
 
 class OutputFolder {
  public:
-  explicit OutputFolder(const std::string& dir) : dir_(dir) {}
+  OutputFolder(const std::string& dir, const std::string& shown_dir) : dir_(dir), shown_dir_(shown_dir) {}
   void Write(const std::string& name, const std::string& text) {
-    const auto path = (std::filesystem::path(dir_) / name).string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw Error(path, "cannot be written");
+    WriteWholeFile((std::filesystem::path(dir_) / name).string(), text,
+                   (std::filesystem::path(shown_dir_) / name).string());
     files_.push_back(name);
   }
   const std::vector<std::string>& files() const { return files_; }
 
  private:
-  std::string dir_;
+  std::string dir_, shown_dir_;
   std::vector<std::string> files_;
 };
 
@@ -752,8 +751,9 @@ svg::MapThumbnail ProbabilityThumbnail(const std::vector<float>& probability_per
   return map;
 }
 
-std::vector<std::string> WriteEvalReport(const json& results, const svg::MapThumbnail* map, const std::string& dir) {
-  OutputFolder out(dir);
+std::vector<std::string> WriteEvalReport(const json& results, const svg::MapThumbnail* map, const std::string& dir,
+                                         const std::string& shown_dir) {
+  OutputFolder out(dir, shown_dir.empty() ? dir : shown_dir);
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

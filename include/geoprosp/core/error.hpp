@@ -2,6 +2,7 @@
 // One exception type for the whole stack: it names the file (or option) and the problem.
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace geoprosp {
 
@@ -25,10 +26,13 @@ class UsageError : public Error {
 // The user (or a progress callback) cancelled the run.
 class Cancelled : public Error {
  public:
-  Cancelled() : Error("", "cancelled by the user") {}
+  explicit Cancelled(std::string why = "cancelled by the user") : Error("", std::move(why)) {}
 };
 
 // The last CPL error message, or `fallback` when GDAL said nothing.
 std::string LastGdalError(const std::string& fallback);
+// The same after a failed write, with the system's reason when it is a full disk or a file-size
+// limit, which GDAL's message may not say ("TIFFAppendToStrip: Write error at scanline 144").
+std::string LastWriteError(const std::string& fallback);
 
 }  // namespace geoprosp

@@ -1,5 +1,5 @@
 #pragma once
-// Folder removal without std::filesystem::remove_all: LibTorch's official builds (and pip's torch)
+// Files: folder removal without std::filesystem::remove_all: LibTorch's official builds (and pip's torch)
 // export their own copy of it, which the dynamic linker may bind instead of libstdc++'s, and that
 // copy crashes (seen with torch 2.11 + CUDA 13; see docs/cuda.md).
 #include <string>
@@ -9,5 +9,11 @@ namespace geoprosp {
 // Removes `path` and everything below it; symbolic links are removed, not followed. True when
 // nothing is left (also when there was nothing).
 bool RemoveTree(const std::string& path);
+
+// Writes `bytes` to `path` (created or truncated); a failure, a full disk included, is an Error
+// that names `shown_as` (the path the user knows, when `path` is a staged one) and the reason.
+void WriteWholeFile(const std::string& path, const std::string& bytes, const std::string& shown_as);
+// The bytes of `path` (any GDAL file system path); empty when it cannot be read.
+std::string ReadWholeFile(const std::string& path);
 
 }  // namespace geoprosp

@@ -34,8 +34,9 @@ svg::MapThumbnail ProbabilityThumbnail(const std::vector<float>& probability_per
                                        const std::vector<DepositPoint>& deposits, int max_side = 800);
 
 // Writes models.csv, augmentation.csv, alpha_sweep.csv, the SVG plots and report.html into `dir`
-// (sections absent from `results` are skipped); returns the names of the files written.
+// (sections absent from `results` are skipped; messages name `shown_dir`, the folder the user
+// knows, when `dir` is a staged one); returns the names of the files written.
 std::vector<std::string> WriteEvalReport(const nlohmann::json& results, const svg::MapThumbnail* map,
-                                         const std::string& dir);
+                                         const std::string& dir, const std::string& shown_dir = "");
 
 }  // namespace geoprosp
