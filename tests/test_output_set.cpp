@@ -116,8 +116,9 @@ TEST(OutputSet, ExistingOutputsNeedOverwrite) {
             std::string::npos);
   EXPECT_NE(ErrorOf([&] { outputs.Stage("-o", dir + "/folder", OutputForm::Dataset); }).find("is a folder"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([&] { outputs.Stage("-o", dir + "/missing/a.txt", OutputForm::File); })
-                .find("folder " + dir + "/missing does not exist"),
+  EXPECT_NE(ErrorOf([&] {
+              outputs.Stage("-o", dir + "/missing/a.txt", OutputForm::File);
+            }).find("folder " + dir + "/missing does not exist"),
             std::string::npos);
   OutputSet replacing(true);
   EXPECT_NE(ErrorOf([&] { replacing.Stage("-o", dir + "/a.txt", OutputForm::Folder); }).find("is not a folder"),
@@ -145,7 +146,7 @@ TEST(OutputSet, InputsAreNeverOutputsWhateverTheSpelling) {
   // A VRT's sources are inputs too.
   GDALDatasetUniquePtr source(GDALDataset::Open(input.c_str(), GDAL_OF_RASTER));
   GDALClose(GetGDALDriverManager()->GetDriverByName("VRT")->CreateCopy((dir + "/sub/stack.vrt").c_str(), source.get(),
-                                                                         FALSE, nullptr, nullptr, nullptr));
+                                                                       FALSE, nullptr, nullptr, nullptr));
   source.reset();
 
   OutputSet outputs(true);
@@ -278,9 +279,9 @@ TEST(RasterOutput, BadCreationOptionsFailBeforeAnyWork) {
   const std::string path = outputs.Stage("-o", dir + "/p.tif", OutputForm::Dataset);
   EXPECT_THROW(RasterOutput(path, {dir + "/p.tif", "COG", {"BLOCKSIZE=7"}}, TestGrid(), OutputKind::Probability),
                UsageError);
-  EXPECT_THROW(RasterOutput(path, {dir + "/p.tif", "GTiff", {"TILED=YES", "BLOCKXSIZE=7"}}, TestGrid(),
-                            OutputKind::Probability),
-               Error);
+  EXPECT_THROW(
+      RasterOutput(path, {dir + "/p.tif", "GTiff", {"TILED=YES", "BLOCKXSIZE=7"}}, TestGrid(), OutputKind::Probability),
+      Error);
 }
 
 TEST(RasterOutput, AFormatThatDropsTheCrsIsAnError) {

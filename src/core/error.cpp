@@ -2,7 +2,11 @@
 
 #include <cpl_error.h>
 
+#include <cpl_conv.h>
+#include <sys/statvfs.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace geoprosp {
@@ -19,13 +23,23 @@ std::string LastGdalError(const std::string& fallback) {
   return text;
 }
 
-std::string LastWriteError(const std::string& fallback) {
+std::string DiskProblem(const std::string& path) {
   const int number = errno;
+  std::string reason;
+  if (number == ENOSPC || number == EDQUOT || number == EFBIG) reason = std::strerror(number);
+  // errno may have moved on since the first failed write: look at the disk itself.
+  struct statvfs disk;
+  const std::string folder = CPLGetPath(path.c_str());
+  if (reason.empty() && statvfs(folder.empty() ? "." : folder.c_str(), &disk) == 0 &&
+      uint64_t(disk.f_bavail) * disk.f_frsize < (uint64_t(1) << 20))
+    reason = std::strerror(ENOSPC);
+  return reason.empty() ? "" : " (" + reason + ")";
+}
+
+std::string LastWriteError(const std::string& fallback, const std::string& path) {
+  const std::string problem = DiskProblem(path);
   std::string text = LastGdalError(fallback);
-  if (number == ENOSPC || number == EDQUOT || number == EFBIG) {
-    const std::string reason = std::strerror(number);
-    if (text.find(reason) == std::string::npos) text += " (" + reason + ")";
-  }
+  if (!problem.empty() && text.find(problem.substr(2, problem.size() - 3)) == std::string::npos) text += problem;
   return text;
 }
 

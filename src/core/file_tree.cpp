@@ -29,7 +29,9 @@ void WriteWholeFile(const std::string& path, const std::string& bytes, const std
   const bool written = VSIFWriteL(bytes.data(), 1, bytes.size(), file) == bytes.size() && VSIFFlushL(file) == 0;
   const int error = errno;
   if (VSIFCloseL(file) != 0 || !written)
-    throw Error(shown_as, std::string("cannot be written: ") + std::strerror(written ? errno : error ? error : EIO));
+    throw Error(shown_as, std::string("cannot be written: ") + std::strerror(!written && error ? error
+                                                                             : errno           ? errno
+                                                                                               : EIO));
 }
 
 std::string ReadWholeFile(const std::string& path) {

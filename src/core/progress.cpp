@@ -40,6 +40,9 @@ void InstallCancelSignalHandlers() {
   // SIGHUP too: a closed terminal or ssh session must not kill a run half-way (its outputs
   // would stay staged); the run stops at its next progress report and removes them.
   for (int number : {SIGINT, SIGTERM, SIGHUP}) std::signal(number, OnCancelSignal);
+  // Past a file-size limit (ulimit -f) a write then fails with EFBIG, and the run cleans up,
+  // instead of the process being killed with its outputs staged.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int CPL_STDCALL QuietProgress(double, const char*, void*) { return g_cancel_requested ? FALSE : TRUE; }

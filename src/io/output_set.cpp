@@ -160,8 +160,8 @@ bool Exchange(const std::string& a, const std::string& b) {
 std::vector<std::string> DatasetFiles(const std::string& target) {
   std::vector<std::string> files = {target};
   CPLPushErrorHandler(CPLQuietErrorHandler);
-  GDALDatasetH dataset = GDALOpenEx(target.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
-                                    nullptr, nullptr);
+  GDALDatasetH dataset =
+      GDALOpenEx(target.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
   CPLPopErrorHandler();
   if (!dataset) return files;
   const CPLStringList list(GDALGetFileList(dataset), TRUE);
@@ -255,8 +255,8 @@ void OutputSet::CheckNotInput(const std::string& output, const std::string& file
     if (!(input.id == *id)) continue;
     if (Normal(file) == Normal(output))
       throw Error(output, "is also an input (" + input.option + "); inputs are never modified or replaced");
-    throw Error(output, "would replace " + file + ", an input (" + input.option +
-                            "); inputs are never modified or replaced");
+    throw Error(output,
+                "would replace " + file + ", an input (" + input.option + "); inputs are never modified or replaced");
   }
 }
 
@@ -350,8 +350,9 @@ void OutputSet::CommitOutput(const Output& output, std::vector<Step>& steps) {
   int backups = 0;
   const auto exists_message = [&] {
     return output.existed ? std::string("exists; use --overwrite to replace it")
-                          : std::string("exists: another run wrote it while this one worked; use --overwrite to "
-                                        "replace it");
+                          : std::string(
+                                "exists: another run wrote it while this one worked; use --overwrite to "
+                                "replace it");
   };
   // Moves `staged` to `to`; an existing `to` is swapped out only with --overwrite.
   const auto install = [&](const std::string& staged, const std::string& to) {

@@ -111,7 +111,7 @@ RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, cons
   CPLErrorReset();
   dataset_ = creator->Create(create_path.c_str(), grid.width, grid.height, 1, TypeOf(kind), options.List());
   if (!dataset_)
-    throw Error(spec.path, "cannot be created: " + Unstaged(LastWriteError("unknown error"), path_, spec.path));
+    throw Error(spec.path, "cannot be created: " + Unstaged(LastWriteError("unknown error", path_), path_, spec.path));
   dataset_->SetGeoTransform(geotransform.data());
   if (!grid.wkt.empty()) dataset_->SetSpatialRef(&srs);
   GDALRasterBand* band = dataset_->GetRasterBand(1);
@@ -143,7 +143,7 @@ RasterOutput::~RasterOutput() {
 void RasterOutput::WriteRows(int first_row, int rows, const void* data) {
   if (dataset_->GetRasterBand(1)->RasterIO(GF_Write, 0, first_row, grid_.width, rows, const_cast<void*>(data),
                                            grid_.width, rows, TypeOf(kind_), 0, 0, nullptr) != CE_None) {
-    throw Error(spec_.path, "write failed: " + Unstaged(LastWriteError("I/O error"), path_, spec_.path));
+    throw Error(spec_.path, "write failed: " + Unstaged(LastWriteError("I/O error", path_), path_, spec_.path));
   }
 }
 
@@ -156,7 +156,7 @@ void RasterOutput::Finish(const Progress& progress) {
   GDALClose(dataset_);  // returns void in GDAL 3.6: failures show in the error state
   dataset_ = nullptr;
   const auto failure = [&](const std::string& what, const std::string& fallback) {
-    return Error(spec_.path, what + ": " + Unstaged(LastWriteError(fallback), path_, spec_.path));
+    return Error(spec_.path, what + ": " + Unstaged(LastWriteError(fallback, path_), path_, spec_.path));
   };
   if (CPLGetLastErrorType() == CE_Failure) throw failure("could not be completed", "I/O error");
   if (!intermediate_.empty()) {

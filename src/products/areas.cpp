@@ -338,7 +338,7 @@ void WriteAreas(const AreasRequest& request, OutputSet& outputs, const Grid& gri
   CPLErrorReset();
   DatasetPtr dataset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
   const auto failure = [&](const std::string& what, const std::string& fallback) {
-    return Error(request.output, what + ": " + Unstaged(LastWriteError(fallback), path, request.output));
+    return Error(request.output, what + ": " + Unstaged(LastWriteError(fallback, path), path, request.output));
   };
   if (!dataset) throw failure("cannot be created", "unknown error");
 

@@ -456,8 +456,9 @@ void RenderQuicklook(const QuicklookRequest& request, OutputSet& outputs) {
   canvas.Text(std::string(CPLGetFilename(request.probability.c_str())) + " \u00b7 geoprosp " GEOPROSP_VERSION,
               width - margin, footer, 11, kMuted, Align::Right);
 
-  if (cairo_surface_write_to_png(canvas.surface(), path.c_str()) != CAIRO_STATUS_SUCCESS)
-    throw Error(request.output, "cannot be written");
+  if (const cairo_status_t status = cairo_surface_write_to_png(canvas.surface(), path.c_str()); status)
+    throw Error(request.output,
+                std::string("cannot be written: ") + cairo_status_to_string(status) + DiskProblem(path));
 }
 
 }  // namespace geoprosp

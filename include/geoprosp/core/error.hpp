@@ -31,8 +31,10 @@ class Cancelled : public Error {
 
 // The last CPL error message, or `fallback` when GDAL said nothing.
 std::string LastGdalError(const std::string& fallback);
-// The same after a failed write, with the system's reason when it is a full disk or a file-size
-// limit, which GDAL's message may not say ("TIFFAppendToStrip: Write error at scanline 144").
-std::string LastWriteError(const std::string& fallback);
+// The same after a failed write to `path`, with the reason when it is a full disk or a file-size
+// limit, which GDAL's last message may not say ("TIFFAppendToStrip: Write error at scanline 144").
+std::string LastWriteError(const std::string& fallback, const std::string& path);
+// " (No space left on device)" and the like after a failed write to `path`, else "".
+std::string DiskProblem(const std::string& path);
 
 }  // namespace geoprosp
