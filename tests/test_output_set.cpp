@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void Write(const std::string& path, const std::string& text) { WriteWholeFile(path, text, path); }
+void Write(const std::string& path, const std::string& text) { WriteTextFile(path, text, path); }
 std::string Read(const std::string& path) { return ReadWholeFile(path); }
 
 // Every entry of `dir`, hidden ones (the staging folders) included, sorted.

@@ -22,16 +22,18 @@ bool RemoveTree(const std::string& path) {
   return nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
 }
 
-void WriteWholeFile(const std::string& path, const std::string& bytes, const std::string& shown_as) {
+void WriteTextFile(const std::string& path, const std::string& bytes, const std::string& shown_as_given) {
+  const std::string& shown_as = shown_as_given.empty() ? path : shown_as_given;
   errno = 0;
   VSILFILE* file = VSIFOpenL(path.c_str(), "wb");
   if (!file) throw Error(shown_as, std::string("cannot be written: ") + std::strerror(errno ? errno : EIO));
   const bool written = VSIFWriteL(bytes.data(), 1, bytes.size(), file) == bytes.size() && VSIFFlushL(file) == 0;
-  const int error = errno;
-  if (VSIFCloseL(file) != 0 || !written)
-    throw Error(shown_as, std::string("cannot be written: ") + std::strerror(!written && error ? error
-                                                                             : errno           ? errno
-                                                                                               : EIO));
+  const int write_error = errno;
+  const bool closed = VSIFCloseL(file) == 0;
+  if (!written || !closed) {
+    const int number = written ? errno : write_error;
+    throw Error(shown_as, std::string("cannot be written: ") + std::strerror(number ? number : EIO));
+  }
 }
 
 std::string ReadWholeFile(const std::string& path) {

@@ -218,6 +218,31 @@ OutputSet::~OutputSet() {
   for (const auto& staging : stagings_) RemoveAll(staging->root);
 }
 
+OutputSet::OutputSet(OutputSet&& other) noexcept
+    : overwrite_(other.overwrite_),
+      committed_(other.committed_),
+      inputs_(std::move(other.inputs_)),
+      outputs_(std::move(other.outputs_)),
+      stagings_(std::move(other.stagings_)) {
+  other.stagings_.clear();
+  other.outputs_.clear();
+}
+
+OutputSet& OutputSet::operator=(OutputSet&& other) noexcept {
+  if (this == &other) return *this;
+  if (!committed_) {
+    for (const auto& staging : stagings_) RemoveAll(staging->root);
+  }
+  overwrite_ = other.overwrite_;
+  committed_ = other.committed_;
+  inputs_ = std::move(other.inputs_);
+  outputs_ = std::move(other.outputs_);
+  stagings_ = std::move(other.stagings_);
+  other.stagings_.clear();
+  other.outputs_.clear();
+  return *this;
+}
+
 void OutputSet::AddInput(const std::string& option, const std::string& path) {
   if (path.empty()) return;
   const auto add = [&](const std::string& file) {

@@ -29,7 +29,11 @@ bool CanCreate(GDALDriver* driver) { return driver->GetMetadataItem(GDAL_DCAP_CR
 
 GDALDataType TypeOf(OutputKind kind) { return kind == OutputKind::Classes ? GDT_Byte : GDT_Float32; }
 
-double NodataOf(OutputKind kind) { return kind == OutputKind::Classes ? kClassNodata : kProbabilityNodata; }
+double NodataOf(OutputKind kind) {
+  return kind == OutputKind::Classes    ? kClassNodata
+         : kind == OutputKind::Elements ? kElementNodata
+                                        : kProbabilityNodata;
+}
 
 void RemoveDataset(const std::string& path) {
   if (path.empty()) return;
@@ -62,6 +66,11 @@ const std::vector<std::string>& ClassNames() {
   return names;
 }
 
+std::string RasterExtension(const std::string& format) {
+  const char* extension = DriverFor(format)->GetMetadataItem(GDAL_DMD_EXTENSION);
+  return extension ? extension : "";
+}
+
 void CheckRasterFormat(const OutputSpec& spec, OutputKind kind) {
   GDALDriver* driver = DriverFor(spec.format);
   if (EQUAL(spec.format.c_str(), "MEM") || EQUAL(spec.format.c_str(), "VRT"))
@@ -77,8 +86,14 @@ void CheckRasterFormat(const OutputSpec& spec, OutputKind kind) {
   }
 }
 
-RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, const Grid& grid, OutputKind kind)
-    : path_(path), spec_(spec), kind_(kind), grid_(grid) {
+RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, const Grid& grid, OutputKind kind,
+                           const std::vector<std::string>& elements)
+    : path_(path),
+      spec_(spec),
+      kind_(kind),
+      bands_(kind == OutputKind::Elements ? static_cast<int>(elements.size()) : 1),
+      grid_(grid) {
+  if (bands_ < 1) throw Error(spec.path, "no element to write");
   CheckRasterFormat(spec, kind);
   GDALDriver* driver = DriverFor(spec.format);
   auto geotransform = grid.geotransform;
@@ -109,14 +124,16 @@ RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, cons
   }
   const std::string& create_path = intermediate_.empty() ? path_ : intermediate_;
   CPLErrorReset();
-  dataset_ = creator->Create(create_path.c_str(), grid.width, grid.height, 1, TypeOf(kind), options.List());
+  dataset_ = creator->Create(create_path.c_str(), grid.width, grid.height, bands_, TypeOf(kind), options.List());
   if (!dataset_)
     throw Error(spec.path, "cannot be created: " + Unstaged(LastWriteError("unknown error", path_), path_, spec.path));
   dataset_->SetGeoTransform(geotransform.data());
   if (!grid.wkt.empty()) dataset_->SetSpatialRef(&srs);
+  for (int b = 1; b <= bands_; ++b) dataset_->GetRasterBand(b)->SetNoDataValue(NodataOf(kind));
   GDALRasterBand* band = dataset_->GetRasterBand(1);
-  band->SetNoDataValue(NodataOf(kind));
-  if (kind != OutputKind::Classes) {
+  if (kind == OutputKind::Elements) {
+    for (int b = 1; b <= bands_; ++b) dataset_->GetRasterBand(b)->SetDescription(elements[b - 1].c_str());
+  } else if (kind != OutputKind::Classes) {
     band->SetDescription(kind == OutputKind::Probability ? "prospectivity probability"
                                                          : "ensemble standard deviation of the probability");
   } else {
@@ -140,15 +157,23 @@ RasterOutput::~RasterOutput() {
   if (dataset_) GDALClose(dataset_);
 }
 
-void RasterOutput::WriteRows(int first_row, int rows, const void* data) {
-  if (dataset_->GetRasterBand(1)->RasterIO(GF_Write, 0, first_row, grid_.width, rows, const_cast<void*>(data),
-                                           grid_.width, rows, TypeOf(kind_), 0, 0, nullptr) != CE_None) {
+void RasterOutput::WriteRows(int band, int first_row, int rows, const void* data) {
+  if (dataset_->GetRasterBand(band)->RasterIO(GF_Write, 0, first_row, grid_.width, rows, const_cast<void*>(data),
+                                              grid_.width, rows, TypeOf(kind_), 0, 0, nullptr) != CE_None) {
     throw Error(spec_.path, "write failed: " + Unstaged(LastWriteError("I/O error", path_), path_, spec_.path));
   }
 }
 
 void RasterOutput::SetMetadata(const std::map<std::string, std::string>& items) {
   for (const auto& [key, value] : items) dataset_->SetMetadataItem(key.c_str(), value.c_str());
+}
+
+void RasterOutput::SetBandMetadata(int band, const std::map<std::string, std::string>& items) {
+  for (const auto& [key, value] : items) dataset_->GetRasterBand(band)->SetMetadataItem(key.c_str(), value.c_str());
+}
+
+void RasterOutput::SetBandUnit(int band, const std::string& unit) {
+  dataset_->GetRasterBand(band)->SetUnitType(unit.c_str());
 }
 
 void RasterOutput::Finish(const Progress& progress) {
@@ -185,15 +210,17 @@ void RasterOutput::Finish(const Progress& progress) {
     return Error(spec_.path, "the " + spec_.format + " driver did not keep " + what + "; choose another -of");
   };
   if (!written) throw failure("cannot be read back", "unknown error");
-  if (written->GetRasterXSize() != grid_.width || written->GetRasterYSize() != grid_.height ||
-      written->GetRasterCount() < 1)
+  if (written->GetRasterXSize() != grid_.width || written->GetRasterYSize() != grid_.height)
     throw lost("the raster's size");
-  GDALRasterBand* band = written->GetRasterBand(1);
-  if (band->GetRasterDataType() != TypeOf(kind_))
-    throw lost(std::string("the data type ") + GDALGetDataTypeName(TypeOf(kind_)));
-  int has_nodata = 0;
-  const double nodata = band->GetNoDataValue(&has_nodata);
-  if (!has_nodata || nodata != NodataOf(kind_)) throw lost("the nodata value " + FormatNumber(NodataOf(kind_)));
+  if (written->GetRasterCount() != bands_) throw lost(std::to_string(bands_) + " bands");
+  for (int b = 1; b <= bands_; ++b) {
+    GDALRasterBand* band = written->GetRasterBand(b);
+    if (band->GetRasterDataType() != TypeOf(kind_))
+      throw lost(std::string("the data type ") + GDALGetDataTypeName(TypeOf(kind_)));
+    int has_nodata = 0;
+    const double nodata = band->GetNoDataValue(&has_nodata);
+    if (!has_nodata || nodata != NodataOf(kind_)) throw lost("the nodata value " + FormatNumber(NodataOf(kind_)));
+  }
   std::array<double, 6> geotransform{};
   if (written->GetGeoTransform(geotransform.data()) != CE_None) throw lost("the georeferencing");
   for (int i = 0; i < 6; ++i) {

@@ -97,6 +97,10 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
         {"window", b.graph.window},
         {"alpha", b.graph.alpha},
         {"edge_weight", ToString(b.graph.edge_weight)},
+        {"edge_rule", ToString(b.graph.rule)},
+        {"top_k", b.graph.top_k},
+        {"global_share", b.graph.global_share},
+        {"edges", b.graph_edges},
         {"correlation", Rows(b.correlation, b.elements.size())},
         {"adjacency", Rows(b.adjacency, b.elements.size())}}},
       {"architecture",
@@ -169,8 +173,8 @@ void WriteBundle(Bundle& bundle, const std::string& folder, const std::string& s
   }
   const std::string manifest =
       CompactNumberArrays(ToJson(bundle, Sha256Hex(weights.data(), weights.size())).dump(1)) + "\n";
-  WriteWholeFile((fs::path(folder) / kWeights).string(), weights, (fs::path(shown_as) / kWeights).string());
-  WriteWholeFile((fs::path(folder) / kManifest).string(), manifest, (fs::path(shown_as) / kManifest).string());
+  WriteTextFile((fs::path(folder) / kWeights).string(), weights, (fs::path(shown_as) / kWeights).string());
+  WriteTextFile((fs::path(folder) / kManifest).string(), manifest, (fs::path(shown_as) / kManifest).string());
   bundle.hash = Sha256Hex(manifest.data(), manifest.size());
 }
 
@@ -208,6 +212,10 @@ Bundle LoadBundle(const std::string& directory) {
     b.graph.window = g.at("window");
     b.graph.alpha = g.at("alpha");
     b.graph.edge_weight = ParseEdgeWeight(g.at("edge_weight"));
+    b.graph.rule = ParseEdgeRule(g.value("edge_rule", std::string("threshold")));
+    b.graph.top_k = g.value("top_k", 3);
+    b.graph.global_share = g.value("global_share", 0.5);
+    b.graph_edges = g.value("edges", -1);
     b.correlation = Flatten<double>(g.at("correlation"));
     b.adjacency = Flatten<float>(g.at("adjacency"));
     const auto& a = j.at("architecture");
@@ -226,7 +234,8 @@ Bundle LoadBundle(const std::string& directory) {
     const size_t n = b.elements.size();
     const auto& c = b.composition;
     if (n < 2 || c.zero_replacement.size() != n || c.mean.size() != n || c.sd.size() != n ||
-        (b.graph.mode == GraphMode::Global && (b.adjacency.size() != n * n || b.correlation.size() != n * n))) {
+        (b.graph.mode == GraphMode::Global && b.adjacency.size() != n * n) ||
+        (b.graph.mode != GraphMode::Window && b.correlation.size() != n * n)) {
       throw Error(manifest_path,
                   "is inconsistent: per-element constants do not match the " + std::to_string(n) + " elements");
     }

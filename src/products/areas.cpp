@@ -394,7 +394,7 @@ void WriteAreas(const AreasRequest& request, OutputSet& outputs, const Grid& gri
   if (CPLGetLastErrorType() == CE_Failure) throw failure("could not be completed", "I/O error");
 
   const std::string qml_path = outputs.Stage("--areas", QmlPath(request.output), OutputForm::SharedFile);
-  WriteWholeFile(qml_path, qml, QmlPath(request.output));
+  WriteTextFile(qml_path, qml, QmlPath(request.output));
 }
 
 }  // namespace

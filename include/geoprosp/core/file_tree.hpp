@@ -10,9 +10,9 @@ namespace geoprosp {
 // nothing is left (also when there was nothing).
 bool RemoveTree(const std::string& path);
 
-// Writes `bytes` to `path` (created or truncated); a failure, a full disk included, is an Error
-// that names `shown_as` (the path the user knows, when `path` is a staged one) and the reason.
-void WriteWholeFile(const std::string& path, const std::string& bytes, const std::string& shown_as);
+// Writes `text` to `path` (created or truncated: write it where an OutputSet staged it); a failure,
+// a full disk included, is an Error that names `shown_as` (default: `path`) and the reason.
+void WriteTextFile(const std::string& path, const std::string& text, const std::string& shown_as = "");
 // The bytes of `path` (any GDAL file system path); empty when it cannot be read.
 std::string ReadWholeFile(const std::string& path);
 

@@ -31,6 +31,8 @@ class OutputSet {
   ~OutputSet();  // unless committed: removes the staging folders and all in them
   OutputSet(const OutputSet&) = delete;
   OutputSet& operator=(const OutputSet&) = delete;
+  OutputSet(OutputSet&& other) noexcept;
+  OutputSet& operator=(OutputSet&& other) noexcept;
 
   // A file or folder the run reads; `option` says which (e.g. "--deposits"). A GDAL dataset adds
   // every file it consists of (a VRT's sources, a shapefile's parts), a folder every file in it.

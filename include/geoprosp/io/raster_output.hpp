@@ -19,10 +19,16 @@ struct OutputSpec {
   std::vector<std::string> creation_options;
 };
 
-enum class OutputKind { Probability, Classes, Spread };
+// The usual file extension of a raster format ("tif" for GTiff and COG; "" when it has none).
+// An unknown format, or one that cannot write rasters, is a UsageError for -of.
+std::string RasterExtension(const std::string& format);
+
+// Elements: Float32 concentrations, one band per element, described by the element's name.
+enum class OutputKind { Probability, Classes, Spread, Elements };
 
 // Checks before any heavy work: `spec.format` is a GDAL raster driver that writes files and can
-// hold `kind` without loss (Float32 for the probability and the spread, Byte for the classes).
+// hold `kind` without loss (Float32 for the probability, the spread and the elements, Byte for the
+// classes).
 void CheckRasterFormat(const OutputSpec& spec, OutputKind kind);
 
 class RasterOutput {
@@ -30,27 +36,35 @@ class RasterOutput {
   // Creates the raster at `path` (where its OutputSet staged spec.path; messages name spec.path).
   // A driver that can only CreateCopy (COG) gets a GTiff beside it first, and its creation
   // options are tried on a small raster now, so that a bad -co fails before the heavy work.
-  RasterOutput(const std::string& path, const OutputSpec& spec, const Grid& grid, OutputKind kind);
+  // `elements` names the bands of an Elements output (one or more); the other kinds have one band.
+  RasterOutput(const std::string& path, const OutputSpec& spec, const Grid& grid, OutputKind kind,
+               const std::vector<std::string>& elements = {});
   ~RasterOutput();  // closes the dataset; the OutputSet removes what an unfinished run wrote
   RasterOutput(const RasterOutput&) = delete;
   RasterOutput& operator=(const RasterOutput&) = delete;
 
-  void WriteRows(int first_row, int rows, const void* data);
+  void WriteRows(int first_row, int rows, const void* data) { WriteRows(1, first_row, rows, data); }
+  void WriteRows(int band, int first_row, int rows, const void* data);
   void SetMetadata(const std::map<std::string, std::string>& items);
+  void SetBandMetadata(int band, const std::map<std::string, std::string>& items);
+  void SetBandUnit(int band, const std::string& unit);  // GDAL's unit type, e.g. "ppm"
   // Completes the file (CreateCopy for formats that need it) and reads it back: an error unless
-  // it holds the grid, data type and nodata value written (a driver may drop them quietly).
+  // it holds the grid, bands, data type, nodata value and CRS written (a driver may drop them
+  // quietly).
   void Finish(const Progress& progress);
 
  private:
   std::string path_;
   OutputSpec spec_;
   OutputKind kind_;
+  int bands_;
   Grid grid_;
   std::string intermediate_;  // a GTiff when the driver can only CreateCopy (COG)
   GDALDataset* dataset_ = nullptr;
 };
 
 constexpr float kProbabilityNodata = -9999.0f;
+constexpr float kElementNodata = -9999.0f;
 constexpr uint8_t kClassNodata = 255;
 const std::vector<std::string>& ClassNames();  // background, low, moderate, high
 struct Rgb {
