@@ -229,10 +229,12 @@ TEST(OutputSet, FolderFilesJoinAnExistingFolder) {
   EXPECT_EQ(Listing(dir + "/out"), (Names{"notes.txt", "results.json"}));
   EXPECT_EQ(Read(dir + "/out/results.json"), "{}");
 
-  OutputSet fresh(false);  // a missing folder is made
-  Write(fresh.Stage("--out-dir", dir + "/new", OutputForm::FolderFiles) + "/results.json", "{}");
+  OutputSet fresh(false);  // a missing folder is made, with its missing parents, all at the end
+  Write(fresh.Stage("--out-dir", dir + "/new/deeper/grids", OutputForm::FolderFiles) + "/results.json", "{}");
+  EXPECT_EQ(Listing(dir).size(), 2u);  // out and the staging folder: nothing of new/ yet
   fresh.Commit();
-  EXPECT_EQ(Listing(dir + "/new"), Names{"results.json"});
+  EXPECT_EQ(Listing(dir + "/new/deeper/grids"), Names{"results.json"});
+  EXPECT_EQ(Listing(dir), (Names{"new", "out"}));
 }
 
 TEST(OutputSet, WorksInVsimem) {

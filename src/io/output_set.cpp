@@ -72,6 +72,14 @@ std::string Parent(const std::string& path) { return CPLGetPath(path.c_str()); }
 std::string NameOf(const std::string& path) { return CPLGetFilename(path.c_str()); }
 std::string Join(const std::string& folder, const std::string& name) { return folder + "/" + name; }
 
+std::vector<std::string> SplitPath(const std::string& relative) {
+  std::vector<std::string> parts;
+  for (const auto& part : fs::path(relative)) {
+    if (!part.empty() && part != "/") parts.push_back(part.string());
+  }
+  return parts;
+}
+
 std::vector<std::string> Entries(const std::string& folder) {
   std::vector<std::string> names;
   const CPLStringList entries(VSIReadDir(folder.c_str()), TRUE);
@@ -195,10 +203,12 @@ struct OutputSet::Input {
 struct OutputSet::Output {
   std::string option, path;  // as given
   std::string target;        // normalised
+  std::string top;           // `target`, or its outermost missing parent (FolderFiles)
   OutputForm form;
-  std::string staged;  // what the caller writes
-  std::string slot;    // the staging subfolder that holds `staged` (and a driver's side files)
-  std::string root;    // the staging folder
+  std::string staged;      // what the caller writes
+  std::string staged_top;  // what moves to `top`
+  std::string slot;        // the staging subfolder that holds `staged` (and a driver's side files)
+  std::string root;        // the staging folder
   bool existed = false;
 };
 
@@ -354,18 +364,28 @@ std::string OutputSet::Stage(const std::string& option, const std::string& path,
     CheckNotInput(path, target);
     if (form == OutputForm::Dataset) {
       for (const auto& file : DatasetFiles(target)) CheckNotInput(path, file);
-    } else if (folder_form) {
+    } else if (form == OutputForm::Folder) {
       for (const auto& file : Below(target)) CheckNotInput(path, file);
     }
   }
-  const std::string folder = form == OutputForm::FolderFiles && is_folder ? target : Parent(target);
+  // FolderFiles: a missing folder is made with its missing parents; the outermost of them moves
+  // into place at the end, with everything below it.
+  std::string top = target;
+  while (form == OutputForm::FolderFiles && !Exists(top) && !Exists(Parent(top)) && Parent(top) != top)
+    top = Parent(top);
+  const std::string folder = form == OutputForm::FolderFiles && is_folder ? target : Parent(top);
   const Staging& staging = StagingFor(folder, path);
   CheckOutsideInputFolders(path, folder);
   const std::string slot = Join(staging.root, std::to_string(outputs_.size()));
   MakeFolder(slot, path);
-  const std::string staged = Join(slot, name);
+  const std::string staged_top = Join(slot, NameOf(top));
+  std::string staged = staged_top;
   if (folder_form) MakeFolder(staged, path);
-  outputs_.push_back({option, path, target, form, staged, slot, staging.root, exists});
+  for (const std::string& below : SplitPath(target.substr(top.size()))) {
+    staged = Join(staged, below);
+    MakeFolder(staged, path);
+  }
+  outputs_.push_back({option, path, target, top, form, staged, staged_top, slot, staging.root, exists});
   return staged;
 }
 
@@ -437,9 +457,14 @@ void OutputSet::CommitOutput(const Output& output, std::vector<Step>& steps) {
       break;
     }
     case OutputForm::FolderFiles:
-      if (!Exists(target) && MoveNoReplace(output.staged, target)) {
-        steps.push_back({Step::Installed, output.staged, target});
+      if (!Exists(output.top) && MoveNoReplace(output.staged_top, output.top)) {
+        steps.push_back({Step::Installed, output.staged_top, output.top});
         break;
+      }
+      // The folder is there (or another run made it meanwhile): its files join it one by one.
+      if (!Exists(target) && !IsVsi(target)) {
+        std::error_code error;
+        fs::create_directories(target, error);
       }
       if (!IsFolder(target)) throw Error(output.path, "exists and is not a folder");
       for (const auto& file : Entries(output.staged)) install(Join(output.staged, file), Join(target, file));

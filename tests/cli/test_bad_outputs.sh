@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Outputs of geoprosp-map, geoprosp-train and geoprosp-eval (issue 11): vector outputs land where
+# Outputs of geoprosp-map, geoprosp-train and geoprosp-eval (and geoprosp-grid) (issue 11): vector outputs land where
 # the data are, in every format --areas writes (item 2); no output is, replaces or removes an input
 # (5); a failed run leaves nothing (6); lossy raster formats are refused (7); concurrent runs never
 # overwrite each other (8); outputs that would not persist are refused (10). Each check asserts the
@@ -11,11 +11,15 @@ source "$(dirname "$0")/lib.sh"
 map=$build/tools/geoprosp-map
 train=$build/tools/geoprosp-train
 eval_tool=$build/tools/geoprosp-eval
+grid=$build/tools/geoprosp-grid
 py=/usr/bin/python3
 d=$TEST_TMP
 out=$d/out
 mkdir -p "$d/in" "$d/ref" "$out" "$d/scratch"
 cp sample_data/*.tif sample_data/deposits.gpkg "$d/in/"
+printf 'id,X,Y,Au_ppb\n1,430100,2540900,5\n2,430900,2540100,9\n3,430500,2540500,11\n' >"$d/ref/samples.csv"
+samples=$d/ref/samples.csv
+grid_fast=(--srs EPSG:4547 --cell-size 100 -q)
 cp -r sample_data/model "$d/model"
 cp sample_data/Cu.tif "$d/ref/ref.tif"
 elements=("$d"/in/*.tif)
@@ -179,6 +183,12 @@ gdal_rasterize -q -burn 1 -init 0 -ot Byte -tr 200 200 -te 430000 2500000 471000
 snapshot_inputs
 fails 1 "resgcn_probability\.tif, an input \(--labels\)" "eval --out-dir over its --labels raster" \
   "$eval_tool" "${elements[@]}" --labels "$d/ref/resgcn_probability.tif" --out-dir "$d/ref" --overwrite "${eval_fast[@]}"
+fails 1 "samples\.csv: is also an input \(samples\)" "grid --report its samples" \
+  "$grid" "$samples" -o "$out/grids" --report "$samples" --overwrite "${grid_fast[@]}"
+cp sample_data/Au.tif "$d/ref/Au.tif"
+snapshot_inputs
+fails 1 "would replace .*ref/Au\.tif, an input \(--align-to\)" "grid -o the folder of its --align-to Au.tif" \
+  "$grid" "$samples" -o "$d/ref" --align-to "$d/ref/Au.tif" --srs EPSG:4547 --overwrite -q
 
 # --- Item 6: a failed run leaves nothing, temporary files included ----------------------------
 fails 1 "p\.tif: cannot be created: .*Bad value 7" "-co BLOCKXSIZE=7" \
@@ -219,6 +229,9 @@ if mount -t tmpfs -o size=16k tmpfs "$full" 2>/dev/null; then
   expect_exit 1 "$eval_tool" "${elements[@]}" --deposits "$deposits" --out-dir "$full/e" "${eval_fast[@]}"
   expect_output "No space left on device" "eval on a full disk: message"
   expect_listing "$full" "eval on a full disk"
+  expect_exit 1 "$grid" "$samples" -o "$full/new/grids" --srs EPSG:4547 --cell-size 1 -q
+  expect_output "No space left on device" "grid on a full disk: message"
+  expect_listing "$full" "grid on a full disk"
   umount "$full"
   expect_inputs_kept "full disks"
 else
@@ -330,6 +343,7 @@ fails 2 "/vsimem/m is a GDAL in-memory file" "train -o /vsimem/" \
   "$train" "${elements[@]}" --deposits "$deposits" -o /vsimem/m "${train_fast[@]}"
 fails 2 "/vsimem/e is a GDAL in-memory file" "eval --out-dir /vsimem/" \
   "$eval_tool" "${elements[@]}" --deposits "$deposits" --out-dir /vsimem/e "${eval_fast[@]}"
+fails 2 "/vsimem/g is a GDAL in-memory file" "grid -o /vsimem/" "$grid" "$samples" -o /vsimem/g "${grid_fast[@]}"
 
 expect_inputs_kept "all runs"
 finish

@@ -22,7 +22,7 @@ enum class OutputForm {
   File,         // one file
   SharedFile,   // one file several outputs may share (a QGIS style): an identical existing one is kept
   Folder,       // a folder, replaced as a whole (a model bundle)
-  FolderFiles,  // files in a folder, made when missing; other files already there are left alone
+  FolderFiles,  // files in a folder, made (with its parents) when missing; other files there are left alone
 };
 
 class OutputSet {
