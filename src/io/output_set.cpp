@@ -188,7 +188,8 @@ std::string HostName() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   std::string name;
-  for (const char* c = host; *c && *c != '.' && name.size() < 32; ++c) name += std::isalnum(*c) || *c == '-' ? *c : '_';
+  for (const char* c = host; *c && *c != '.' && name.size() < 32; ++c)
+    name += std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' ? *c : '_';
   return name.empty() ? "host" : name;
 }
 
