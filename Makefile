@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build demo test test-qgis qgis-plugin sample-data sample-model bench format format-check clean
+.PHONY: all deps configure build demo test test-qgis test-install package qgis-plugin sample-data sample-model bench format format-check clean
 
 all: build
 
@@ -25,6 +25,14 @@ test: build
 
 test-qgis: build
 	@bash tests/qgis/run_qgis_test.sh $(BUILD)
+
+# cmake --install and the .deb, run from the installed files (QGIS included).
+test-install: build
+	@bash tests/install/run_install_test.sh $(BUILD)
+
+# The .deb for Debian 12, in $(BUILD)/.
+package: build
+	@cd $(BUILD) && cpack
 
 qgis-plugin:
 	@bash qgis/build_plugin.sh

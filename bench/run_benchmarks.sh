@@ -159,8 +159,11 @@ for label in $SIZES; do
     echo "  </VRTRasterBand>"
     echo "</VRTDataset>"
   } >"$WORK/sum$label.vrt"
-  read -r io_wall _ < <(timed "$WORK/io$label.log" gdal_translate -q "$WORK/sum$label.vrt" "$WORK/io$label.tif")
-  read -r io_wall_cache _ < <(timed "$WORK/io$label-cache.log" env GDAL_CACHEMAX=256 gdal_translate -q \
+  # geoprosp-map's GTiff defaults for a Float32 output (src/io/raster_output.cpp).
+  map_co=(-co TILED=YES -co COMPRESS=DEFLATE -co PREDICTOR=3 -co BIGTIFF=IF_SAFER)
+  read -r io_wall _ < <(timed "$WORK/io$label.log" gdal_translate -q "${map_co[@]}" "$WORK/sum$label.vrt" \
+    "$WORK/io$label.tif")
+  read -r io_wall_cache _ < <(timed "$WORK/io$label-cache.log" env GDAL_CACHEMAX=256 gdal_translate -q "${map_co[@]}" \
     "$WORK/sum$label.vrt" "$WORK/io$label.tif")
   rm -f "$WORK/io$label.tif"
   # Each model as the tool runs by default (geoprosp-map sizes GDAL's block cache unless GDAL_CACHEMAX is set).

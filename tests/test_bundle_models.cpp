@@ -1,3 +1,4 @@
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -9,6 +10,7 @@
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
+#include "geoprosp/models/torch_plugin.hpp"
 #include "geoprosp/training/torch_model.hpp"
 #include "test_support.hpp"
 
@@ -209,6 +211,20 @@ TEST(Bundle, CorruptOrTruncatedBundlesGiveClearErrors) {
   fs::resize_file(manifest, fs::file_size(manifest) / 2);
   EXPECT_NE(LoadError(dir + "/m").find("corrupt or incomplete"), std::string::npos);
   EXPECT_NE(LoadError(dir + "/nothing").find("is not a model bundle"), std::string::npos);
+}
+
+// MakeScorer gives the LibTorch engine from the plugin (these tests link LibTorch themselves, so a
+// scorer built in this binary would pass the agreement tests too): its virtual table lives there.
+TEST(Scorer, TheTorchEngineComesFromThePlugin) {
+  const Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 6);
+  const auto torch_scorer = MakeScorer(b, {"torch", "cpu", 1});
+  EXPECT_EQ(torch_scorer->name(), "libtorch-cpu");
+  Dl_info where{};
+  ASSERT_NE(dladdr(*reinterpret_cast<void* const*>(torch_scorer.get()), &where), 0);
+  EXPECT_NE(std::string(where.dli_fname).find(kTorchPluginFile), std::string::npos) << where.dli_fname;
+  const auto fused = MakeScorer(b, {"auto", "cpu", 1});
+  ASSERT_NE(dladdr(*reinterpret_cast<void* const*>(fused.get()), &where), 0);
+  EXPECT_EQ(std::string(where.dli_fname).find(kTorchPluginFile), std::string::npos) << where.dli_fname;
 }
 
 TEST(Scorer, RejectsUnavailableDevicesBeforeWork) {

@@ -24,7 +24,7 @@ class GeoprospProvider(QgsProcessingProvider):
         ProcessingConfig.settingIcons[self.name()] = self.icon()
         ProcessingConfig.addSetting(Setting(
             self.name(), BIN_SETTING,
-            f'geoprosp binaries: their folder, or the path of geoprosp-map (empty: ${BIN_ENV}, then PATH)',
+            f'geoprosp binaries: their folder, or the path of geoprosp-map (empty: ${BIN_ENV}, then the installed tools, then PATH)',
             '', valuetype=Setting.STRING))
         ProcessingConfig.readSettings()
         self.refreshAlgorithms()

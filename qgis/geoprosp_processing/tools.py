@@ -33,12 +33,23 @@ def _executable_in(folder, program):
     return None
 
 
+def installed_bin():
+    """PREFIX/bin when this plugin is the copy installed with the tools (cmake --install, the .deb),
+    in PREFIX/share/geoprosp/qgis/; '' otherwise."""
+    qgis_folder = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    data_folder = os.path.dirname(qgis_folder)
+    if (os.path.basename(data_folder), os.path.basename(qgis_folder)) != ('geoprosp', 'qgis'):
+        return ''
+    return os.path.join(os.path.dirname(os.path.dirname(data_folder)), 'bin')
+
+
 def find_program(program, configured_location=''):
-    """Path of `program`, looked up in the provider setting, then $GEOPROSP_BIN, then PATH.
+    """Path of `program`, looked up in the provider setting, then $GEOPROSP_BIN, then the bin/
+    folder of the prefix this plugin was installed in, then PATH.
 
     The setting and $GEOPROSP_BIN may name the folder holding the binaries, or one of the
     binaries (e.g. .../geoprosp-map), whose siblings are then used."""
-    for location in (configured_location, os.environ.get(BIN_ENV, '')):
+    for location in (configured_location, os.environ.get(BIN_ENV, ''), installed_bin()):
         location = (location or '').strip()
         if location:
             folder = location if os.path.isdir(location) else os.path.dirname(location)

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "geoprosp/apps/eval.hpp"
+#include "geoprosp/experiment/calibration.hpp"
 #include "geoprosp/experiment/cross_validation.hpp"
 #include "geoprosp/experiment/eval_models.hpp"
 #include "geoprosp/experiment/results_json.hpp"
@@ -157,8 +158,10 @@ void AssembleComparisons(const EvalPlan& plan, const CvOutcome& cv, const std::s
                          EvalResults& results) {
   for (size_t i : plan.model_runs) {
     const EvalModel& model = FindEvalModel(cv.runs[i].run.model);
-    results.comparison.push_back(
-        {model.name, model.label, model.family, model.description, model.paper_row, cv.runs[i], "", std::nullopt});
+    std::vector<std::string> ignored;  // the protocol's reason is given once, below
+    results.comparison.push_back({model.name, model.label, model.family, model.description, model.paper_row, cv.runs[i],
+                                  "", std::nullopt,
+                                  CalibrateRun(CalibrationMethod::Platt, cv.protocol, cv.runs[i], ignored)});
   }
   PairWithBestBaseline(results.comparison);
   if (!plan.augment_runs.empty()) {
@@ -183,8 +186,7 @@ FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labe
                       svg::MapThumbnail& thumbnail, std::vector<std::string>& warnings, const Progress& progress) {
   ScaledProgress fit_progress(progress, 0.0, 0.9);
   const FinalModel model = FitFinal(data, labelled, settings, 1, fit_progress.get());
-  if (const auto warning = WarnIfEmptyGraph(model.graph_edges, model.graph, "the final ResGCN map"); !warning.empty())
-    warnings.push_back(warning);
+  WarnIfEmptyGraph(model.graph_edges, model.graph, "the final ResGCN map", warnings);
   const Bundle bundle = MakeBundle(data.elements, model, settings.fit.spec);
   ScaledProgress score_progress(progress, 0.9, 1.0);
   const std::vector<float> grid = ScoreGrid(stack, bundle, settings.fit.threads, score_progress.get());
@@ -310,7 +312,7 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
     results.final_map = MakeFinalMap(*stack, data, labelled, settings, out_dir, o.out_dir, thumbnail, results.warnings,
                                      map_progress.get());
   results.timing.emplace_back("map_seconds", SecondsSince(map_start));
-  results.data = SummariseData(stack->input_paths(), data, labelled, settings.labels);
+  results.data = SummariseData(o.inputs, stack->input_paths(), data, labelled, settings.labels);
 
   const auto report_start = Clock::now();
   results.files = WriteEvalReport(EvalResultsJson(results, StudyFigures()), results.final_map ? &thumbnail : nullptr,

@@ -47,6 +47,7 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   settings.cv = {ParseCvProtocol(o.cv), o.folds, o.block_size, o.buffer, o.repeats};
   settings.labels = {o.deposits,  o.deposits_srs,   o.labels,       o.label_radius,
                      o.negatives, o.negative_ratio, o.min_distance, o.seed};
+  settings.calibration = ParseCalibrationMethod(o.calibration);
   settings.seed = static_cast<uint64_t>(o.seed);
   return settings;
 }

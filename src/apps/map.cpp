@@ -111,7 +111,11 @@ MapPlan PlanMap(const MapOptions& options) {
   scoring.adjacency = bundle.adjacency;
   scoring.correlation = bundle.correlation;
   scoring.model = plan.model_path;
-  plan.breaks = CheckedBreaks(options.class_breaks.empty() ? bundle.class_breaks : options.class_breaks);
+  if (!options.raw_score) scoring.calibration = bundle.calibration;
+  const std::vector<double>& model_breaks = scoring.calibration.active() || bundle.score_class_breaks.empty()
+                                                ? bundle.class_breaks
+                                                : bundle.score_class_breaks;
+  plan.breaks = CheckedBreaks(options.class_breaks.empty() ? model_breaks : options.class_breaks);
   scoring.region = ResolveWindow(options.srcwin, options.tile, plan.stack->grid().width, plan.stack->grid().height);
   if (options.batch_size < 1) throw UsageError("--batch-size", "must be positive");
   scoring.batch_size = options.batch_size;
@@ -165,6 +169,14 @@ Grid RegionGrid(Grid grid, const PixelWindow& region) {
   return grid;
 }
 
+// What the probability raster's numbers mean.
+std::string ValueMeaning(const Calibration& calibration) {
+  if (!calibration.active()) return "raw model score (uncalibrated): it ranks cells; it is not a probability";
+  return "probability that a cell is a deposit cell (" + ToString(calibration.method) +
+         " calibration on out-of-fold scores, " + std::to_string(calibration.deposit_cells) + " deposit cells in " +
+         std::to_string(calibration.cells) + ")";
+}
+
 // What made the map, stamped into every output raster.
 std::map<std::string, std::string> Provenance(const MapPlan& plan) {
   const Bundle& bundle = plan.bundle;
@@ -177,6 +189,7 @@ std::map<std::string, std::string> Provenance(const MapPlan& plan) {
       {"GEOPROSP_CLASS_BREAKS", JoinNumbers(plan.breaks)},
       {"GEOPROSP_TRANSFORM",
        ToString(plan.scoring.composition.transform) + " zero-replace=" + plan.scoring.composition.zero_rule},
+      {"GEOPROSP_VALUE", ValueMeaning(plan.scoring.calibration)},
   };
 }
 
@@ -196,7 +209,8 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
 
   const Grid grid = RegionGrid(plan.stack->grid(), plan.scoring.region);
-  RasterOutput probability(plan.probability_path, plan.probability, grid, OutputKind::Probability);
+  RasterOutput probability(plan.probability_path, plan.probability, grid,
+                           plan.scoring.calibration.active() ? OutputKind::Probability : OutputKind::Score);
   std::unique_ptr<RasterOutput> classes, spread;
   if (!options.classes.empty())
     classes = std::make_unique<RasterOutput>(plan.classes_path, plan.classes, grid, OutputKind::Classes);
@@ -258,7 +272,9 @@ Command<MapOptions> MapCommand() {
       .Path()
       .Role("output_raster")
       .Required()
-      .Help("Probability raster (Float32, 0..1; -of must hold Float32)");
+      .Help(
+          "Probability raster (Float32, 0..1; -of must hold Float32): the calibrated chance that a cell is a deposit "
+          "cell (the model's raw score, and named so, when the model has no calibration or with --raw-score)");
   t.Add("classes", &MapOptions::classes)
       .Path()
       .Role("output_raster")
@@ -330,6 +346,9 @@ Command<MapOptions> MapCommand() {
       .Advanced()
       .Help("Threads reading the inputs, each with its own file handles (0: one per four threads, at most 4)");
   t.Add("batch-size", &MapOptions::batch_size).Range(1, 1 << 24).Advanced().Help("Cells per processing strip");
+  t.Add("raw-score", &MapOptions::raw_score)
+      .Advanced()
+      .Help("Write the model's raw score instead of the calibrated probability (named as a score in the raster)");
   t.Add("overwrite", &MapOptions::overwrite).Role("ui").Help("Replace existing outputs");
   AddCommonOptions(t);
   command.run = [](const MapOptions& options, const Progress& progress) {

@@ -1,7 +1,10 @@
+#include <cpl_string.h>
+
 #include <chrono>
 #include <cstdio>
 
 #include "geoprosp/apps/train.hpp"
+#include "geoprosp/experiment/calibration.hpp"
 #include "geoprosp/experiment/cross_validation.hpp"
 #include "geoprosp/experiment/results_json.hpp"
 #include "geoprosp/io/output_set.hpp"
@@ -29,14 +32,16 @@ class StageClock {
   std::vector<std::pair<std::string, double>> stages_;
 };
 
-// How the final model ranks its own training area: the class breaks, and in-sample figures.
-FinalModelSummary SummariseFinalModel(const FinalModel& model, const CellScores& cells) {
+// How the final model ranks its own training area: the class breaks (on the calibrated probability
+// and on the raw score), and in-sample figures.
+FinalModelSummary SummariseFinalModel(const FinalModel& model, const CellScores& cells, const CellScores& raw) {
   FinalModelSummary summary;
   const TrainedModel& first = model.members.front();
   summary.epochs_run = first.epochs_run;
   summary.best_epoch = first.best_epoch;
   summary.best_validation_loss = first.best_validation_loss;
   summary.class_breaks = AreaShareBreaks(cells.scores);
+  summary.score_class_breaks = AreaShareBreaks(raw.scores);
   summary.class_breaks_method = kAreaShareBreaksMethod;
   summary.training_area_success_auc = SuccessRateAuc(cells.scores, cells.labels);
   for (size_t i = 0; i < cells.scores.size(); ++i) {
@@ -45,34 +50,78 @@ FinalModelSummary SummariseFinalModel(const FinalModel& model, const CellScores&
   return summary;
 }
 
-void PrintTable(const TrainReport& report) {
-  const RunResult& run = report.cv->runs.front();
-  std::printf("Cross-validation (%s): %s\n", ToString(report.cv->protocol).c_str(),
-              ProtocolNote(report.cv->protocol).c_str());
-  std::printf("%-6s %8s %8s %8s %8s %8s %8s %8s %8s  %s\n", "fold", "acc", "sens", "spec", "prec", "F1", "ROC", "PR",
-              "success", "tn/fp/fn/tp");
-  const auto row = [](const std::string& name, const Metrics& m, const std::string& extra) {
-    std::printf("%-6s %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f  %s\n", name.c_str(), m.accuracy, m.sensitivity,
-                m.specificity, m.precision, m.f1, m.roc_auc, m.pr_auc, m.success_auc, extra.c_str());
-  };
-  const bool repeated = report.cv->layout.repeats > 1;
-  for (const auto& fold : run.folds) {
-    const auto& c = fold.metrics.confusion;
-    row(repeated ? std::to_string(fold.repeat) + "." + std::to_string(fold.fold) : std::to_string(fold.fold),
-        fold.metrics,
-        std::to_string(c.tn) + "/" + std::to_string(c.fp) + "/" + std::to_string(c.fn) + "/" + std::to_string(c.tp) +
-            (fold.scored ? "" : "  (no test deposit or background: not scored)"));
+std::string Percent(double fraction) { return std::string(CPLSPrintf("%.0f%%", 100 * fraction)); }
+
+// What a geologist reads after training: the data used, the folds, how many held-out deposits the
+// top of each fold's ranking finds, the calibration and the class breaks. The JSON report has the rest.
+void PrintSummary(const TrainOptions& options, const TrainReport& report) {
+  const DataSummary& data = report.data;
+  std::string elements;
+  for (const auto& e : data.elements) elements += (elements.empty() ? "" : " ") + e;
+  std::printf("Inputs: %zu elements (%s)", data.elements.size(), elements.c_str());
+  if (!data.ignored_inputs.empty()) std::printf("; %zu inputs not used", data.ignored_inputs.size());
+  std::printf("\nDeposits: %lld read -> %lld deposit cells; %lld background cells (%s)\n",
+              static_cast<long long>(data.deposits), static_cast<long long>(data.positive_cells),
+              static_cast<long long>(data.negative_cells), data.negatives.c_str());
+  std::string replaced;
+  for (size_t e = 0; e < data.elements.size() && e < data.replaced.size(); ++e) {
+    if (data.replaced[e]) replaced += " " + data.elements[e] + " " + std::to_string(data.replaced[e]);
   }
-  row("mean", run.summary.mean, "");
-  row("sd", run.summary.sd, "");
-  if (run.summary.folds_unscored > 0) {
-    std::printf("%d of %zu folds held no test deposit (or no background) and are left out of the mean.\n",
-                run.summary.folds_unscored, run.folds.size());
+  if (!replaced.empty()) std::printf("Zero or negative values replaced (cells):%s\n", replaced.c_str());
+  if (report.graph_edges >= 0)
+    std::printf("Element graph: %d edges among %zu elements\n", report.graph_edges, data.elements.size());
+  if (report.cv && !report.cv->runs.front().folds.empty()) {
+    const CvOutcome& cv = *report.cv;
+    const RunResult& run = cv.runs.front();
+    std::printf("\nCross-validation (%s): %s\n", ToString(cv.protocol).c_str(), ProtocolNote(cv.protocol).c_str());
+    if (cv.layout.block_size > 0) {
+      std::printf("Blocks of %s", data.grid.FormatDistance(cv.layout.block_size).c_str());
+      if (cv.layout.autocorrelation_range > 0)
+        std::printf(" (the features' autocorrelation range is %s)",
+                    data.grid.FormatDistance(cv.layout.autocorrelation_range).c_str());
+      std::printf("\n");
+    }
+    std::printf("%-6s %9s %9s  %s\n", "fold", "ROC AUC", "deposits",
+                "held-out deposit cells found in the top 5/15/30 % of the fold");
+    const bool repeated = cv.layout.repeats > 1;
+    for (const auto& fold : run.folds) {
+      const std::string name =
+          repeated ? std::to_string(fold.repeat) + "." + std::to_string(fold.fold) : std::to_string(fold.fold);
+      const Metrics& m = fold.metrics;
+      if (!fold.scored) {
+        std::printf("%-6s %9s %9lld  (no held-out deposit or background: not scored)\n", name.c_str(), "-",
+                    static_cast<long long>(fold.positives_test));
+        continue;
+      }
+      std::printf("%-6s %9.3f %9lld  %s / %s / %s\n", name.c_str(), m.roc_auc,
+                  static_cast<long long>(fold.positives_test), Percent(m.captured_top5).c_str(),
+                  Percent(m.captured_top15).c_str(), Percent(m.captured_top30).c_str());
+    }
+    const Metrics& mean = run.summary.mean;
+    std::printf("%-6s %9.3f %9s  %s / %s / %s\n", "mean", mean.roc_auc, "", Percent(mean.captured_top5).c_str(),
+                Percent(mean.captured_top15).c_str(), Percent(mean.captured_top30).c_str());
+    if (run.summary.folds_unscored > 0) {
+      std::printf("%d of %zu folds held no test deposit (or no background) and are left out of the mean.\n",
+                  run.summary.folds_unscored, run.folds.size());
+    }
+    if (repeated) {
+      std::printf("ROC AUC over %d repeats: %.3f (95 %% interval %.3f to %.3f)\n", cv.layout.repeats, run.roc_auc.mean,
+                  run.roc_auc.low, run.roc_auc.high);
+    }
   }
-  if (repeated) {
-    std::printf("ROC AUC over %d repeats: %.3f (95 %% interval %.3f to %.3f)\n", report.cv->layout.repeats,
-                run.roc_auc.mean, run.roc_auc.low, run.roc_auc.high);
+  if (report.calibration) {
+    const CalibrationReport& c = *report.calibration;
+    std::printf(
+        "\nCalibration: %s, fitted on %lld out-of-fold cells holding %lld deposit cells; Brier score %.5f "
+        "(raw score %.5f)\n",
+        ToString(c.calibration.method).c_str(), static_cast<long long>(c.calibration.cells),
+        static_cast<long long>(c.calibration.deposit_cells), c.brier_score_calibrated, c.brier_score_raw);
   }
+  const auto& breaks = report.final_model.class_breaks;
+  std::printf("Class breaks (%s): low %.4g, moderate %.4g, high %.4g\n",
+              report.calibration ? "probability" : "raw score", breaks[0], breaks[1], breaks[2]);
+  std::printf("Model written to %s (alpha %.2f, %d epochs) in %.1f s.\n", options.output.c_str(), report.alpha.value,
+              report.final_model.epochs_run, report.seconds);
 }
 
 }  // namespace
@@ -109,12 +158,16 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
     int empty = 0;
     for (const auto& fold : report.cv->runs.front().folds) empty += fold.graph_edges == 0 ? 1 : 0;
     if (empty > 0) {
-      report.warnings.push_back(WarnIfEmptyGraph(0, settings.features.graph,
-                                                 std::to_string(empty) + " of " +
-                                                     std::to_string(report.cv->runs.front().folds.size()) +
-                                                     " cross-validation folds"));
+      WarnIfEmptyGraph(0, settings.features.graph,
+                       std::to_string(empty) + " of " + std::to_string(report.cv->runs.front().folds.size()) +
+                           " cross-validation folds",
+                       report.warnings);
     }
   }
+  if (report.cv)
+    report.calibration =
+        CalibrateRun(settings.calibration, settings.cv.protocol, report.cv->runs.front(), report.warnings);
+  if (!report.cv) AddWarning(report.warnings, "no cross-validation, so no calibration: the map will hold raw scores");
   clock.Lap("cross_validation");
 
   ScaledProgress final_progress(progress, 0.02 + cv_share, 0.95);
@@ -123,20 +176,23 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   report.alpha.value = final_model.alpha.value;
   report.alpha.sweep = final_model.alpha.sweep;
   report.graph_edges = final_model.graph_edges;
-  if (const auto warning = WarnIfEmptyGraph(final_model.graph_edges, final_model.graph, "the final model");
-      !warning.empty())
-    report.warnings.push_back(warning);
+  WarnIfEmptyGraph(final_model.graph_edges, final_model.graph, "the final model", report.warnings);
   clock.Lap("final_model");
 
   Bundle bundle = MakeBundle(data.elements, final_model, settings.fit.spec);
+  if (report.calibration) bundle.calibration = report.calibration->calibration;
   ScaledProgress scoring_progress(progress, 0.95, 0.99);
-  const std::vector<float> grid = ScoreGrid(*stack, bundle, settings.fit.threads, scoring_progress.get());
-  report.final_model = SummariseFinalModel(final_model, ValidCellScores(data, grid, labelled.cells));
+  const std::vector<float> raw = ScoreGrid(*stack, bundle, settings.fit.threads, scoring_progress.get(), false);
+  const std::vector<float> calibrated =
+      bundle.calibration.active() ? ScoreGrid(*stack, bundle, settings.fit.threads, Progress{}) : raw;
+  report.final_model = SummariseFinalModel(final_model, ValidCellScores(data, calibrated, labelled.cells),
+                                           ValidCellScores(data, raw, labelled.cells));
   bundle.class_breaks = report.final_model.class_breaks;
+  bundle.score_class_breaks = report.final_model.score_class_breaks;
   bundle.class_breaks_method = report.final_model.class_breaks_method;
   clock.Lap("scoring_every_cell");
 
-  report.data = SummariseData(stack->input_paths(), data, labelled, settings.labels);
+  report.data = SummariseData(o.inputs, stack->input_paths(), data, labelled, settings.labels);
   report.seconds = clock.Total();
   report.seconds_by_stage = clock.stages();
   bundle.training = TrainingSummaryJson(report);
@@ -179,9 +235,7 @@ Command<TrainOptions> TrainCommand() {
   command.run = [](const TrainOptions& options, const Progress& progress) {
     const TrainReport report = RunTrain(options, progress);
     if (!options.quiet) {
-      if (report.cv && !report.cv->runs.front().folds.empty()) PrintTable(report);
-      std::printf("Model written to %s (alpha %.2f, %d epochs) in %.1f s.\n", options.output.c_str(),
-                  report.alpha.value, report.final_model.epochs_run, report.seconds);
+      PrintSummary(options, report);
     }
   };
   return command;

@@ -16,6 +16,11 @@ Error::Error(std::string subject, std::string problem)
       subject_(std::move(subject)),
       problem_(std::move(problem)) {}
 
+void AddWarning(std::vector<std::string>& warnings, const std::string& text) {
+  CPLError(CE_Warning, CPLE_AppDefined, "%s", text.c_str());
+  warnings.push_back(text);
+}
+
 std::string LastGdalError(const std::string& fallback) {
   const char* message = CPLGetLastErrorMsg();
   std::string text = (message && *message) ? message : fallback;

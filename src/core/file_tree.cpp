@@ -3,6 +3,7 @@
 #include <cpl_vsi.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -44,6 +45,14 @@ std::string ReadWholeFile(const std::string& path) {
   for (size_t got; (got = VSIFReadL(buffer, 1, sizeof(buffer), file)) > 0;) bytes.append(buffer, got);
   VSIFCloseL(file);
   return bytes;
+}
+
+std::string BesideExecutable(const std::string& relative) {
+  char exe[4096];
+  const ssize_t length = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (length <= 0) return "";
+  const std::string path(exe, static_cast<size_t>(length));
+  return path.substr(0, path.rfind('/') + 1) + relative;
 }
 
 }  // namespace geoprosp

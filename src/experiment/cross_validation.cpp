@@ -1,7 +1,5 @@
 #include "geoprosp/experiment/cross_validation.hpp"
 
-#include <cpl_error.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -140,13 +138,11 @@ std::string ProtocolNote(CvProtocol protocol) {
   return "";
 }
 
-std::string WarnIfEmptyGraph(int edges, const GraphSpec& graph, const std::string& where) {
-  if (edges != 0) return "";
-  const std::string warning =
-      where + ": the element graph has no edges (no |r| > " + FormatNumber(graph.alpha) +
-      "), so the GNN sees each element alone, like an MLP; try --alpha auto, a lower --alpha, or --edge-rule top-k";
-  CPLError(CE_Warning, CPLE_AppDefined, "%s", warning.c_str());
-  return warning;
+void WarnIfEmptyGraph(int edges, const GraphSpec& graph, const std::string& where, std::vector<std::string>& warnings) {
+  if (edges != 0) return;
+  AddWarning(warnings, where + ": the element graph has no edges (no |r| > " + FormatNumber(graph.alpha) +
+                           "), so the GNN sees each element alone, like an MLP; try --alpha auto, a lower --alpha, "
+                           "or --edge-rule top-k");
 }
 
 const char* const kAreaShareBreaksMethod =
@@ -286,10 +282,14 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
   return model;
 }
 
-DataSummary SummariseData(const std::vector<std::string>& inputs, const CellData& data, const Labelled& labelled,
-                          const LabelSettings& labels) {
+DataSummary SummariseData(const std::vector<std::string>& given_inputs, const std::vector<std::string>& used_inputs,
+                          const CellData& data, const Labelled& labelled, const LabelSettings& labels) {
   DataSummary summary;
-  summary.inputs = inputs;
+  summary.inputs = used_inputs;
+  for (const auto& input : given_inputs) {
+    if (std::find(used_inputs.begin(), used_inputs.end(), input) == used_inputs.end())
+      summary.ignored_inputs.push_back(input);
+  }
   summary.elements = data.elements;
   summary.width = data.grid.width;
   summary.height = data.grid.height;
@@ -301,6 +301,7 @@ DataSummary SummariseData(const std::vector<std::string>& inputs, const CellData
   summary.negatives = labels.negatives;
   summary.label_radius = labels.label_radius;
   summary.replaced = data.non_positive;
+  summary.grid = data.grid;
   return summary;
 }
 

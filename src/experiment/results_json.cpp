@@ -85,10 +85,14 @@ void AddRun(json& out, const RunResult& run) {
 }
 
 // How the folds were drawn (for spatial CV: the blocks and the range they follow).
-json ToJson(const FoldLayout& layout, const std::vector<std::string>& elements) {
+json ToJson(const FoldLayout& layout, const DataSummary& data) {
+  const auto& elements = data.elements;
   return {{"folds", layout.folds},
           {"repeats", layout.repeats},
           {"block_size", layout.block_size},
+          {"block_size_text", layout.block_size > 0 ? data.grid.FormatDistance(layout.block_size) : ""},
+          {"autocorrelation_range_text",
+           layout.autocorrelation_range > 0 ? data.grid.FormatDistance(layout.autocorrelation_range) : ""},
           {"block_sizes", layout.block_sizes},
           {"autocorrelation_range", layout.autocorrelation_range},
           {"element_ranges", ByElement(elements, layout.element_ranges)}};
@@ -96,6 +100,7 @@ json ToJson(const FoldLayout& layout, const std::vector<std::string>& elements) 
 
 json ToJson(const DataSummary& data) {
   return {{"inputs", data.inputs},
+          {"ignored_inputs", data.ignored_inputs},
           {"elements", data.elements},
           {"width", data.width},
           {"height", data.height},
@@ -113,6 +118,36 @@ json StageSeconds(const std::vector<std::pair<std::string, double>>& stages) {
   json out = json::object();
   for (const auto& [stage, seconds] : stages) out[stage] = Rounded(seconds);
   return out;
+}
+
+json ToJson(const Calibration& c) {
+  json out = {{"method", ToString(c.method)},
+              {"prevalence", c.prevalence},
+              {"cells", c.cells},
+              {"deposit_cells", c.deposit_cells}};
+  if (c.method == CalibrationMethod::Platt) {
+    out["slope"] = c.slope;
+    out["intercept"] = c.intercept;
+  }
+  if (c.method == CalibrationMethod::Isotonic) out["knots"] = static_cast<int64_t>(c.knot_scores.size());
+  return out;
+}
+
+// The calibration and its cross-fitted reliability diagram (ten bins of equal cell count).
+json ToJson(const std::optional<CalibrationReport>& report) {
+  if (!report) return nullptr;
+  json bins = json::array();
+  for (const auto& bin : report->reliability) {
+    bins.push_back({{"mean_predicted", bin.mean_predicted},
+                    {"observed", bin.observed},
+                    {"cells", bin.cells},
+                    {"deposit_cells", bin.deposit_cells}});
+  }
+  return {{"calibration", ToJson(report->calibration)},
+          {"reliability", bins},
+          {"brier_score_raw", report->brier_score_raw},
+          {"brier_score_calibrated", report->brier_score_calibrated},
+          {"note", "reliability and Brier scores are cross-fitted: each fold calibrated by a fit on the others"}};
 }
 
 }  // namespace
@@ -156,6 +191,7 @@ json ToJson(const ExperimentSettings& s) {
           {"patience", fit.train.patience},
           {"augment", ToString(fit.augment)},
           {"augment_ratio", fit.augment_ratio},
+          {"calibration", ToString(s.calibration)},
           {"repeats", s.cv.repeats},
           {"seed", s.seed}};
 }
@@ -177,7 +213,7 @@ json TrainReportJson(const TrainReport& r) {
   if (r.cv && !r.cv->runs.empty() && !r.cv->runs.front().folds.empty()) {
     const RunResult& run = r.cv->runs.front();
     AddRun(out, run);
-    out["layout"] = ToJson(r.cv->layout, r.data.elements);
+    out["layout"] = ToJson(r.cv->layout, r.data);
     const auto found = r.cv->synthetic.find(ToString(run.run.augment));
     if (found != r.cv->synthetic.end()) out["augment"]["comparison"] = ToJson(found->second, r.data.elements);
   }
@@ -194,6 +230,7 @@ json TrainReportJson(const TrainReport& r) {
                         {"best_epoch", f.best_epoch},
                         {"best_validation_loss", f.best_validation_loss},
                         {"class_breaks", f.class_breaks},
+                        {"score_class_breaks", f.score_class_breaks},
                         {"class_breaks_method", f.class_breaks_method},
                         {"training_area_success_auc", f.training_area_success_auc},
                         {"deposit_cells_in_moderate_or_high", f.deposit_cells_in_moderate_or_high},
@@ -203,6 +240,7 @@ json TrainReportJson(const TrainReport& r) {
   out["settings"]["ensemble"] = r.ensemble;
   out["model"] = {{"path", r.model_path}, {"sha256", r.model_sha256}};
   out["graph_edges"] = r.graph_edges;
+  out["calibration"] = ToJson(r.calibration);
   out["warnings"] = r.warnings;
   out["seconds"] = Rounded(r.seconds);
   out["seconds_by_stage"] = StageSeconds(r.seconds_by_stage);
@@ -218,7 +256,9 @@ json TrainingSummaryJson(const TrainReport& r) {
           {"cv_mean", report["mean"]},
           {"cv_sd", report["sd"]},
           {"cv_folds_unscored", report.value("folds_unscored", 0)},
-          {"final_model", report["final_model"]}};
+          {"final_model", report["final_model"]},
+          {"calibration", report["calibration"]},
+          {"warnings", report["warnings"]}};
 }
 
 json EvalResultsJson(const EvalResults& r, const json& study) {
@@ -228,7 +268,7 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
   out["data"] = ToJson(r.data);
   out["settings"] = ToJson(r.settings);
   out["settings"]["block_size"] = r.layout.block_size;
-  out["layout"] = ToJson(r.layout, r.data.elements);
+  out["layout"] = ToJson(r.layout, r.data);
   out["settings"]["augment_model"] = r.augment_model;
   out["settings"]["models"] = r.models;
   out["settings"]["experiments"] = r.experiments;
@@ -243,6 +283,7 @@ json EvalResultsJson(const EvalResults& r, const json& study) {
                   {"seconds", Rounded(m.run.seconds)}};
     AddRun(model, m.run);
     model["baseline"] = m.baseline;
+    model["calibration"] = ToJson(m.calibration);
     model["roc_auc_difference"] = m.roc_auc_difference ? ToJson(*m.roc_auc_difference) : json(nullptr);
     json roc = json::array(), success = json::array();
     for (const auto& p : RocCurve(m.run.pooled_scores, m.run.pooled_labels)) roc.push_back({p[0], p[1]});

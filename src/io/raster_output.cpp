@@ -48,9 +48,21 @@ void RemoveDataset(const std::string& path) {
   VSIUnlink(path.c_str());
 }
 
-CPLStringList CreationOptions(const OutputSpec& spec) {
+// The user's -co, and for GTiff the defaults a GIS user expects of a map (tiled, DEFLATE with the
+// predictor that suits the data type, BigTIFF when it may exceed 4 GB) for every key -co leaves out.
+CPLStringList CreationOptions(GDALDriver* driver, const std::vector<std::string>& user, OutputKind kind) {
   CPLStringList options;
-  for (const auto& option : spec.creation_options) options.AddString(option.c_str());
+  for (const auto& option : user) options.AddString(option.c_str());
+  if (!EQUAL(driver->GetDescription(), "GTiff")) return options;
+  const auto set_default = [&](const char* key, const char* value) {
+    if (!options.FetchNameValue(key)) options.SetNameValue(key, value);
+  };
+  set_default("TILED", "YES");
+  set_default("COMPRESS", "DEFLATE");
+  set_default("BIGTIFF", "IF_SAFER");
+  const std::string compress = options.FetchNameValue("COMPRESS");
+  if (EQUAL(compress.c_str(), "DEFLATE") || EQUAL(compress.c_str(), "LZW") || EQUAL(compress.c_str(), "ZSTD"))
+    set_default("PREDICTOR", kind == OutputKind::Classes ? "2" : "3");  // Byte: differences; Float32: floating point
   return options;
 }
 
@@ -100,7 +112,7 @@ RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, cons
   OGRSpatialReference srs;
   if (!grid.wkt.empty()) srs.importFromWkt(grid.wkt.c_str());
   GDALDriver* creator = driver;
-  CPLStringList options = CreationOptions(spec);
+  CPLStringList options = CreationOptions(driver, spec.creation_options, kind);
   if (!CanCreate(driver)) {
     // The creation options are tried now on a small raster, so a bad one fails before any work.
     const int side = std::min(64, std::max(grid.width, grid.height));
@@ -134,8 +146,10 @@ RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, cons
   if (kind == OutputKind::Elements) {
     for (int b = 1; b <= bands_; ++b) dataset_->GetRasterBand(b)->SetDescription(elements[b - 1].c_str());
   } else if (kind != OutputKind::Classes) {
-    band->SetDescription(kind == OutputKind::Probability ? "prospectivity probability"
-                                                         : "ensemble standard deviation of the probability");
+    band->SetDescription(kind == OutputKind::Probability ? "prospectivity probability (calibrated)"
+                         : kind == OutputKind::Score
+                             ? "prospectivity score (uncalibrated: ranks cells, not a probability)"
+                             : "ensemble standard deviation of the probability");
   } else {
     band->SetDescription("prospective area class");
     GDALColorTable colours;
@@ -189,7 +203,8 @@ void RasterOutput::Finish(const Progress& progress) {
     if (!source) throw failure("intermediate file vanished", "I/O error");
     CPLErrorReset();
     GDALDataset* copy = DriverFor(spec_.format)
-                            ->CreateCopy(path_.c_str(), source.get(), FALSE, CreationOptions(spec_).List(),
+                            ->CreateCopy(path_.c_str(), source.get(), FALSE,
+                                         CreationOptions(DriverFor(spec_.format), spec_.creation_options, kind_).List(),
                                          progress.func, progress.data);
     source.reset();
     if (!copy) {

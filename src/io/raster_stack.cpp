@@ -102,6 +102,18 @@ bool Grid::CellAt(double x, double y, int& col, int& row) const {
   return true;
 }
 
+std::string Grid::FormatDistance(double distance) const {
+  const auto number = [](double value, int decimals) { return std::string(CPLSPrintf("%.*f", decimals, value)); };
+  if (wkt.empty()) return number(distance, 0) + " CRS units";
+  OGRSpatialReference srs;
+  srs.importFromWkt(wkt.c_str());
+  if (srs.IsGeographic()) return number(distance, distance < 0.1 ? 4 : 2) + "\u00b0";
+  const char* name = nullptr;
+  const double metres = srs.GetLinearUnits(&name) * distance;
+  if (srs.GetLinearUnits() == 1.0) return metres >= 1000 ? number(metres / 1000, 1) + " km" : number(metres, 0) + " m";
+  return number(distance, 1) + " " + (name ? name : "CRS units");
+}
+
 Grid GridOf(GDALDataset& dataset) {
   Grid grid;
   grid.width = dataset.GetRasterXSize();

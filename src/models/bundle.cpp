@@ -117,7 +117,17 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
        {{"low", b.class_breaks.at(0)},
         {"moderate", b.class_breaks.at(1)},
         {"high", b.class_breaks.at(2)},
+        {"score", b.score_class_breaks.empty() ? b.class_breaks : b.score_class_breaks},
         {"method", b.class_breaks_method}}},
+      {"calibration",
+       {{"method", ToString(b.calibration.method)},
+        {"slope", b.calibration.slope},
+        {"intercept", b.calibration.intercept},
+        {"knot_scores", b.calibration.knot_scores},
+        {"knot_probabilities", b.calibration.knot_probabilities},
+        {"prevalence", b.calibration.prevalence},
+        {"cells", b.calibration.cells},
+        {"deposit_cells", b.calibration.deposit_cells}}},
       {"training", b.training},
       {"weights",
        {{"file", kWeights},
@@ -229,6 +239,20 @@ Bundle LoadBundle(const std::string& directory) {
     const auto& breaks = j.at("class_breaks");
     b.class_breaks = {breaks.at("low"), breaks.at("moderate"), breaks.at("high")};
     b.class_breaks_method = breaks.at("method");
+    b.score_class_breaks = breaks.value("score", b.class_breaks);
+    if (j.contains("calibration")) {
+      const auto& cal = j.at("calibration");
+      b.calibration.method = ParseCalibrationMethod(cal.at("method"));
+      b.calibration.slope = cal.at("slope");
+      b.calibration.intercept = cal.at("intercept");
+      b.calibration.knot_scores = cal.at("knot_scores").get<std::vector<double>>();
+      b.calibration.knot_probabilities = cal.at("knot_probabilities").get<std::vector<double>>();
+      b.calibration.prevalence = cal.at("prevalence");
+      b.calibration.cells = cal.at("cells");
+      b.calibration.deposit_cells = cal.at("deposit_cells");
+      if (b.calibration.knot_scores.size() != b.calibration.knot_probabilities.size())
+        throw Error(manifest_path, "is inconsistent: the isotonic calibration's knots do not pair up");
+    }
     b.training = j.at("training");
 
     const size_t n = b.elements.size();
@@ -270,13 +294,11 @@ Bundle LoadBundle(const std::string& directory) {
 }
 
 std::string DefaultModelPath() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& candidate :
-         {exe.parent_path().parent_path() / "share/geoprosp/model", exe.parent_path() / "model"}) {
-      if (fs::exists(candidate / kManifest)) return candidate.string();
-    }
+  // Installed: GEOPROSP_MODEL_DIR is the model's folder relative to the tools' (share/geoprosp/model
+  // beside bin/); a model/ folder beside the binary also counts. Else the source tree's.
+  for (const std::string& candidate : {BesideExecutable(GEOPROSP_MODEL_DIR), BesideExecutable("model")}) {
+    if (!candidate.empty() && fs::exists(fs::path(candidate) / kManifest))
+      return fs::path(candidate).lexically_normal().string();
   }
   return (fs::path(GEOPROSP_SOURCE_DIR) / "sample_data/model").string();
 }

@@ -94,9 +94,13 @@ PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, in
 }
 
 void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
-                  bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread) {
+                  bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread,
+                  const Calibration& calibration) {
   if (scorers.size() == 1) {
     scorers.front()->Score(features, adjacency, per_cell, n, mean);
+    if (calibration.active()) {
+      for (int64_t i = 0; i < n; ++i) mean[i] = calibration.Apply(mean[i]);
+    }
     std::fill_n(spread, n, 0.0f);
     return;
   }
@@ -104,6 +108,9 @@ void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const flo
   member_scores.resize(n);
   for (const auto& scorer : scorers) {
     scorer->Score(features, adjacency, per_cell, n, member_scores.data());
+    if (calibration.active()) {
+      for (int64_t i = 0; i < n; ++i) member_scores[i] = calibration.Apply(member_scores[i]);
+    }
     for (int64_t i = 0; i < n; ++i) {
       sum[i] += member_scores[i];
       sum_sq[i] += double(member_scores[i]) * member_scores[i];
@@ -189,7 +196,8 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
         }
       }
       ScoreMembers(members, cell_features.data() + first * n, per_cell ? adjacency.data() : scoring.adjacency.data(),
-                   per_cell, count, member_scores, probabilities.data() + first, spread.data() + first);
+                   per_cell, count, member_scores, probabilities.data() + first, spread.data() + first,
+                   scoring.calibration);
     }
     ScoredStrip& out = slots[slot].scored;
     out.row = row;
@@ -231,7 +239,8 @@ class GridSink : public StripSink {
 };
 }  // namespace
 
-std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int threads, const Progress& progress) {
+std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int threads, const Progress& progress,
+                             bool calibrated) {
   const Grid& grid = stack.grid();
   RegionScoring scoring;
   scoring.region = {0, 0, grid.width, grid.height};
@@ -239,6 +248,7 @@ std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int
   scoring.graph = bundle.graph;
   scoring.adjacency = bundle.adjacency;
   scoring.correlation = bundle.correlation;
+  if (calibrated) scoring.calibration = bundle.calibration;
   scoring.threads = threads;
   scoring.model = "the model being trained";
   std::vector<std::unique_ptr<Scorer>> members;

@@ -1,13 +1,13 @@
 #include <torch/torch.h>
 
-#include <sched.h>
-
+#include <cstdio>
 #include <cstring>
-#include <thread>
+#include <type_traits>
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
+#include "geoprosp/models/torch_plugin.hpp"
 #include "geoprosp/training/torch_model.hpp"
 
 namespace geoprosp {
@@ -51,32 +51,29 @@ class TorchScorer : public Scorer {
 
 }  // namespace
 
-// The CPUs this process may run on (a Slurm task or taskset gets fewer than the machine has).
-int DefaultThreadCount() {
-  cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) return std::max(1, CPU_COUNT(&allowed));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
-std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, const ScorerSettings& settings) {
-  if (settings.device != "cpu" && settings.device != "cuda") {
-    throw UsageError("--device", "expects cpu|cuda, got '" + settings.device + "'");
-  }
-  if (settings.engine != "auto" && settings.engine != "fused" && settings.engine != "torch") {
-    throw UsageError("--engine", "expects auto|fused|torch, got '" + settings.engine + "'");
-  }
-  // CUDA only when asked for: its results agree with the CPU's to ~1e-7, but depend on the chunking,
-  // so only the CPU's fused engine gives tiles that mosaic byte for byte.
-  const bool use_cuda = settings.device == "cuda";
-  if (settings.engine == "fused" && use_cuda)
-    throw UsageError("--engine fused", "runs on the CPU only; use --device cpu");
-  if (use_cuda && !torch::cuda::is_available()) {
-    throw Error("--device cuda", "this LibTorch build has no CUDA, or no GPU is visible (see docs/cuda.md)");
-  }
-  const int threads = settings.threads > 0 ? settings.threads : DefaultThreadCount();
-  if (!use_cuda && settings.engine != "torch") return MakeFusedScorer(bundle, threads);
-  at::set_num_threads(threads);  // libcpuinfo sees one core on some VMs
-  return std::make_unique<TorchScorer>(bundle, use_cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU));
-}
-
 }  // namespace geoprosp
+
+// The plugin's entry point (see geoprosp/models/torch_plugin.hpp); the only symbol it exports.
+extern "C" __attribute__((visibility("default"))) geoprosp::Scorer* geoprosp_make_torch_scorer(
+    const char* version, size_t bundle_size, const geoprosp::Bundle* bundle, bool cuda, int threads, char* error,
+    size_t error_size) {
+  using namespace geoprosp;
+  const auto fail = [&](const std::string& problem) -> Scorer* {
+    std::snprintf(error, error_size, "%s", problem.c_str());
+    return nullptr;
+  };
+  if (std::strcmp(version, GEOPROSP_VERSION) != 0 || bundle_size != sizeof(Bundle)) {
+    return fail(std::string("the LibTorch plugin was built for geoprosp ") + GEOPROSP_VERSION + ", not " + version +
+                " (or from other sources): install the plugin that came with this geoprosp-map");
+  }
+  try {
+    if (cuda && !torch::cuda::is_available())
+      return fail("this LibTorch build has no CUDA, or no GPU is visible (see docs/cuda.md)");
+    at::set_num_threads(threads);  // libcpuinfo sees one core on some VMs
+    return new TorchScorer(*bundle, cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU));
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+static_assert(std::is_same_v<decltype(&geoprosp_make_torch_scorer), geoprosp::MakeTorchScorerFunction>,
+              "the entry point and the type MakeScorer calls it through must agree");

@@ -65,7 +65,9 @@ must() {
 }
 
 expect_output() {  # expect_output REGEX [what]
-  if printf '%s\n' "$LAST_OUTPUT" | grep -Eq -- "$1"; then
+  # A here-string, not a pipe: grep -q stops at the first match, and with pipefail a writer still
+  # writing into the closed pipe (SIGPIPE) would turn a match into a failure.
+  if grep -Eq -- "$1" <<<"$LAST_OUTPUT"; then
     pass "${2:-output matches /$1/}"
   else
     fail "${2:-output matches /$1/}; output was:"

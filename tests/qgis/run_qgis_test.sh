@@ -26,24 +26,7 @@ finish() {
   exit
 }
 
-install_qgis() {
-  local sudo=() started=$SECONDS packages=(qgis python3-qgis qgis-providers)
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  local apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900)
-  echo "Installing ${packages[*]} ..."
-  if ! "${apt[@]}" install -y -q --no-install-recommends "${packages[@]}" >/dev/null; then
-    "${apt[@]}" update -q >/dev/null && "${apt[@]}" install -y -q --no-install-recommends "${packages[@]}" >/dev/null
-  fi
-  local status=$?
-  echo "QGIS install took $((SECONDS - started)) s"
-  return $status
-}
-
-if [ -x "$qgis_process" ] && "$system_python" -c 'import qgis.core' 2>/dev/null; then
-  echo "QGIS already installed; install took 0 s"
-else
-  install_qgis || { echo "FAIL: could not install QGIS"; echo "0 passed, 1 failed"; exit 1; }
-fi
+bash "$repo/tests/qgis/install_qgis.sh" || { echo "FAIL: could not install QGIS"; echo "0 passed, 1 failed"; exit 1; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -45,6 +45,7 @@ struct ExperimentOptions : CommonOptions {
   std::string cv = "spatial";
   int folds = 10;
   int repeats = 1;
+  std::string calibration = "platt";
   double block_size = 0;
   double buffer = 0;
   int seed = 42;
@@ -154,6 +155,11 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Help(
           "Spatial CV block size in CRS units (0: the features' spatial autocorrelation range, shrunk until every "
           "fold holds deposits)");
+  t.Add("calibration", &O::calibration)
+      .Choices({"platt", "isotonic", "none"})
+      .Help(
+          "Score-to-probability calibration fitted on the cross-validation's out-of-fold scores, at the survey's "
+          "real share of deposit cells");
   t.Add("buffer", &O::buffer).Range(0, {}).Advanced().Help("Drop training cells closer than this to a test cell");
 }
 

@@ -34,6 +34,7 @@ struct MapOptions : CommonOptions {
   int readers = 0;
   int batch_size = 65536;
   bool overwrite = false;
+  bool raw_score = false;
   // Target areas and the quick-look map, made from the rasters once they are written.
   std::string areas;
   std::string areas_min_class = "moderate";

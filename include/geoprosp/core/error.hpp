@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace geoprosp {
 
@@ -28,6 +29,10 @@ class Cancelled : public Error {
  public:
   explicit Cancelled(std::string why = "cancelled by the user") : Error("", std::move(why)) {}
 };
+
+// A warning: raised through GDAL's error handler (so the tools print it in their own voice, and a
+// QGIS run shows it) and kept in `warnings` for the run's report.
+void AddWarning(std::vector<std::string>& warnings, const std::string& text);
 
 // The last CPL error message, or `fallback` when GDAL said nothing.
 std::string LastGdalError(const std::string& fallback);

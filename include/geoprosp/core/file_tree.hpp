@@ -16,4 +16,8 @@ void WriteTextFile(const std::string& path, const std::string& text, const std::
 // The bytes of `path` (any GDAL file system path); empty when it cannot be read.
 std::string ReadWholeFile(const std::string& path);
 
+// `relative` resolved against the folder of the running executable, or "" when that is unknown: how
+// an installed tool finds its model and plugins wherever the tree was installed or moved to.
+std::string BesideExecutable(const std::string& relative);
+
 }  // namespace geoprosp

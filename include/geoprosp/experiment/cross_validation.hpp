@@ -20,10 +20,9 @@ namespace geoprosp {
 CvOutcome CrossValidate(const CellData& data, const std::vector<LabelledCell>& cells,
                         const ExperimentSettings& settings, const std::vector<CvRun>& runs, const Progress& progress);
 
-// A warning (through GDAL's error handler, so the tools print it in their own voice) when a global
-// graph has no edges: the GNN then sees each element alone, an MLP over element embeddings.
-// Returns the warning, or "" when the graph has edges (or is per cell).
-std::string WarnIfEmptyGraph(int edges, const GraphSpec& graph, const std::string& where);
+// A warning (AddWarning) when a global graph has no edges: the GNN then sees each element alone, an
+// MLP over element embeddings.
+void WarnIfEmptyGraph(int edges, const GraphSpec& graph, const std::string& where, std::vector<std::string>& warnings);
 
 // What a CV protocol means for the figures it gives (reports print it next to them).
 std::string ProtocolNote(CvProtocol protocol);
@@ -45,8 +44,8 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
 Bundle MakeBundle(const std::vector<std::string>& elements, const FinalModel& model, const ModelSpec& spec);
 
 // The data an experiment ran on, as its report states it.
-DataSummary SummariseData(const std::vector<std::string>& inputs, const CellData& data, const Labelled& labelled,
-                          const LabelSettings& labels);
+DataSummary SummariseData(const std::vector<std::string>& given_inputs, const std::vector<std::string>& used_inputs,
+                          const CellData& data, const Labelled& labelled, const LabelSettings& labels);
 
 // The scores of every valid cell of a whole-grid probability array (kProbabilityNodata elsewhere),
 // in cell order, with label 1 where `labelled` holds a positive.

@@ -10,6 +10,7 @@
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/io/labels.hpp"
 #include "geoprosp/io/raster_stack.hpp"
+#include "geoprosp/models/calibration.hpp"
 #include "geoprosp/training/augment.hpp"
 #include "geoprosp/training/trainer.hpp"
 
@@ -144,6 +145,7 @@ struct ExperimentSettings {
   FeatureSettings features;
   FitSettings fit;
   CvSettings cv;
+  CalibrationMethod calibration = CalibrationMethod::Platt;  // fitted on the CV's out-of-fold scores
   uint64_t seed = 42;
 };
 

@@ -9,6 +9,7 @@
 
 #include "geoprosp/experiment/experiment.hpp"
 #include "geoprosp/experiment/metrics.hpp"
+#include "geoprosp/models/calibration.hpp"
 
 namespace geoprosp {
 
@@ -68,6 +69,7 @@ struct CvOutcome {
 // The data an experiment ran on.
 struct DataSummary {
   std::vector<std::string> inputs, elements;
+  std::vector<std::string> ignored_inputs;  // given, but holding no selected element
   int width = 0, height = 0;
   int64_t valid_cells = 0;
   std::string labels_from;
@@ -75,6 +77,7 @@ struct DataSummary {
   std::string negatives;
   double label_radius = 0;
   std::vector<int64_t> replaced;  // zero or negative concentrations replaced, per element
+  Grid grid;                      // for distances in the CRS's units
 };
 
 struct AlphaChoice {
@@ -88,10 +91,24 @@ struct AlphaChoice {
 struct FinalModelSummary {
   int epochs_run = 0, best_epoch = 0;
   double best_validation_loss = 0;
-  std::vector<double> class_breaks;
+  std::vector<double> class_breaks;        // on the calibrated probability (the raw score without calibration)
+  std::vector<double> score_class_breaks;  // on the raw score
   std::string class_breaks_method;
   double training_area_success_auc = 0;
   int64_t deposit_cells_in_moderate_or_high = 0;
+};
+
+// A calibration and how well it holds on cells it was not fitted on (see experiment/calibration.hpp).
+struct ReliabilityBin {
+  double mean_predicted = 0, observed = 0;  // mean calibrated probability, share of deposit cells
+  int64_t cells = 0, deposit_cells = 0;
+};
+
+struct CalibrationReport {
+  Calibration calibration;                                 // fitted on every out-of-fold score: what a bundle carries
+  std::vector<ReliabilityBin> reliability;                 // cross-fitted; ten bins of equal cell count
+  double brier_score_raw = 0, brier_score_calibrated = 0;  // cross-fitted
+  double prevalence = 0;
 };
 
 struct TrainReport {
@@ -103,6 +120,7 @@ struct TrainReport {
   DataSummary data;
   std::optional<CvOutcome> cv;  // none with --folds 0
   AlphaChoice alpha;
+  std::optional<CalibrationReport> calibration;  // none without CV, or under the paper protocol
   FinalModelSummary final_model;
   std::string model_path, model_sha256;
   double seconds = 0;
@@ -117,6 +135,7 @@ struct ModelComparison {
   // the baseline's, with its 95 % interval (absent for the baseline itself and without classical models).
   std::string baseline;
   std::optional<Interval> roc_auc_difference;
+  std::optional<CalibrationReport> calibration;  // of its out-of-fold scores (not under the paper protocol)
 };
 
 struct AugmentationComparison {

@@ -23,12 +23,13 @@ struct OutputSpec {
 // An unknown format, or one that cannot write rasters, is a UsageError for -of.
 std::string RasterExtension(const std::string& format);
 
+// Probability: calibrated; Score: a model's raw, uncalibrated score (named so in the band).
 // Elements: Float32 concentrations, one band per element, described by the element's name.
-enum class OutputKind { Probability, Classes, Spread, Elements };
+enum class OutputKind { Probability, Score, Classes, Spread, Elements };
 
 // Checks before any heavy work: `spec.format` is a GDAL raster driver that writes files and can
-// hold `kind` without loss (Float32 for the probability, the spread and the elements, Byte for the
-// classes).
+// hold `kind` without loss (Float32 for the probability, the score, the spread and the elements,
+// Byte for the classes).
 void CheckRasterFormat(const OutputSpec& spec, OutputKind kind);
 
 class RasterOutput {

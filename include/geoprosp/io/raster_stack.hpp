@@ -20,6 +20,9 @@ struct Grid {
   void CellCentre(int col, int row, double& x, double& y) const;
   // The cell holding (x, y); false when outside the grid.
   bool CellAt(double x, double y, int& col, int& row) const;
+  // A distance in the CRS's units, with its unit: "4.1 km", "850 m", "0.05°", "120 ft" ("CRS units"
+  // without a CRS).
+  std::string FormatDistance(double distance) const;
 };
 
 // One window of the stack. Cells outside the raster are read as invalid, so a window may reach

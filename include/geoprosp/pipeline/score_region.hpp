@@ -11,6 +11,7 @@
 #include "geoprosp/core/progress.hpp"
 #include "geoprosp/features/composition.hpp"
 #include "geoprosp/features/element_graph.hpp"
+#include "geoprosp/models/calibration.hpp"
 
 namespace geoprosp {
 
@@ -30,6 +31,7 @@ struct RegionScoring {
   GraphSpec graph;
   std::vector<float> adjacency;     // the global graph's Â (E x E); unused in window and hybrid modes
   std::vector<double> correlation;  // the training cells' r (E x E): hybrid graphs blend it in
+  Calibration calibration;          // applied to every member's score; none: raw scores
   int threads = 1;
   int batch_size = 65536;  // cells per strip, and per batch of window graphs
   std::string model;       // names the model in errors
@@ -63,15 +65,18 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
                          const std::vector<std::unique_ptr<Scorer>>& members, const RegionScoring& scoring,
                          StripSink& sink, const Progress& progress);
 
-// Writes the mean of every member's probabilities to `mean[0..n)` and, with several members, their
-// standard deviation to `spread[0..n)` (zeros with one member).
+// Writes the mean of every member's (calibrated) probabilities to `mean[0..n)` and, with several
+// members, their standard deviation to `spread[0..n)` (zeros with one member).
 void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
-                  bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread);
+                  bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread,
+                  const Calibration& calibration = {});
 
 // Every cell of `stack`'s grid scored with `bundle` on the fused engine, through ScoreRegion: what
 // geoprosp-map writes for the same bundle and inputs. kProbabilityNodata where a cell is invalid.
 struct Bundle;
-std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int threads, const Progress& progress);
+// `calibrated`: through the bundle's calibration (if it has one), else raw scores.
+std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int threads, const Progress& progress,
+                             bool calibrated = true);
 
 // Reader threads worth opening for `threads` compute threads: one reader keeps a few cores busy.
 int DefaultReaderCount(int threads);
