@@ -42,10 +42,11 @@ struct Rasters {
 };
 
 template <class CellFn>
-Rasters WriteRasters(const std::string& name, CellFn cell, int width = 20, int height = 12) {
+Rasters WriteRasters(const std::string& name, CellFn cell, int width = 20, int height = 12, int epsg = 32650) {
   Rasters out;
   out.dir = test::ScratchDir(name);
   test::RasterSpec spec;
+  spec.epsg = epsg;
   spec.width = width;
   spec.height = height;
   spec.nodata = 255;
@@ -251,12 +252,16 @@ TEST(Areas, ExistingOutputNeedsOverwrite) {
   AreasRequest request = RequestFor(r);
   DelineateAreas(request, Progress{});
   EXPECT_THROW(DelineateAreas(request, Progress{}), Error);
-  fs::remove(request.output);  // a stale style alone also blocks
+  fs::remove(request.output);  // an identical style is kept; another one blocks
+  EXPECT_EQ(DelineateAreas(request, Progress{}).areas.size(), 2u);
+  fs::remove(request.output);
+  request.min_class = 3;
   EXPECT_THROW(DelineateAreas(request, Progress{}), Error);
+  request.min_class = 2;
   request.overwrite = true;
   EXPECT_EQ(DelineateAreas(request, Progress{}).areas.size(), 2u);
-  request.output = r.classes;  // an input is never replaced
-  EXPECT_THROW(DelineateAreas(request, Progress{}), Error);
+  request.output = r.classes;  // an input is never replaced (here: not even a vector format)
+  EXPECT_THROW(DelineateAreas(request, Progress{}), UsageError);
 }
 
 TEST(Areas, QgisStyleSidecarAndGpkgLayerStyle) {
@@ -284,12 +289,14 @@ TEST(Areas, QgisStyleSidecarAndGpkgLayerStyle) {
 }
 
 TEST(Areas, OtherVectorFormatsByExtension) {
-  EXPECT_EQ(VectorDriverFor("a.gpkg"), "GPKG");
-  EXPECT_EQ(VectorDriverFor("a.shp"), "ESRI Shapefile");
-  EXPECT_EQ(VectorDriverFor("a.GeoJSON"), "GeoJSON");
-  EXPECT_EQ(VectorDriverFor("a.fgb"), "FlatGeobuf");
-  EXPECT_EQ(VectorDriverFor("a"), "GPKG");
-  EXPECT_EQ(VectorDriverFor("a.unknown"), "GPKG");
+  EXPECT_EQ(AreasFormatFor("a.gpkg").driver, "GPKG");
+  EXPECT_EQ(AreasFormatFor("a.shp").driver, "ESRI Shapefile");
+  EXPECT_EQ(AreasFormatFor("a.GeoJSON").driver, "GeoJSON");
+  EXPECT_EQ(AreasFormatFor("a.fgb").driver, "FlatGeobuf");
+  EXPECT_EQ(AreasFormatFor("a.kml").driver, "KML");
+  EXPECT_EQ(AreasFormatFor("a").driver, "GPKG");  // no extension: a GeoPackage
+  EXPECT_THROW(AreasFormatFor("a.unknown"), UsageError);
+  EXPECT_THROW(AreasFormatFor("a.csv"), UsageError);  // CSV cannot hold the CRS
   const Rasters r = WriteRasters("areas_formats", CellOf);
   for (const char* name : {"areas.shp", "zones.geojson"}) {  // each with its own .qml
     const AreasRequest request = RequestFor(r, name);
@@ -302,6 +309,45 @@ TEST(Areas, OtherVectorFormatsByExtension) {
   // A shapefile's parts all reach their final names; no temporary file is left.
   EXPECT_EQ(FilesIn(r.dir), (std::vector<std::string>{"areas.dbf", "areas.prj", "areas.qml", "areas.shp", "areas.shx",
                                                       "classes.tif", "prob.tif", "zones.geojson", "zones.qml"}));
+}
+
+// EPSG:4547 (Gauss-Kruger, CM 114E) puts northing first, so a layer written in its official axis
+// order lands ~2000 km away once reprojected (KML) or has its axes swapped (GML). Every format
+// --areas writes must give back, read through OGR and reprojected onto the grid's CRS, polygons
+// around the centroids computed from the cells.
+TEST(Areas, EveryFormatKeepsTheAreasWhereTheyAre) {
+  const Rasters r = WriteRasters("areas_axes", CellOf, 20, 12, 4547);
+  OGRSpatialReference grid_srs;
+  grid_srs.importFromEPSG(4547);
+  grid_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  for (const auto& format : AreasFormats()) {
+    const AreasRequest request = RequestFor(r, "areas_" + format.extension + "." + format.extension);
+    const AreasSummary summary = DelineateAreas(request, Progress{});
+    ASSERT_EQ(summary.areas.size(), 2u);
+    EXPECT_NEAR(summary.areas[0].lon, 114.0, 0.01);  // x 500450 m: just east of 114E
+    EXPECT_NEAR(summary.areas[0].lat, 22.6, 0.05);
+    std::unique_ptr<GDALDataset> dataset(GDALDataset::Open(request.output.c_str(), GDAL_OF_VECTOR));
+    ASSERT_TRUE(dataset) << request.output;
+    OGRLayer* layer = dataset->GetLayer(0);
+    ASSERT_TRUE(layer->GetSpatialRef()) << format.extension << " lost the CRS";
+    OGRSpatialReference layer_srs(*layer->GetSpatialRef());
+    layer_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    std::unique_ptr<OGRCoordinateTransformation> to_grid(OGRCreateCoordinateTransformation(&layer_srs, &grid_srs));
+    ASSERT_TRUE(to_grid);
+    int features = 0;
+    for (auto& feature : *layer) {
+      std::unique_ptr<OGRGeometry> geometry(feature->GetGeometryRef()->clone());
+      ASSERT_EQ(geometry->transform(to_grid.get()), OGRERR_NONE);
+      OGREnvelope box;
+      geometry->getEnvelope(&box);
+      const double cx = feature->GetFieldAsDouble("cx"), cy = feature->GetFieldAsDouble("cy");
+      EXPECT_TRUE(box.MinX <= cx && cx <= box.MaxX && box.MinY <= cy && cy <= box.MaxY)
+          << format.extension << ": area " << feature->GetFieldAsInteger("rank") << " at x " << box.MinX << ".."
+          << box.MaxX << ", y " << box.MinY << ".." << box.MaxY << ", its centroid at " << cx << ", " << cy;
+      ++features;
+    }
+    EXPECT_EQ(features, 2) << format.extension;
+  }
 }
 
 // The colours in a PNG, counted coarsely.
@@ -339,6 +385,34 @@ TEST(Quicklook, RendersAPngMap) {
   EXPECT_THROW(RenderQuicklook(request), Error);  // exists
   request.overwrite = true;
   RenderQuicklook(request);
+  // Areas in another CRS (KML is always WGS84) are reprojected onto the map: the same picture.
+  areas.output = r.dir + "/areas.kml";
+  DelineateAreas(areas, Progress{});
+  QuicklookRequest from_kml = request, without_areas = request;
+  from_kml.areas = areas.output;
+  from_kml.output = r.dir + "/from_kml.png";
+  without_areas.areas.clear();
+  without_areas.output = r.dir + "/without_areas.png";
+  RenderQuicklook(from_kml);
+  RenderQuicklook(without_areas);
+  const auto differing = [](const std::string& a, const std::string& b) {
+    const auto pixels = [](const std::string& png) {
+      std::unique_ptr<GDALDataset> image(GDALDataset::Open(png.c_str(), GDAL_OF_RASTER));
+      std::vector<uint8_t> rgb(size_t(image->GetRasterXSize()) * image->GetRasterYSize() * 3);
+      int bands[] = {1, 2, 3};
+      EXPECT_EQ(image->RasterIO(GF_Read, 0, 0, image->GetRasterXSize(), image->GetRasterYSize(), rgb.data(),
+                                image->GetRasterXSize(), image->GetRasterYSize(), GDT_Byte, 3, bands, 0, 0, 0, nullptr),
+                CE_None);
+      return rgb;
+    };
+    const auto pa = pixels(a), pb = pixels(b);
+    size_t count = 0;
+    for (size_t i = 0; i < std::min(pa.size(), pb.size()); ++i) count += pa[i] != pb[i];
+    return count + (pa.size() > pb.size() ? pa.size() - pb.size() : pb.size() - pa.size());
+  };
+  const size_t areas_drawn = differing(request.output, without_areas.output);
+  EXPECT_GT(areas_drawn, 1000u);
+  EXPECT_LT(differing(request.output, from_kml.output), areas_drawn / 20);
   request.output = r.dir + "/map.jpg";
   try {
     RenderQuicklook(request);

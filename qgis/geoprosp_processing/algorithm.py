@@ -3,6 +3,7 @@
 import glob
 import os
 import shlex
+import shutil
 
 from qgis.core import (QgsProcessingAlgorithm, QgsProcessingDestinationParameter, QgsProcessingException,
                        QgsProcessingParameterRasterDestination)
@@ -69,12 +70,13 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
                    if words and isinstance(self.parameterDefinition(name), QgsProcessingDestinationParameter)}
         feedback.pushCommandInfo(' '.join(shlex.quote(word) for word in command))
 
+        pids = []
         try:
-            finished = run_tool(command, feedback)
+            finished = run_tool(command, feedback, pids.append)
         except OSError as error:  # e.g. the binary was removed or is not executable
             raise QgsProcessingException(f'cannot run {self.program_path}: {error.strerror}') from error
         if finished is None:
-            remove_partial_outputs(outputs.values())
+            remove_partial_outputs(outputs.values(), pids)
             raise QgsProcessingException(f"{self.usage['program']}: canceled")
         exit_code, messages = finished
         if exit_code != 0:
@@ -87,9 +89,15 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
         return outputs
 
 
-def remove_partial_outputs(paths):
-    """The tools write `<output>.tmp*` and rename it when done: remove what a stopped run left."""
+def remove_partial_outputs(paths, pids):
+    """The tools stage their outputs in `.geoprosp-HOST-PID-XXXXXX` folders beside them (in an
+    existing output folder, inside it) and remove them themselves when stopped by SIGTERM; this
+    removes what a run killed before it could left."""
     for path in paths:
-        for leftover in glob.glob(glob.escape(path) + '.tmp*'):
-            if os.path.isfile(leftover):
-                os.remove(leftover)
+        if not isinstance(path, str) or not path:
+            continue
+        for folder in {os.path.dirname(os.path.abspath(path)), os.path.abspath(path)}:
+            for pid in pids:
+                for leftover in glob.glob(os.path.join(glob.escape(folder), f'.geoprosp-*-{pid}-??????')):
+                    if os.path.isdir(leftover) and not os.path.islink(leftover):
+                        shutil.rmtree(leftover, ignore_errors=True)

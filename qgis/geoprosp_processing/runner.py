@@ -52,8 +52,9 @@ def _pump(stream, name, chunks):
     chunks.put((name, None))
 
 
-def run_tool(command, feedback):
-    """Runs `command`; returns (exit code, its stderr messages), or None if the user cancelled."""
+def run_tool(command, feedback, started=lambda pid: None):
+    """Runs `command`; returns (exit code, its stderr messages), or None if the user cancelled.
+    `started` gets the process id once the tool runs."""
     messages, last_progress = [], [-1]
 
     def on_progress(percent):
@@ -76,6 +77,7 @@ def run_tool(command, feedback):
     with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=tool_environment(), creationflags=no_console_window(),
                           start_new_session=OWN_PROCESS_GROUP) as process:
+        started(process.pid)
         chunks = queue.Queue()
         pumps = [threading.Thread(target=_pump, args=(getattr(process, name), name, chunks), daemon=True)
                  for name in readers]

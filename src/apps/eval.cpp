@@ -9,6 +9,7 @@
 #include "geoprosp/experiment/cross_validation.hpp"
 #include "geoprosp/experiment/eval_models.hpp"
 #include "geoprosp/experiment/results_json.hpp"
+#include "geoprosp/io/output_set.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/pipeline/score_region.hpp"
 #include "geoprosp/report/eval_report.hpp"
@@ -111,10 +112,11 @@ EvalPlan PlanEval(const EvalOptions& o, const ExperimentSettings& settings) {
   return plan;
 }
 
-void CheckOutDir(const EvalOptions& o) {
-  if (fs::exists(o.out_dir) && !fs::is_directory(o.out_dir)) throw Error(o.out_dir, "exists and is not a folder");
+// Checks --out-dir and stages it in `outputs`; returns where to write its files.
+std::string StageOutDir(const EvalOptions& o, OutputSet& outputs) {
   if (fs::exists(fs::path(o.out_dir) / "results.json") && !o.overwrite)
     throw Error(o.out_dir, "holds results already; use --overwrite to replace them");
+  return outputs.Stage("--out-dir", o.out_dir, OutputForm::FolderFiles);
 }
 
 // The alpha with the best mean of `metric` (the first of equals).
@@ -180,9 +182,10 @@ void AssembleComparisons(const EvalPlan& plan, const CvOutcome& cv, const std::s
 }
 
 // The final ResGCN map: fitted on every labelled cell, scored in-sample through the map pipeline.
+// `out_dir` is where --out-dir (`shown_dir`) is staged.
 FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labelled& labelled,
-                      const ExperimentSettings& settings, const std::string& out_dir, svg::MapThumbnail& thumbnail,
-                      std::vector<std::string>& warnings, const Progress& progress) {
+                      const ExperimentSettings& settings, const std::string& out_dir, const std::string& shown_dir,
+                      svg::MapThumbnail& thumbnail, std::vector<std::string>& warnings, const Progress& progress) {
   ScaledProgress fit_progress(progress, 0.0, 0.9);
   const FinalModel model = FitFinal(data, labelled, settings, 1, fit_progress.get());
   WarnIfEmptyGraph(model.graph_edges, model.graph, "the final ResGCN map", warnings);
@@ -196,10 +199,11 @@ FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labe
   map.best_epoch = model.members.front().best_epoch;
   map.probability_raster = "resgcn_probability.tif";
   RasterOutput output(
-      {(fs::path(out_dir) / map.probability_raster).string(), "GTiff", {"COMPRESS=DEFLATE", "TILED=YES"}}, data.grid,
+      (fs::path(out_dir) / map.probability_raster).string(),
+      {(fs::path(shown_dir) / map.probability_raster).string(), "GTiff", {"COMPRESS=DEFLATE", "TILED=YES"}}, data.grid,
       OutputKind::Probability);
   output.WriteRows(0, data.grid.height, grid.data());
-  output.Commit(true, Progress{});
+  output.Finish(Progress{});
   const CellScores cells = ValidCellScores(data, grid, labelled.cells);
   map.prediction_area = PredictionAreaOf(cells.scores, cells.labels);
   map.success_auc = SuccessRateAuc(cells.scores, cells.labels);
@@ -283,13 +287,13 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
   const ExperimentSettings settings = SetUpExperiment(o, "resgcn");
   const EvalPlan plan = PlanEval(o, settings);
   const auto stack = OpenInputStack(o);
-  CheckOutDir(o);
+  // Every file the run reads is protected; the files are staged and committed together.
+  OutputSet outputs(o.overwrite);
+  outputs.AddInputs(EvalCommand().table.ValuesWithRole(o, "input_"));
+  const std::string out_dir = StageOutDir(o, outputs);
   SetTorchThreads(1);  // tiny graphs: torch's intra-op threads cost more than they give (see geoprosp-train)
   const CellData data = LoadCells(*stack);
   const Labelled labelled = ChooseSamples(settings.labels, data);
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (ec) throw Error(o.out_dir, "cannot be created: " + ec.message());
   EvalResults results;
   results.settings = settings;
   results.models = plan.models;
@@ -309,18 +313,21 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
   svg::MapThumbnail thumbnail;
   ScaledProgress map_progress(progress, 0.02 + cv_share, 0.99);
   if (plan.Wants("map"))
-    results.final_map =
-        MakeFinalMap(*stack, data, labelled, settings, o.out_dir, thumbnail, results.warnings, map_progress.get());
+    results.final_map = MakeFinalMap(*stack, data, labelled, settings, out_dir, o.out_dir, thumbnail, results.warnings,
+                                     map_progress.get());
   results.timing.emplace_back("map_seconds", SecondsSince(map_start));
   results.data = SummariseData(o.inputs, stack->input_paths(), data, labelled, settings.labels);
 
   const auto report_start = Clock::now();
-  results.files = WriteEvalReport(results, ReportedStudyFigures(), results.final_map ? &thumbnail : nullptr, o.out_dir);
+  results.files = WriteEvalReport(results, ReportedStudyFigures(), results.final_map ? &thumbnail : nullptr, out_dir,
+                                  o.out_dir);
   if (results.final_map) results.files.push_back(results.final_map->probability_raster);
   results.timing.emplace_back("report_seconds", SecondsSince(report_start));
   results.timing.emplace_back("total_seconds", SecondsSince(start));
-  WriteJsonFile((fs::path(o.out_dir) / "results.json").string(), EvalResultsJson(results, ReportedStudyFigures()));
+  WriteJsonFile((fs::path(out_dir) / "results.json").string(), EvalResultsJson(results, ReportedStudyFigures()),
+                (fs::path(o.out_dir) / "results.json").string());
   progress.Report(1.0);
+  outputs.Commit();
   return results;
 }
 

@@ -14,6 +14,7 @@
 #include "geoprosp/core/file_tree.hpp"
 #include "geoprosp/gridding/grid_definition.hpp"
 #include "geoprosp/gridding/gridder.hpp"
+#include "geoprosp/io/output_set.hpp"
 #include "geoprosp/io/raster_output.hpp"
 
 namespace fs = std::filesystem;
@@ -45,36 +46,6 @@ std::string Join(const std::vector<std::string>& items, const std::string& separ
 
 // An output folder (and any parents) made by this run is removed again if the run fails before
 // anything is in it.
-class OutputFolder {
- public:
-  explicit OutputFolder(const std::string& path) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) return;
-    if (fs::exists(path, ec)) throw Error(path, "exists and is not a folder");
-    for (fs::path missing = fs::absolute(path, ec); !missing.empty() && !fs::exists(missing, ec);
-         missing = missing.parent_path()) {
-      created_.push_back(missing);  // deepest first
-    }
-    if (!fs::create_directories(path, ec) || ec) {
-      created_.clear();
-      throw Error(path, "cannot be made: " + ec.message());
-    }
-  }
-  ~OutputFolder() {
-    std::error_code ec;
-    for (const auto& folder : created_) {
-      if (kept_ || !fs::is_empty(folder, ec) || !fs::remove(folder, ec)) break;
-    }
-  }
-  OutputFolder(const OutputFolder&) = delete;
-  OutputFolder& operator=(const OutputFolder&) = delete;
-  void Keep() { kept_ = true; }
-
- private:
-  std::vector<fs::path> created_;
-  bool kept_ = false;
-};
-
 std::string Cells(int64_t count) { return std::to_string(count); }
 
 void PrintSummary(const GridSummary& s) {
@@ -218,10 +189,12 @@ GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
     AlgorithmText(method, 1.0);  // checks the method's name
   }
   const std::string extension = RasterExtension(o.format);
-  std::vector<std::string> inputs = {o.samples};
-  if (!o.align_to.empty()) inputs.push_back(o.align_to);
-  if (!o.report.empty()) CheckNewFile("--report", o.report, o.overwrite, inputs);
-  if (!o.stack.empty()) CheckOutputPath("--stack", {o.stack, o.format, o.creation_options}, o.overwrite, inputs);
+  // Every file the run reads is protected; the outputs are staged now and committed together.
+  OutputSet outputs(o.overwrite);
+  outputs.AddInputs(GridCommand().table.ValuesWithRole(o, "input_"));
+  const std::string report_path = o.report.empty() ? "" : outputs.Stage("--report", o.report, OutputForm::File);
+  if (!o.stack.empty()) CheckRasterFormat({o.stack, o.format, o.creation_options}, OutputKind::Elements);
+  const std::string stack_path = o.stack.empty() ? "" : outputs.Stage("--stack", o.stack, OutputForm::Dataset);
 
   // The samples, and the elements to grid.
   SampleTable table = ReadSamples(source);
@@ -256,19 +229,20 @@ GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
   if (table.geographic && request.t_srs.empty() && request.align_to.empty())
     summary.notes.push_back("the grid's CRS is geographic: distances and cells are in degrees (--t-srs gives metres)");
 
-  // The outputs, checked before the heavy work.
-  std::unique_ptr<OutputFolder> folder;
-  std::vector<std::string> paths;
+  // The outputs, checked before the heavy work: their final paths, and where they are staged.
+  std::vector<std::string> paths, staged_paths;
   if (o.stack.empty()) {
-    folder = std::make_unique<OutputFolder>(o.output);
+    const std::string folder = outputs.Stage("-o", o.output, OutputForm::FolderFiles);
     for (const auto& element : table.elements) {
-      const std::string path =
-          (fs::path(o.output) / (element.element + (extension.empty() ? "" : "." + extension))).string();
-      CheckOutputPath("-o", {path, o.format, o.creation_options}, o.overwrite, inputs);
-      paths.push_back(path);
+      const std::string name = element.element + (extension.empty() ? "" : "." + extension);
+      paths.push_back((fs::path(o.output) / name).string());
+      staged_paths.push_back((fs::path(folder) / name).string());
+      CheckRasterFormat({paths.back(), o.format, o.creation_options}, OutputKind::Elements);
+      if (fs::exists(paths.back()) && !o.overwrite) throw Error(paths.back(), "exists; use --overwrite to replace it");
     }
   } else {
     paths.push_back(o.stack);
+    staged_paths.push_back(stack_path);
   }
 
   // From rows to points, element by element.
@@ -320,20 +294,21 @@ GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
     summary.elements.push_back(report);
   }
 
-  // Grid, write under temporary names, and move into place when every output is complete.
+  // Grid, write where the outputs are staged, and move them into place when all are complete.
   std::vector<std::string> names;
   for (const auto& element : table.elements) names.push_back(element.element);
-  std::vector<std::unique_ptr<RasterOutput>> outputs;
+  std::vector<std::unique_ptr<RasterOutput>> rasters;
   for (size_t i = 0; i < paths.size(); ++i) {
     const std::vector<std::string> bands = o.stack.empty() ? std::vector<std::string>{names[i]} : names;
-    outputs.push_back(std::make_unique<RasterOutput>(OutputSpec{paths[i], o.format, o.creation_options}, summary.grid,
+    rasters.push_back(std::make_unique<RasterOutput>(staged_paths[i],
+                                                     OutputSpec{paths[i], o.format, o.creation_options}, summary.grid,
                                                      OutputKind::Elements, bands));
   }
   const StripWriter write = [&](size_t element, int first_row, int rows, const float* values) {
     if (o.stack.empty()) {
-      outputs[element]->WriteRows(1, first_row, rows, values);
+      rasters[element]->WriteRows(1, first_row, rows, values);
     } else {
-      outputs[0]->WriteRows(static_cast<int>(element) + 1, first_row, rows, values);
+      rasters[0]->WriteRows(static_cast<int>(element) + 1, first_row, rows, values);
     }
   };
   const bool copies = o.format == "COG";  // CreateCopy at commit takes a real share of the time
@@ -364,7 +339,7 @@ GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
     report.valid_cells = cells[e].valid;
     report.below_detection_cells = cells[e].below_detection;
     report.nodata_cells = cells[e].nodata;
-    RasterOutput& output = o.stack.empty() ? *outputs[e] : *outputs[0];
+    RasterOutput& output = o.stack.empty() ? *rasters[e] : *rasters[0];
     const int band = o.stack.empty() ? 1 : static_cast<int>(e) + 1;
     std::vector<std::string> columns;
     for (size_t c = 0; c < report.columns.size(); ++c)
@@ -375,17 +350,17 @@ GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
                                   {"GEOPROSP_POINTS", std::to_string(report.points)},
                                   {"GEOPROSP_BELOW_DETECTION_POINTS", std::to_string(report.below_detection_points)}});
   }
-  for (auto& output : outputs) output->SetMetadata(provenance);
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    ScaledProgress finish(progress, gridding_share + (1 - gridding_share) * i / outputs.size(),
-                          gridding_share + (1 - gridding_share) * (i + 1) / outputs.size());
-    outputs[i]->Commit(o.overwrite, finish.get());
+  for (auto& raster : rasters) raster->SetMetadata(provenance);
+  for (size_t i = 0; i < rasters.size(); ++i) {
+    ScaledProgress finish(progress, gridding_share + (1 - gridding_share) * i / rasters.size(),
+                          gridding_share + (1 - gridding_share) * (i + 1) / rasters.size());
+    rasters[i]->Finish(finish.get());
   }
-  if (folder) folder->Keep();
   summary.outputs = paths;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!o.report.empty()) WriteTextFile(o.report, ToJson(summary).dump(2) + "\n");
+  if (!o.report.empty()) WriteTextFile(report_path, ToJson(summary).dump(2) + "\n", o.report);
   progress.Report(1.0);
+  outputs.Commit();
   return summary;
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "geoprosp/apps/map.hpp"
+#include "geoprosp/io/output_set.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/io/raster_stack.hpp"
 #include "geoprosp/models/bundle.hpp"
@@ -74,7 +75,10 @@ struct MapPlan {
   std::vector<double> breaks;
   std::vector<std::unique_ptr<Scorer>> scorers;  // one per ensemble member
   int readers = 1;
-  OutputSpec probability, classes, spread;
+  // Every file the run reads is protected; the outputs are staged now and committed together.
+  OutputSet outputs{false};
+  OutputSpec probability, classes, spread;                  // with the final paths
+  std::string probability_path, classes_path, spread_path;  // where they are staged
   AreasRequest areas;
   QuicklookRequest quicklook;
 };
@@ -118,43 +122,40 @@ MapPlan PlanMap(const MapOptions& options) {
   scoring.threads = options.threads > 0 ? options.threads : DefaultThreadCount();
   plan.readers = options.readers > 0 ? options.readers : DefaultReaderCount(scoring.threads);
 
-  plan.probability = {options.output, options.format, options.creation_options};
-  CheckOutputPath("-o", plan.probability, options.overwrite, plan.inputs);
-  plan.classes = {options.classes, options.format, options.creation_options};
-  if (!options.classes.empty()) {
-    if (options.classes == options.output) throw UsageError("--classes", "must differ from -o");
-    CheckOutputPath("--classes", plan.classes, options.overwrite, plan.inputs);
-  }
-  // --areas and --quicklook are made from the rasters once written; their options are checked now.
+  OutputSet& outputs = plan.outputs = OutputSet(options.overwrite);
+  outputs.AddInputs(MapCommand().table.ValuesWithRole(options, "input_"));
+  outputs.AddInput("--model", plan.model_path);  // the default model too
+  const auto stage_raster = [&](const std::string& option, OutputSpec& spec, const std::string& path, OutputKind kind) {
+    spec = {path, options.format, options.creation_options};
+    if (path.empty()) return std::string();
+    CheckRasterFormat(spec, kind);
+    return outputs.Stage(option, path, OutputForm::Dataset);
+  };
+  plan.probability_path = stage_raster("-o", plan.probability, options.output, OutputKind::Probability);
+  plan.classes_path = stage_raster("--classes", plan.classes, options.classes, OutputKind::Classes);
+  if (!options.sd.empty() && bundle.members < 2)
+    throw UsageError("--sd", "needs an ensemble model (geoprosp-train --ensemble N)");
+  plan.spread_path = stage_raster("--sd", plan.spread, options.sd, OutputKind::Spread);
+  // --areas and --quicklook are made from the staged rasters once written; they are checked now.
   if (!options.deposits.empty() && options.areas.empty() && options.quicklook.empty())
     throw UsageError("--deposits", "is used only with --areas or --quicklook");
-  if (!options.areas.empty() &&
-      (options.areas == options.output || options.areas == options.classes || options.areas == options.quicklook))
-    throw UsageError("--areas", "must differ from the other outputs");
-  if (!options.quicklook.empty() && (options.quicklook == options.output || options.quicklook == options.classes))
-    throw UsageError("--quicklook", "must differ from the other outputs");
   const std::vector<DepositPoint> deposits =
       options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.deposits, plan.stack->grid(), "");
-  plan.areas = {options.classes,
-                options.output,
+  plan.areas = {plan.classes_path,
+                plan.probability_path,
                 plan.breaks,
                 deposits,
                 options.areas,
                 ParseMinClass(options.areas_min_class),
                 options.areas_min_size,
                 options.overwrite};
-  if (!options.areas.empty()) CheckAreasRequest(plan.areas, plan.inputs);
-  plan.quicklook = {options.output,   options.areas, deposits, options.quicklook, "Mineral prospectivity", "",
-                    options.overwrite};
-  if (!options.quicklook.empty()) CheckQuicklookRequest(plan.quicklook, plan.inputs);
+  const std::string areas_path = options.areas.empty() ? "" : CheckAreasRequest(plan.areas, outputs);
+  plan.quicklook = {plan.probability_path,   areas_path, deposits,         options.quicklook,
+                    "Mineral prospectivity", "",         options.overwrite};
+  if (!options.quicklook.empty()) CheckQuicklookRequest(plan.quicklook, outputs);
   const ScorerSettings scorer_settings{options.engine, options.device, scoring.threads};
   for (int member = 0; member < bundle.members; ++member) {
     plan.scorers.push_back(MakeScorer(MemberBundle(bundle, member), scorer_settings));
-  }
-  plan.spread = {options.sd, options.format, options.creation_options};
-  if (!options.sd.empty()) {
-    if (bundle.members < 2) throw UsageError("--sd", "needs an ensemble model (geoprosp-train --ensemble N)");
-    CheckOutputPath("--sd", plan.spread, options.overwrite, plan.inputs);
   }
   return plan;
 }
@@ -203,16 +204,18 @@ std::vector<std::unique_ptr<RasterStack>> ExtraReaders(const RasterStack& stack,
 
 MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   const auto start = std::chrono::steady_clock::now();
-  const MapPlan plan = PlanMap(options);
+  MapPlan plan = PlanMap(options);
   const double areas_share = options.areas.empty() ? 0.0 : 0.05;  // of the progress bar
   const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
 
   const Grid grid = RegionGrid(plan.stack->grid(), plan.scoring.region);
-  RasterOutput probability(plan.probability, grid,
+  RasterOutput probability(plan.probability_path, plan.probability, grid,
                            plan.scoring.calibration.active() ? OutputKind::Probability : OutputKind::Score);
   std::unique_ptr<RasterOutput> classes, spread;
-  if (!options.classes.empty()) classes = std::make_unique<RasterOutput>(plan.classes, grid, OutputKind::Classes);
-  if (!options.sd.empty()) spread = std::make_unique<RasterOutput>(plan.spread, grid, OutputKind::Spread);
+  if (!options.classes.empty())
+    classes = std::make_unique<RasterOutput>(plan.classes_path, plan.classes, grid, OutputKind::Classes);
+  if (!options.sd.empty())
+    spread = std::make_unique<RasterOutput>(plan.spread_path, plan.spread, grid, OutputKind::Spread);
   RasterStripSink sink(probability, classes.get(), spread.get(), plan.breaks);
   const auto extra_readers = ExtraReaders(*plan.stack, plan.readers);
   std::vector<const RasterStack*> readers = {plan.stack.get()};
@@ -226,19 +229,20 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   for (RasterOutput* output : {spread.get(), classes.get(), &probability}) {
     if (!output) continue;
     output->SetMetadata(provenance);
-    output->Commit(options.overwrite, finish.get());
+    output->Finish(finish.get());
   }
   MapSummary summary;
   if (!options.areas.empty()) {
     ScaledProgress areas_progress(progress, 1.0 - areas_share, 1.0);
-    summary.areas = DelineateAreas(plan.areas, areas_progress.get());
+    summary.areas = DelineateAreas(plan.areas, plan.outputs, areas_progress.get());
   }
   if (!options.quicklook.empty()) {
     QuicklookRequest quicklook = plan.quicklook;
     if (summary.areas) quicklook.subtitle = DescribeAreas(*summary.areas);
-    RenderQuicklook(quicklook);
+    RenderQuicklook(quicklook, plan.outputs);
   }
   progress.Report(1.0);
+  plan.outputs.Commit();
   summary.elements = plan.stack->elements();
   summary.width = plan.scoring.region.width;
   summary.height = plan.scoring.region.height;
@@ -269,8 +273,8 @@ Command<MapOptions> MapCommand() {
       .Role("output_raster")
       .Required()
       .Help(
-          "Probability raster (Float32, 0..1): the calibrated chance that a cell is a deposit cell (the model's raw "
-          "score, and named so, when the model has no calibration or with --raw-score)");
+          "Probability raster (Float32, 0..1; -of must hold Float32): the calibrated chance that a cell is a deposit "
+          "cell (the model's raw score, and named so, when the model has no calibration or with --raw-score)");
   t.Add("classes", &MapOptions::classes)
       .Path()
       .Role("output_raster")
@@ -278,9 +282,10 @@ Command<MapOptions> MapCommand() {
   t.Add("areas", &MapOptions::areas)
       .Path()
       .Role("output_vector")
+      .Extensions(AreasExtensions())
       .Help(
           "Target areas: ranked polygons of the connected cells at or above --areas-min-class (OGR format by"
-          " extension, GPKG by default), with a QGIS style");
+          " extension, GeoPackage without one), with a QGIS style (<name>.qml, shared by layers of one name)");
   t.Add("areas-min-class", &MapOptions::areas_min_class)
       .Choices({"low", "moderate", "high"})
       .Help("Lowest class inside a target area");

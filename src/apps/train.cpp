@@ -2,16 +2,14 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 
 #include "geoprosp/apps/train.hpp"
 #include "geoprosp/experiment/calibration.hpp"
 #include "geoprosp/experiment/cross_validation.hpp"
 #include "geoprosp/experiment/results_json.hpp"
+#include "geoprosp/io/output_set.hpp"
 #include "geoprosp/pipeline/score_region.hpp"
 #include "geoprosp/training/trainer.hpp"
-
-namespace fs = std::filesystem;
 
 namespace geoprosp {
 namespace {
@@ -33,15 +31,6 @@ class StageClock {
   Clock::time_point start_ = Clock::now(), last_ = start_;
   std::vector<std::pair<std::string, double>> stages_;
 };
-
-void CheckOutputs(const TrainOptions& o) {
-  if (fs::exists(o.output) && !o.overwrite) throw Error(o.output, "exists; use --overwrite to replace it");
-  const fs::path output_parent = fs::absolute(o.output).parent_path();
-  if (!fs::is_directory(output_parent))
-    throw Error(o.output, "cannot be written: folder " + output_parent.string() + " does not exist");
-  if (!o.report.empty() && fs::exists(o.report) && !o.overwrite)
-    throw Error(o.report, "exists; use --overwrite to replace it");
-}
 
 // How the final model ranks its own training area: the class breaks (on the calibrated probability
 // and on the raw score), and in-sample figures.
@@ -145,7 +134,12 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   // Validation before heavy work: every option, the inputs, the labels and the outputs.
   const ExperimentSettings settings = SetUpExperiment(o, o.arch);
   const auto stack = OpenInputStack(o);
-  CheckOutputs(o);
+  // Every file the run reads is protected; the bundle and the report are committed together.
+  OutputSet outputs(o.overwrite);
+  outputs.AddInputs(TrainCommand().table.ValuesWithRole(o, "input_"));
+  CheckBundleDestination(o.output, o.overwrite);
+  const std::string bundle_folder = outputs.Stage("-o", o.output, OutputForm::Folder);
+  const std::string report_path = o.report.empty() ? "" : outputs.Stage("--report", o.report, OutputForm::File);
   // Training batches are tiny graphs: torch's intra-op threads cost more than they give (3x slower
   // on 2 threads here). Scoring whole grids uses settings.fit.threads through the fused path.
   SetTorchThreads(1);
@@ -205,11 +199,12 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   report.seconds = clock.Total();
   report.seconds_by_stage = clock.stages();
   bundle.training = TrainingSummaryJson(report);
-  SaveBundle(bundle, o.output, o.overwrite);
+  WriteBundle(bundle, bundle_folder, o.output);
   report.model_path = o.output;
   report.model_sha256 = bundle.hash;
-  if (!o.report.empty()) WriteJsonFile(o.report, TrainReportJson(report));
+  if (!o.report.empty()) WriteJsonFile(report_path, TrainReportJson(report), o.report);
   progress.Report(1.0);
+  outputs.Commit();
   return report;
 }
 

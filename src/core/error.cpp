@@ -2,6 +2,13 @@
 
 #include <cpl_error.h>
 
+#include <cpl_conv.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
 namespace geoprosp {
 
 Error::Error(std::string subject, std::string problem)
@@ -18,6 +25,26 @@ std::string LastGdalError(const std::string& fallback) {
   const char* message = CPLGetLastErrorMsg();
   std::string text = (message && *message) ? message : fallback;
   CPLErrorReset();
+  return text;
+}
+
+std::string DiskProblem(const std::string& path) {
+  const int number = errno;
+  std::string reason;
+  if (number == ENOSPC || number == EDQUOT || number == EFBIG) reason = std::strerror(number);
+  // errno may have moved on since the first failed write: look at the disk itself.
+  struct statvfs disk;
+  const std::string folder = CPLGetPath(path.c_str());
+  if (reason.empty() && statvfs(folder.empty() ? "." : folder.c_str(), &disk) == 0 &&
+      uint64_t(disk.f_bavail) * disk.f_frsize < (uint64_t(1) << 20))
+    reason = std::strerror(ENOSPC);
+  return reason.empty() ? "" : " (" + reason + ")";
+}
+
+std::string LastWriteError(const std::string& fallback, const std::string& path) {
+  const std::string problem = DiskProblem(path);
+  std::string text = LastGdalError(fallback);
+  if (!problem.empty() && text.find(problem.substr(2, problem.size() - 3)) == std::string::npos) text += problem;
   return text;
 }
 

@@ -1,11 +1,13 @@
 #include "geoprosp/core/file_tree.hpp"
 
+#include <cpl_vsi.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 
 #include "geoprosp/core/error.hpp"
 
@@ -21,21 +23,28 @@ bool RemoveTree(const std::string& path) {
   return nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
 }
 
-void WriteTextFile(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp" + std::to_string(getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw Error(path, "cannot be written");
-    }
+void WriteTextFile(const std::string& path, const std::string& bytes, const std::string& shown_as_given) {
+  const std::string& shown_as = shown_as_given.empty() ? path : shown_as_given;
+  errno = 0;
+  VSILFILE* file = VSIFOpenL(path.c_str(), "wb");
+  if (!file) throw Error(shown_as, std::string("cannot be written: ") + std::strerror(errno ? errno : EIO));
+  const bool written = VSIFWriteL(bytes.data(), 1, bytes.size(), file) == bytes.size() && VSIFFlushL(file) == 0;
+  const int write_error = errno;
+  const bool closed = VSIFCloseL(file) == 0;
+  if (!written || !closed) {
+    const int number = written ? errno : write_error;
+    throw Error(shown_as, std::string("cannot be written: ") + std::strerror(number ? number : EIO));
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    throw Error(path, "cannot be moved into place");
-  }
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::string bytes;
+  VSILFILE* file = VSIFOpenL(path.c_str(), "rb");
+  if (!file) return bytes;
+  char buffer[65536];
+  for (size_t got; (got = VSIFReadL(buffer, 1, sizeof(buffer), file)) > 0;) bytes.append(buffer, got);
+  VSIFCloseL(file);
+  return bytes;
 }
 
 std::string BesideExecutable(const std::string& relative) {

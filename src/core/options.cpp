@@ -37,6 +37,20 @@ std::string ShortFlag(const OptionSpec& spec) {
   return "";
 }
 
+// Outputs are plain files, staged and moved into place atomically (io/output_set.hpp). A GDAL
+// virtual file system cannot give that, and /vsimem/ would vanish when the tool exits.
+void CheckOutputIsAFile(const OptionSpec& spec, const std::string& path) {
+  if (path.rfind("/vsi", 0) != 0) return;
+  const std::string flag = spec.positional ? spec.name : spec.flags.back();
+  const std::string system = path.substr(0, path.find('/', 1) + 1);
+  if (system == "/vsimem/")
+    throw UsageError(flag,
+                     path + " is a GDAL in-memory file: it would vanish when the tool exits; give a path on disk");
+  throw UsageError(flag, path + " is in GDAL's " + system +
+                             " virtual file system; outputs are written as plain files on disk, which can be "
+                             "replaced atomically (write the file, then copy or pack it)");
+}
+
 bool IsMetaRequest(const ParsedArgs& args) {
   return args.count("help") || args.count("json-usage") || args.count("version");
 }
@@ -101,6 +115,9 @@ ParsedArgs ParseCommandLine(const std::vector<OptionSpec>& specs, int argc, cons
     for (const auto& spec : specs) {
       if (spec.required && !args.count(spec.name)) {
         throw UsageError(spec.positional ? spec.name : spec.flags.back(), "is required (see --help)");
+      }
+      if (spec.role.rfind("output_", 0) == 0 && args.count(spec.name)) {
+        for (const auto& path : args.at(spec.name)) CheckOutputIsAFile(spec, path);
       }
     }
   }

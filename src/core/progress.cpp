@@ -3,17 +3,32 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <string>
 
 #include "geoprosp/core/error.hpp"
 
 namespace geoprosp {
 namespace {
 volatile std::sig_atomic_t g_cancel_requested = 0;
-void OnCancelSignal(int) { g_cancel_requested = 1; }
+void OnCancelSignal(int number) { g_cancel_requested = number; }
+
+const char* SignalName(int number) {
+  switch (number) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+  }
+  return "a signal";
+}
 }  // namespace
 
 void Progress::Report(double fraction, const char* message) const {
-  if (!func(fraction, message, data)) throw Cancelled();
+  if (func(fraction, message, data)) return;
+  if (g_cancel_requested) throw Cancelled(std::string("cancelled by ") + SignalName(g_cancel_requested));
+  throw Cancelled();
 }
 
 ScaledProgress::ScaledProgress(const Progress& parent, double start, double end)
@@ -22,8 +37,12 @@ ScaledProgress::ScaledProgress(const Progress& parent, double start, double end)
 ScaledProgress::~ScaledProgress() { GDALDestroyScaledProgress(scaled_); }
 
 void InstallCancelSignalHandlers() {
-  std::signal(SIGINT, OnCancelSignal);
-  std::signal(SIGTERM, OnCancelSignal);
+  // SIGHUP too: a closed terminal or ssh session must not kill a run half-way (its outputs
+  // would stay staged); the run stops at its next progress report and removes them.
+  for (int number : {SIGINT, SIGTERM, SIGHUP}) std::signal(number, OnCancelSignal);
+  // Past a file-size limit (ulimit -f) a write then fails with EFBIG, and the run cleans up,
+  // instead of the process being killed with its outputs staged.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int CPL_STDCALL QuietProgress(double, const char*, void*) { return g_cancel_requested ? FALSE : TRUE; }

@@ -216,7 +216,9 @@ json ToJson(const ExperimentSettings& s) {
           {"seed", s.seed}};
 }
 
-void WriteJsonFile(const std::string& path, const json& value) { WriteTextFile(path, value.dump(2) + "\n"); }
+void WriteJsonFile(const std::string& path, const json& value, const std::string& shown_as) {
+  WriteTextFile(path, value.dump(2) + "\n", shown_as);
+}
 
 json TrainReportJson(const TrainReport& r) {
   json out = {{"tool", "geoprosp-train"}, {"version", GEOPROSP_VERSION}};

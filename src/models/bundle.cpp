@@ -1,7 +1,5 @@
 #include "geoprosp/models/bundle.hpp"
 
-#include <unistd.h>
-
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/file_tree.hpp"
 #include "geoprosp/core/sha256.hpp"
+#include "geoprosp/io/output_set.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,13 +25,6 @@ std::string ReadFile(const fs::path& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) throw Error(path.string(), "cannot be written");
 }
 
 // Square matrices are stored as rows, so the manifest reads as a matrix.
@@ -173,40 +165,34 @@ Bundle MemberBundle(const Bundle& bundle, int member) {
   return one;
 }
 
-void SaveBundle(Bundle& bundle, const std::string& directory, bool overwrite) {
+void CheckBundleDestination(const std::string& directory, bool overwrite) {
   const fs::path target(directory);
-  if (fs::exists(target) && !overwrite) throw Error(directory, "exists; use --overwrite to replace it");
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(target, ec))) return;
+  if (!overwrite) throw Error(directory, "exists; use --overwrite to replace it");
+  if (!fs::is_directory(target)) throw Error(directory, "is a file, not a model bundle folder; refusing to replace it");
   // --overwrite replaces a model bundle or an empty folder, never a folder of other files.
-  if (fs::is_directory(target) && !fs::exists(target / kManifest) && !fs::is_empty(target))
+  if (!fs::exists(target / kManifest) && !fs::is_empty(target))
     throw Error(directory, "is a folder that holds no model bundle; refusing to replace it");
-  if (fs::exists(target) && !fs::is_directory(target))
-    throw Error(directory, "is a file, not a model bundle folder; refusing to replace it");
+}
+
+void WriteBundle(Bundle& bundle, const std::string& folder, const std::string& shown_as) {
   std::string weights;
   for (const auto& t : bundle.weights) {
     weights.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(float));
   }
   const std::string manifest =
       CompactNumberArrays(ToJson(bundle, Sha256Hex(weights.data(), weights.size())).dump(1)) + "\n";
-  const fs::path temporary = target.string() + ".tmp-" + std::to_string(getpid());
-  std::error_code ec;
-  RemoveTree(temporary.string());
-  if (!fs::create_directories(temporary, ec) || ec) {
-    throw Error(directory, "cannot create the model folder: " + ec.message());
-  }
-  try {
-    WriteFile(temporary / kWeights, weights);
-    WriteFile(temporary / kManifest, manifest);
-    if (fs::exists(target) && !RemoveTree(target.string()))
-      throw Error(directory, "cannot be replaced: removing the old bundle failed");
-    fs::rename(temporary, target);
-  } catch (const fs::filesystem_error& e) {
-    RemoveTree(temporary.string());
-    throw Error(directory, std::string("cannot be written: ") + e.what());
-  } catch (...) {
-    RemoveTree(temporary.string());
-    throw;
-  }
+  WriteTextFile((fs::path(folder) / kWeights).string(), weights, (fs::path(shown_as) / kWeights).string());
+  WriteTextFile((fs::path(folder) / kManifest).string(), manifest, (fs::path(shown_as) / kManifest).string());
   bundle.hash = Sha256Hex(manifest.data(), manifest.size());
+}
+
+void SaveBundle(Bundle& bundle, const std::string& directory, bool overwrite) {
+  CheckBundleDestination(directory, overwrite);
+  OutputSet outputs(overwrite);
+  WriteBundle(bundle, outputs.Stage("-o", directory, OutputForm::Folder), directory);
+  outputs.Commit();
 }
 
 Bundle LoadBundle(const std::string& directory) {

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "geoprosp/core/error.hpp"
+#include "geoprosp/core/file_tree.hpp"
 #include "geoprosp/core/options.hpp"
 #include "geoprosp/io/raster_output.hpp"
 
@@ -202,29 +203,6 @@ void SetLonLat(const Grid& grid, std::vector<TargetArea>& areas) {
   }
 }
 
-std::string TemporaryName(const std::string& path) {
-  const fs::path p(path);
-  return (p.parent_path() / (p.filename().string() + ".tmp" + std::to_string(getpid()) + p.extension().string()))
-      .string();
-}
-
-// GDALDriver::Rename opens rasters only, so the dataset's files (a shapefile has several) are
-// moved one by one: "<from basename>.ext" becomes "<to basename>.ext".
-void MoveDataset(const std::string& from, const std::string& to) {
-  DatasetPtr dataset(GDALDataset::Open(from.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-  const CPLStringList files(dataset ? dataset->GetFileList() : nullptr, TRUE);
-  dataset.reset();
-  if (files.empty()) throw Error(to, "cannot be moved into place: " + LastGdalError("the written file vanished"));
-  const std::string from_base = CPLGetBasename(from.c_str()), to_base = CPLGetBasename(to.c_str());
-  for (int i = 0; i < files.size(); ++i) {
-    const std::string name = CPLGetFilename(files[i]);
-    const std::string target =
-        CPLFormFilename(CPLGetPath(to.c_str()), (to_base + name.substr(from_base.size())).c_str(), nullptr);
-    if (VSIRename(files[i], target.c_str()) != 0)
-      throw Error(to, "cannot be moved into place from " + std::string(files[i]));
-  }
-}
-
 std::string QmlPath(const std::string& output) { return CPLResetExtension(output.c_str(), "qml"); }
 
 // The classes' fill colours, as in the classes raster's colour table.
@@ -352,31 +330,29 @@ std::vector<std::unique_ptr<OGRGeometry>> Polygonize(std::vector<int32_t>& ranks
   return polygons;
 }
 
-void WriteAreas(const AreasRequest& request, const Grid& grid, const std::vector<TargetArea>& areas,
+void WriteAreas(const AreasRequest& request, OutputSet& outputs, const Grid& grid, const std::vector<TargetArea>& areas,
                 std::vector<std::unique_ptr<OGRGeometry>> polygons, const std::string& qml) {
-  const std::string driver_name = VectorDriverFor(request.output);
-  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(driver_name.c_str());
-  struct Temporaries {  // removed unless moved into place; declared first, so removed after closing
-    GDALDriver* driver;
-    std::string dataset, qml;
-    bool moved = false;
-    ~Temporaries() {
-      if (moved) return;
-      CPLPushErrorHandler(CPLQuietErrorHandler);
-      driver->Delete(dataset.c_str());
-      VSIUnlink(qml.c_str());
-      CPLPopErrorHandler();
-    }
-  } temporaries{driver, TemporaryName(request.output), TemporaryName(QmlPath(request.output))};
+  const VectorFormat& format = AreasFormatFor(request.output);
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(format.driver.c_str());
+  const std::string path = outputs.Stage("--areas", request.output, OutputForm::Dataset);
   CPLErrorReset();
-  DatasetPtr dataset(driver->Create(temporaries.dataset.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-  if (!dataset) throw Error(request.output, "cannot be created: " + LastGdalError("unknown error"));
+  DatasetPtr dataset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  const auto failure = [&](const std::string& what, const std::string& fallback) {
+    return Error(request.output, what + ": " + Unstaged(LastWriteError(fallback, path), path, request.output));
+  };
+  if (!dataset) throw failure("cannot be created", "unknown error");
 
+  // x = easting (or longitude), y = northing: the order the polygons are in. Without it a CRS
+  // whose official axis order is northing first (EPSG:4547) comes out swapped wherever the driver
+  // reprojects (KML, GeoJSON sequences) or writes axes in the official order (GML).
   OGRSpatialReference srs;
   if (!grid.wkt.empty()) srs.importFromWkt(grid.wkt.c_str());
+  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  CPLStringList layer_options;
+  for (const auto& option : format.layer_options) layer_options.AddString(option.c_str());
   OGRLayer* layer = dataset->CreateLayer(CPLGetBasename(request.output.c_str()), grid.wkt.empty() ? nullptr : &srs,
-                                         wkbMultiPolygon, nullptr);
-  if (!layer) throw Error(request.output, "cannot add a layer: " + LastGdalError("unknown error"));
+                                         wkbMultiPolygon, layer_options.List());
+  if (!layer) throw failure("cannot add a layer", "unknown error");
   const std::pair<const char*, OGRFieldType> fields[] = {
       {"id", OFTInteger},         {"rank", OFTInteger},    {"class", OFTInteger},  {"high_share", OFTReal},
       {"area_km2", OFTReal},      {"cells", OFTInteger64}, {"mean_prob", OFTReal}, {"max_prob", OFTReal},
@@ -384,8 +360,7 @@ void WriteAreas(const AreasRequest& request, const Grid& grid, const std::vector
       {"lon", OFTReal},           {"lat", OFTReal}};
   for (const auto& [name, type] : fields) {
     OGRFieldDefn field(name, type);
-    if (layer->CreateField(&field) != OGRERR_NONE)
-      throw Error(request.output, std::string("cannot add the field ") + name + ": " + LastGdalError(""));
+    if (layer->CreateField(&field) != OGRERR_NONE) throw failure(std::string("cannot add the field ") + name, "");
   }
   const bool transaction = dataset->StartTransaction() == OGRERR_NONE;
   for (size_t i = 0; i < areas.size(); ++i) {
@@ -410,30 +385,16 @@ void WriteAreas(const AreasRequest& request, const Grid& grid, const std::vector
       feature.SetField("lat", a.lat);
     }
     feature.SetGeometryDirectly(polygons[i].release());
-    if (layer->CreateFeature(&feature) != OGRERR_NONE)
-      throw Error(request.output, "write failed: " + LastGdalError("unknown error"));
+    if (layer->CreateFeature(&feature) != OGRERR_NONE) throw failure("write failed", "unknown error");
   }
-  if (transaction && dataset->CommitTransaction() != OGRERR_NONE)
-    throw Error(request.output, "write failed: " + LastGdalError("unknown error"));
-  if (driver_name == "GPKG") AddGpkgStyle(*dataset, *layer, qml, request.output);
+  if (transaction && dataset->CommitTransaction() != OGRERR_NONE) throw failure("write failed", "unknown error");
+  if (format.driver == "GPKG") AddGpkgStyle(*dataset, *layer, qml, request.output);
   CPLErrorReset();
   dataset.reset();
-  if (CPLGetLastErrorType() == CE_Failure)
-    throw Error(request.output, "could not be completed: " + LastGdalError("I/O error"));
+  if (CPLGetLastErrorType() == CE_Failure) throw failure("could not be completed", "I/O error");
 
-  VSILFILE* file = VSIFOpenL(temporaries.qml.c_str(), "wb");
-  if (!file || VSIFWriteL(qml.data(), 1, qml.size(), file) != qml.size() || VSIFCloseL(file) != 0)
-    throw Error(QmlPath(request.output), "cannot be written");
-  if (request.overwrite) {
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    VSIStatBufL stat;
-    if (VSIStatL(request.output.c_str(), &stat) == 0) driver->Delete(request.output.c_str());
-    CPLPopErrorHandler();
-  }
-  MoveDataset(temporaries.dataset, request.output);
-  if (VSIRename(temporaries.qml.c_str(), QmlPath(request.output).c_str()) != 0)
-    throw Error(QmlPath(request.output), "cannot be moved into place");
-  temporaries.moved = true;
+  const std::string qml_path = outputs.Stage("--areas", QmlPath(request.output), OutputForm::SharedFile);
+  WriteTextFile(qml_path, qml, QmlPath(request.output));
 }
 
 }  // namespace
@@ -445,22 +406,47 @@ int ParseMinClass(const std::string& text) {
   throw UsageError("--areas-min-class", "expects low, moderate or high (1..3), got '" + text + "'");
 }
 
-std::string VectorDriverFor(const std::string& path) {
-  const std::string extension = CPLGetExtension(path.c_str());
-  auto* manager = GetGDALDriverManager();
-  for (int i = 0; !extension.empty() && i < manager->GetDriverCount(); ++i) {
-    GDALDriver* driver = manager->GetDriver(i);
-    const char* extensions = driver->GetMetadataItem(GDAL_DMD_EXTENSIONS);
-    if (!driver->GetMetadataItem(GDAL_DCAP_VECTOR) || !driver->GetMetadataItem(GDAL_DCAP_CREATE) || !extensions)
-      continue;
-    for (const auto& known : SplitList(extensions, ' ')) {
-      if (EQUAL(known.c_str(), extension.c_str())) return driver->GetDescription();
-    }
-  }
-  return "GPKG";
+const std::vector<VectorFormat>& AreasFormats() {
+  // Each one is checked in tests/cli/test_bad_outputs.sh against an independent reprojection. Not
+  // here: CSV (no CRS), MapInfo (no 64-bit integers), GPX and DXF (no polygons with fields).
+  static const std::vector<VectorFormat> formats = {
+      {"gpkg", "GPKG", {}},
+      {"shp", "ESRI Shapefile", {}},
+      {"geojson", "GeoJSON", {}},
+      {"json", "GeoJSON", {}},
+      {"geojsonl", "GeoJSONSeq", {}},
+      {"geojsons", "GeoJSONSeq", {}},
+      {"kml", "KML", {}},
+      {"gml", "GML", {}},
+      {"fgb", "FlatGeobuf", {}},
+      {"sqlite", "SQLite", {}},
+  };
+  return formats;
 }
 
-void CheckAreasRequest(const AreasRequest& request, const std::vector<std::string>& inputs) {
+std::vector<std::string> AreasExtensions() {
+  std::vector<std::string> extensions;
+  for (const auto& format : AreasFormats()) extensions.push_back(format.extension);
+  return extensions;
+}
+
+const VectorFormat& AreasFormatFor(const std::string& path) {
+  const std::string extension = CPLGetExtension(path.c_str());
+  for (const auto& format : AreasFormats()) {
+    if (EQUAL(format.extension.c_str(), extension.empty() ? "gpkg" : extension.c_str()) &&
+        GetGDALDriverManager()->GetDriverByName(format.driver.c_str()))
+      return format;
+  }
+  std::string known;
+  for (const auto& format : AreasFormats()) {
+    if (GetGDALDriverManager()->GetDriverByName(format.driver.c_str()))
+      known += (known.empty() ? "" : ", ") + format.extension;
+  }
+  throw UsageError("--areas", "cannot tell the vector format of " + path + " from its extension; use one of " + known +
+                                  " (no extension: GeoPackage)");
+}
+
+std::string CheckAreasRequest(const AreasRequest& request, OutputSet& outputs) {
   if (request.min_class < 1 || request.min_class > 3)
     throw UsageError("--areas-min-class",
                      "expects 1 (low), 2 (moderate) or 3 (high), got " + std::to_string(request.min_class));
@@ -468,12 +454,28 @@ void CheckAreasRequest(const AreasRequest& request, const std::vector<std::strin
   if (request.classes.empty() && request.class_breaks.size() != 3)
     throw UsageError("--classes", "is needed to delineate areas unless three class breaks are given");
   if (request.output.empty()) throw UsageError("--areas", "needs an output path");
-  CheckNewFile("--areas", request.output, request.overwrite, inputs);
-  CheckNewFile("--areas", QmlPath(request.output), request.overwrite, inputs);
+  AreasFormatFor(request.output);
+  const std::string staged = outputs.Stage("--areas", request.output, OutputForm::Dataset);
+  // The style depends only on --areas-min-class: layers side by side (a.kml, a.geojson) share it.
+  const std::string qml = QmlPath(request.output);
+  VSIStatBufL stat;
+  if (!outputs.overwrite() && VSIStatL(qml.c_str(), &stat) == 0 && ReadWholeFile(qml) != AreasQml(request.min_class))
+    throw Error(qml, "exists with another style (another --areas-min-class?); use --overwrite to replace it");
+  outputs.Stage("--areas", qml, OutputForm::SharedFile);
+  return staged;
 }
 
 AreasSummary DelineateAreas(const AreasRequest& request, const Progress& progress) {
-  CheckAreasRequest(request, {request.classes, request.probability});
+  OutputSet outputs(request.overwrite);
+  outputs.AddInput("--classes", request.classes);
+  outputs.AddInput("probability", request.probability);
+  AreasSummary summary = DelineateAreas(request, outputs, progress);
+  outputs.Commit();
+  return summary;
+}
+
+AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, const Progress& progress) {
+  CheckAreasRequest(request, outputs);
   const MinSize min_size = ParseMinSize(request.min_size);
   DatasetPtr probability = OpenRaster(request.probability);
   DatasetPtr classes_raster = request.classes.empty() ? nullptr : OpenRaster(request.classes);
@@ -561,7 +563,7 @@ AreasSummary DelineateAreas(const AreasRequest& request, const Progress& progres
 
   ScaledProgress polygonize_progress(progress, 0.5, 0.9);
   auto polygons = Polygonize(labels, grid, areas.size(), polygonize_progress.get());
-  WriteAreas(request, grid, areas, std::move(polygons), AreasQml(request.min_class));
+  WriteAreas(request, outputs, grid, areas, std::move(polygons), AreasQml(request.min_class));
   summary.areas = std::move(areas);
   progress.Report(1.0);
   return summary;

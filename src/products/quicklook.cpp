@@ -4,12 +4,10 @@
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <filesystem>
 #include <memory>
 
 #include "geoprosp/core/error.hpp"
@@ -182,10 +180,21 @@ struct RankLabel {  // also a deposit marker's place, with rank 0
 };
 
 // Area outlines; returns where each area's rank goes (a point inside it).
-std::vector<RankLabel> DrawAreas(const Canvas& canvas, const std::string& path, const MapFrame& frame) {
+std::vector<RankLabel> DrawAreas(const Canvas& canvas, const std::string& path, const MapFrame& frame,
+                                 const OGRSpatialReference* raster_srs) {
   DatasetPtr dataset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
   if (!dataset || dataset->GetLayerCount() < 1) throw Error(path, "cannot be read: " + LastGdalError("no layers"));
   OGRLayer* layer = dataset->GetLayer(0);
+  // A layer in another CRS (KML is always WGS84) is reprojected onto the raster's, x = easting.
+  std::unique_ptr<OGRCoordinateTransformation> to_raster;
+  const OGRSpatialReference* layer_srs = layer->GetSpatialRef();
+  if (layer_srs && raster_srs && !layer_srs->IsSame(raster_srs)) {
+    OGRSpatialReference from(*layer_srs), to(*raster_srs);
+    from.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    to.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    to_raster.reset(OGRCreateCoordinateTransformation(&from, &to));
+    if (!to_raster) throw Error(path, "cannot be reprojected onto the probability raster's CRS");
+  }
   const int rank_field = layer->GetLayerDefn()->GetFieldIndex("rank");
   std::vector<RankLabel> labels;
   cairo_t* cr = canvas.cr();
@@ -193,6 +202,8 @@ std::vector<RankLabel> DrawAreas(const Canvas& canvas, const std::string& path, 
     const OGRGeometry* geometry = feature->GetGeometryRef();
     if (!geometry) continue;
     std::unique_ptr<OGRGeometry> multi(OGRGeometryFactory::forceToMultiPolygon(geometry->clone()));
+    if (to_raster && multi->transform(to_raster.get()) != OGRERR_NONE)
+      throw Error(path, "cannot be reprojected onto the probability raster's CRS");
     for (const OGRPolygon* polygon : *multi->toMultiPolygon()) {
       for (const OGRLinearRing* ring : *polygon) {
         for (int i = 0; i < ring->getNumPoints(); ++i) {
@@ -378,14 +389,22 @@ std::string CrsName(const OGRSpatialReference* srs) {
 
 }  // namespace
 
-void CheckQuicklookRequest(const QuicklookRequest& request, const std::vector<std::string>& inputs) {
+std::string CheckQuicklookRequest(const QuicklookRequest& request, OutputSet& outputs) {
   if (!EQUAL(CPLGetExtension(request.output.c_str()), "png"))
     throw UsageError("--quicklook", "writes a PNG: give a path ending in .png, got '" + request.output + "'");
-  CheckNewFile("--quicklook", request.output, request.overwrite, inputs);
+  return outputs.Stage("--quicklook", request.output, OutputForm::File);
 }
 
 void RenderQuicklook(const QuicklookRequest& request) {
-  CheckQuicklookRequest(request, {request.probability, request.areas});
+  OutputSet outputs(request.overwrite);
+  outputs.AddInput("probability", request.probability);
+  outputs.AddInput("--areas", request.areas);
+  RenderQuicklook(request, outputs);
+  outputs.Commit();
+}
+
+void RenderQuicklook(const QuicklookRequest& request, OutputSet& outputs) {
+  const std::string path = CheckQuicklookRequest(request, outputs);
   CPLErrorReset();
   DatasetPtr probability(GDALDataset::Open(request.probability.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
   if (!probability) throw Error(request.probability, "not a raster GDAL can read (" + LastGdalError("") + ")");
@@ -412,7 +431,7 @@ void RenderQuicklook(const QuicklookRequest& request) {
   cairo_save(canvas.cr());
   cairo_rectangle(canvas.cr(), frame.x, frame.y, frame.width, frame.height);
   cairo_clip(canvas.cr());
-  const auto ranks = request.areas.empty() ? std::vector<RankLabel>() : DrawAreas(canvas, request.areas, frame);
+  const auto ranks = request.areas.empty() ? std::vector<RankLabel>() : DrawAreas(canvas, request.areas, frame, srs);
   std::vector<RankLabel> deposits;
   for (const auto& deposit : request.deposits) {
     RankLabel marker{0, 0, 0};
@@ -437,18 +456,9 @@ void RenderQuicklook(const QuicklookRequest& request) {
   canvas.Text(std::string(CPLGetFilename(request.probability.c_str())) + " \u00b7 geoprosp " GEOPROSP_VERSION,
               width - margin, footer, 11, kMuted, Align::Right);
 
-  // Written under a temporary name and renamed, like every output.
-  const std::string temporary = request.output + ".tmp" + std::to_string(getpid()) + ".png";
-  if (cairo_surface_write_to_png(canvas.surface(), temporary.c_str()) != CAIRO_STATUS_SUCCESS) {
-    VSIUnlink(temporary.c_str());
-    throw Error(request.output, "cannot be written");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, request.output, ec);
-  if (ec) {
-    VSIUnlink(temporary.c_str());
-    throw Error(request.output, "cannot be moved into place: " + ec.message());
-  }
+  if (const cairo_status_t status = cairo_surface_write_to_png(canvas.surface(), path.c_str()); status)
+    throw Error(request.output,
+                std::string("cannot be written: ") + cairo_status_to_string(status) + DiskProblem(path));
 }
 
 }  // namespace geoprosp

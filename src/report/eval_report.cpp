@@ -12,25 +12,27 @@ namespace {
 
 class OutputFolder {
  public:
-  explicit OutputFolder(const std::string& dir) : dir_(dir) {}
+  OutputFolder(const std::string& dir, const std::string& shown_dir) : dir_(dir), shown_dir_(shown_dir) {}
   // Writes `text` as `name` and returns it.
   const std::string& Write(const std::string& name, const std::string& text) {
-    WriteTextFile((std::filesystem::path(dir_) / name).string(), text);
+    WriteTextFile((std::filesystem::path(dir_) / name).string(), text,
+                  (std::filesystem::path(shown_dir_) / name).string());
     files_.push_back(name);
     return text;
   }
   const std::vector<std::string>& files() const { return files_; }
 
  private:
-  std::string dir_;
+  std::string dir_, shown_dir_;
   std::vector<std::string> files_;
 };
 
 }  // namespace
 
 std::vector<std::string> WriteEvalReport(const EvalResults& results, const StudyFigures& study,
-                                         const svg::MapThumbnail* map, const std::string& dir) {
-  OutputFolder out(dir);
+                                         const svg::MapThumbnail* map, const std::string& dir,
+                                         const std::string& shown_dir) {
+  OutputFolder out(dir, shown_dir.empty() ? dir : shown_dir);
   ReportCharts charts;
   if (!results.comparison.empty()) {
     out.Write("models.csv", ModelsCsv(results.comparison));

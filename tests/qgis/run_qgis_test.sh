@@ -221,4 +221,21 @@ else
   fail "from Python, the classes output loads with a paletted legend of named categories"
 fi
 
+# (f) after a cancel, the staging folders of the run the plugin killed go, and no others
+if "$system_python" - "$work" <<'PY'
+import os, sys
+sys.path[:0] = [os.path.join(sys.argv[1], 'plugins')]
+from geoprosp_processing.algorithm import remove_partial_outputs
+out = os.path.join(sys.argv[1], 'cancelled')
+os.makedirs(os.path.join(out, '.geoprosp-host-4242-AbC123', '0'))
+os.makedirs(os.path.join(out, '.geoprosp-host-777-XyZ789', '0'))
+remove_partial_outputs([os.path.join(out, 'P.tif'), None], [4242])
+assert sorted(os.listdir(out)) == ['.geoprosp-host-777-XyZ789'], os.listdir(out)
+PY
+then
+  pass "a cancel removes the killed run's staging folders, and only those"
+else
+  fail "a cancel removes the killed run's staging folders, and only those"
+fi
+
 finish

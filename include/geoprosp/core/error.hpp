@@ -2,6 +2,7 @@
 // One exception type for the whole stack: it names the file (or option) and the problem.
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace geoprosp {
@@ -26,7 +27,7 @@ class UsageError : public Error {
 // The user (or a progress callback) cancelled the run.
 class Cancelled : public Error {
  public:
-  Cancelled() : Error("", "cancelled by the user") {}
+  explicit Cancelled(std::string why = "cancelled by the user") : Error("", std::move(why)) {}
 };
 
 // A warning: raised through GDAL's error handler (so the tools print it in their own voice, and a
@@ -35,5 +36,10 @@ void AddWarning(std::vector<std::string>& warnings, const std::string& text);
 
 // The last CPL error message, or `fallback` when GDAL said nothing.
 std::string LastGdalError(const std::string& fallback);
+// The same after a failed write to `path`, with the reason when it is a full disk or a file-size
+// limit, which GDAL's last message may not say ("TIFFAppendToStrip: Write error at scanline 144").
+std::string LastWriteError(const std::string& fallback, const std::string& path);
+// " (No space left on device)" and the like after a failed write to `path`, else "".
+std::string DiskProblem(const std::string& path);
 
 }  // namespace geoprosp

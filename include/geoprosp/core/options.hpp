@@ -51,6 +51,7 @@ template <class Options>
 class OptionTable {
  public:
   using Assign = std::function<void(Options&, const std::vector<std::string>&, const OptionSpec&)>;
+  using Read = std::function<std::vector<std::string>(const Options&)>;  // a text option's values
 
   // Fluent setters for the spec just added.
   class Builder {
@@ -106,15 +107,21 @@ class OptionTable {
   };
 
   Builder Add(const std::string& name, std::string Options::*field) {
-    return Bind(name, OptionType::String, Text(Options{}.*field),
-                [field](Options& o, const std::vector<std::string>& v, const OptionSpec& s) {
-                  if (s.type == OptionType::Choice) CheckChoice(s, v.back());
-                  o.*field = v.back();
-                });
+    return Bind(
+        name, OptionType::String, Text(Options{}.*field),
+        [field](Options& o, const std::vector<std::string>& v, const OptionSpec& s) {
+          if (s.type == OptionType::Choice) CheckChoice(s, v.back());
+          o.*field = v.back();
+        },
+        [field](const Options& o) {
+          return (o.*field).empty() ? std::vector<std::string>() : std::vector<std::string>{o.*field};
+        });
   }
   Builder Add(const std::string& name, std::vector<std::string> Options::*field) {
-    auto builder = Bind(name, OptionType::String, std::nullopt,
-                        [field](Options& o, const std::vector<std::string>& v, const OptionSpec&) { o.*field = v; });
+    auto builder = Bind(
+        name, OptionType::String, std::nullopt,
+        [field](Options& o, const std::vector<std::string>& v, const OptionSpec&) { o.*field = v; },
+        [field](const Options& o) { return o.*field; });
     specs_.back().repeatable = true;
     return builder;
   }
@@ -145,6 +152,19 @@ class OptionTable {
 
   const std::vector<OptionSpec>& specs() const { return specs_; }
 
+  // The values of the options whose role starts with `role_prefix` (e.g. "input_"), each with the
+  // flag (or positional name) that gives it: how a tool finds every file it reads or writes.
+  std::vector<std::pair<std::string, std::string>> ValuesWithRole(const Options& options,
+                                                                  const std::string& role_prefix) const {
+    std::vector<std::pair<std::string, std::string>> values;
+    for (size_t i = 0; i < specs_.size(); ++i) {
+      if (!reads_[i] || specs_[i].role.rfind(role_prefix, 0) != 0) continue;
+      const std::string flag = specs_[i].positional ? specs_[i].name : specs_[i].flags.back();
+      for (const auto& value : reads_[i](options)) values.emplace_back(flag, value);
+    }
+    return values;
+  }
+
   Options Parse(int argc, const char* const* argv) const {
     const ParsedArgs args = ParseCommandLine(specs_, argc, argv);
     Options options;
@@ -160,7 +180,8 @@ class OptionTable {
     if (value.empty()) return std::nullopt;
     return value;
   }
-  Builder Bind(const std::string& name, OptionType type, std::optional<std::string> default_value, Assign assign) {
+  Builder Bind(const std::string& name, OptionType type, std::optional<std::string> default_value, Assign assign,
+               Read read = nullptr) {
     OptionSpec spec;
     spec.name = name;
     spec.flags = {"--" + name};
@@ -168,11 +189,13 @@ class OptionTable {
     spec.default_value = std::move(default_value);
     specs_.push_back(std::move(spec));
     assigns_.push_back(std::move(assign));
+    reads_.push_back(std::move(read));
     return Builder(specs_.back());
   }
 
   std::vector<OptionSpec> specs_;
   std::vector<Assign> assigns_;
+  std::vector<Read> reads_;
 };
 
 }  // namespace geoprosp

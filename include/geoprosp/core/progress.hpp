@@ -27,10 +27,10 @@ class ScaledProgress {
   void* scaled_;
 };
 
-// GDAL-style "0...10...20...100 - done." on stderr; returns FALSE after SIGINT/SIGTERM.
+// GDAL-style "0...10...20...100 - done." on stderr; returns FALSE after SIGINT/SIGTERM/SIGHUP.
 int CPL_STDCALL TerminalProgress(double fraction, const char* message, void* data);
 
-// Installs SIGINT/SIGTERM handlers that make TerminalProgress and QuietProgress cancel.
+// Installs SIGINT/SIGTERM/SIGHUP handlers that make TerminalProgress and QuietProgress cancel.
 void InstallCancelSignalHandlers();
 int CPL_STDCALL QuietProgress(double fraction, const char* message, void* data);
 

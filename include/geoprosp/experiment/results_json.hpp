@@ -19,7 +19,8 @@ nlohmann::json TrainingSummaryJson(const TrainReport& report);
 // model's "study" is its Table 2 row, where the study has one.
 nlohmann::json EvalResultsJson(const EvalResults& results, const StudyFigures& study);
 
-// Writes `value` as indented JSON through a temporary name.
-void WriteJsonFile(const std::string& path, const nlohmann::json& value);
+// Writes `value` as indented JSON to `path` (where an OutputSet staged it; messages name `shown_as`,
+// by default `path`).
+void WriteJsonFile(const std::string& path, const nlohmann::json& value, const std::string& shown_as = "");
 
 }  // namespace geoprosp

@@ -1,6 +1,6 @@
 #pragma once
-// Output rasters written the GDAL way (-of, -co, COG through CreateCopy), under a temporary name
-// that is renamed into place only when complete.
+// Output rasters written the GDAL way (-of, -co, COG through CreateCopy), at a path an OutputSet
+// staged (io/output_set.hpp), which moves them into place with the run's other outputs.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -19,28 +19,28 @@ struct OutputSpec {
   std::vector<std::string> creation_options;
 };
 
-// Checks before any heavy work: a known format, no clobbering without `overwrite`, never an
-// input, and a writable folder.
-void CheckOutputPath(const std::string& option, const OutputSpec& spec, bool overwrite,
-                     const std::vector<std::string>& inputs);
-// The same checks for any file: not an input, no clobbering without `overwrite`, a writable folder.
-void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
-                  const std::vector<std::string>& inputs);
-
-// Elements: Float32 concentrations, one band per element, described by the element's name.
 // The usual file extension of a raster format ("tif" for GTiff and COG; "" when it has none).
 // An unknown format, or one that cannot write rasters, is a UsageError for -of.
 std::string RasterExtension(const std::string& format);
 
 // Probability: calibrated; Score: a model's raw, uncalibrated score (named so in the band).
+// Elements: Float32 concentrations, one band per element, described by the element's name.
 enum class OutputKind { Probability, Score, Classes, Spread, Elements };
+
+// Checks before any heavy work: `spec.format` is a GDAL raster driver that writes files and can
+// hold `kind` without loss (Float32 for the probability, the score, the spread and the elements,
+// Byte for the classes).
+void CheckRasterFormat(const OutputSpec& spec, OutputKind kind);
 
 class RasterOutput {
  public:
+  // Creates the raster at `path` (where its OutputSet staged spec.path; messages name spec.path).
+  // A driver that can only CreateCopy (COG) gets a GTiff beside it first, and its creation
+  // options are tried on a small raster now, so that a bad -co fails before the heavy work.
   // `elements` names the bands of an Elements output (one or more); the other kinds have one band.
-  RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind kind,
+  RasterOutput(const std::string& path, const OutputSpec& spec, const Grid& grid, OutputKind kind,
                const std::vector<std::string>& elements = {});
-  ~RasterOutput();  // removes the temporary file unless committed
+  ~RasterOutput();  // closes the dataset; the OutputSet removes what an unfinished run wrote
   RasterOutput(const RasterOutput&) = delete;
   RasterOutput& operator=(const RasterOutput&) = delete;
 
@@ -49,18 +49,19 @@ class RasterOutput {
   void SetMetadata(const std::map<std::string, std::string>& items);
   void SetBandMetadata(int band, const std::map<std::string, std::string>& items);
   void SetBandUnit(int band, const std::string& unit);  // GDAL's unit type, e.g. "ppm"
-  // Finishes the file (CreateCopy for formats that need it) and renames it into place.
-  void Commit(bool overwrite, const Progress& progress);
-  const std::string& temporary_path() const { return temporary_; }
+  // Completes the file (CreateCopy for formats that need it) and reads it back: an error unless
+  // it holds the grid, bands, data type, nodata value and CRS written (a driver may drop them
+  // quietly).
+  void Finish(const Progress& progress);
 
  private:
+  std::string path_;
   OutputSpec spec_;
   OutputKind kind_;
-  int width_;
-  std::string temporary_;     // what the final driver writes
+  int bands_;
+  Grid grid_;
   std::string intermediate_;  // a GTiff when the driver can only CreateCopy (COG)
   GDALDataset* dataset_ = nullptr;
-  bool committed_ = false;
 };
 
 constexpr float kProbabilityNodata = -9999.0f;

@@ -40,7 +40,13 @@ struct Bundle {
 Bundle MemberBundle(const Bundle& bundle, int member);
 std::string MemberPrefix(int member);
 
-// Writes the bundle folder through a temporary name; an existing one needs `overwrite`.
+// Checks that a bundle may be written at `directory`: absent, or with `overwrite` a bundle or an
+// empty folder (never a folder of other files, nor a file).
+void CheckBundleDestination(const std::string& directory, bool overwrite);
+// Writes manifest.json and weights.bin into the existing, empty `folder` (an OutputSet's staged
+// folder; messages name `shown_as`); sets bundle.hash.
+void WriteBundle(Bundle& bundle, const std::string& folder, const std::string& shown_as);
+// Both, committed at once.
 void SaveBundle(Bundle& bundle, const std::string& directory, bool overwrite);
 Bundle LoadBundle(const std::string& directory);
 

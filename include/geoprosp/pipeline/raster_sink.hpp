@@ -1,6 +1,6 @@
 #pragma once
 // Scored strips into rasters: the probability, the classified prospective areas and the ensemble's
-// spread, each a RasterOutput (temporary name until committed).
+// spread, each a RasterOutput (staged by the run's OutputSet until committed).
 #include <array>
 #include <cstdint>
 #include <memory>

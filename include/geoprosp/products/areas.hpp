@@ -7,6 +7,7 @@
 
 #include "geoprosp/core/progress.hpp"
 #include "geoprosp/io/labels.hpp"
+#include "geoprosp/io/output_set.hpp"
 #include "geoprosp/io/raster_output.hpp"
 
 namespace geoprosp {
@@ -17,10 +18,10 @@ struct AreasRequest {
   // Used only without `classes`: the classes then follow from the probability (like ClassOf).
   std::vector<double> class_breaks;
   std::vector<DepositPoint> deposits;  // in the rasters' CRS; those outside the grid are ignored
-  std::string output;                  // the OGR driver follows the extension, GPKG when unknown
+  std::string output;                  // the OGR driver follows the extension (AreasFormats()), GPKG without one
   int min_class = 2;                   // 1 low, 2 moderate, 3 high
   std::string min_size = "4cells";     // regions smaller than this are dropped: "10cells", "0.5km2"
-  bool overwrite = false;
+  bool overwrite = false;              // used only without an OutputSet
 };
 
 struct TargetArea {
@@ -45,16 +46,27 @@ struct AreasSummary {
 // "low", "moderate", "high" or 1..3; anything else is a UsageError for --areas-min-class.
 int ParseMinClass(const std::string& text);
 
-// The option checks and output checks DelineateAreas makes first, for callers that want them
-// before their own heavy work.
-void CheckAreasRequest(const AreasRequest& request, const std::vector<std::string>& inputs);
+// The option checks DelineateAreas makes first, and the staging of its outputs (the layer and its
+// QGIS style, <output>.qml) in `outputs`, for callers that want them before their heavy work.
+// Returns where the layer is staged.
+std::string CheckAreasRequest(const AreasRequest& request, OutputSet& outputs);
 
+// Writes the areas and their style where `outputs` staged them; the caller commits.
+AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, const Progress& progress);
+// The same, committed at once (request.overwrite applies).
 AreasSummary DelineateAreas(const AreasRequest& request, const Progress& progress);
 
 // "N target areas, X km² (Y % of the valid area), capturing D of T known deposits".
 std::string DescribeAreas(const AreasSummary& summary);
 
-// The OGR driver for a vector output path: by extension, GPKG when unknown.
-std::string VectorDriverFor(const std::string& path);
+// The vector formats --areas writes, by extension: each holds the polygons, their fields and their
+// CRS. A path without an extension is a GeoPackage; any other extension is a UsageError.
+struct VectorFormat {
+  std::string extension, driver;
+  std::vector<std::string> layer_options;
+};
+const std::vector<VectorFormat>& AreasFormats();  // those whose driver is missing here are refused
+std::vector<std::string> AreasExtensions();
+const VectorFormat& AreasFormatFor(const std::string& path);
 
 }  // namespace geoprosp

@@ -5,22 +5,27 @@
 #include <vector>
 
 #include "geoprosp/io/labels.hpp"
+#include "geoprosp/io/output_set.hpp"
 
 namespace geoprosp {
 
 struct QuicklookRequest {
   std::string probability;             // Float32 raster, 0..1
-  std::string areas;                   // optional: polygons with a `rank` field, in the raster's CRS
+  std::string areas;                   // optional: polygons with a `rank` field (reprojected if need be)
   std::vector<DepositPoint> deposits;  // optional, in the raster's CRS
   std::string output;                  // a .png
   std::string title = "Mineral prospectivity";
-  std::string subtitle;  // one line under the title, e.g. what the areas capture
-  bool overwrite = false;
+  std::string subtitle;    // one line under the title, e.g. what the areas capture
+  bool overwrite = false;  // used only without an OutputSet
 };
 
-// The checks RenderQuicklook makes first, for callers that want them before their heavy work.
-void CheckQuicklookRequest(const QuicklookRequest& request, const std::vector<std::string>& inputs);
+// The checks RenderQuicklook makes first, and the staging of the PNG in `outputs` (returns where
+// to write it), for callers that want them before their heavy work.
+std::string CheckQuicklookRequest(const QuicklookRequest& request, OutputSet& outputs);
 
+// Draws the PNG where `outputs` staged it; the caller commits.
+void RenderQuicklook(const QuicklookRequest& request, OutputSet& outputs);
+// The same, committed at once (request.overwrite applies).
 void RenderQuicklook(const QuicklookRequest& request);
 
 }  // namespace geoprosp

@@ -11,8 +11,10 @@ namespace geoprosp {
 
 // Writes models.csv, augmentation.csv, alpha_sweep.csv, the study's CSVs, the SVG plots and
 // report.html into `dir` (experiments absent from `results` are skipped); `map` is the final map's
-// thumbnail, or nullptr. Returns the names of the files written.
+// thumbnail, or nullptr. Messages name `shown_dir`, the folder the user knows, when `dir` is a staged
+// one. Returns the names of the files written.
 std::vector<std::string> WriteEvalReport(const EvalResults& results, const StudyFigures& study,
-                                         const svg::MapThumbnail* map, const std::string& dir);
+                                         const svg::MapThumbnail* map, const std::string& dir,
+                                         const std::string& shown_dir = "");
 
 }  // namespace geoprosp
