@@ -4,12 +4,16 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build demo test test-qgis qgis-plugin sample-data sample-model bench format format-check clean
+.PHONY: all deps test-deps configure build demo test test-qgis qgis-plugin sample-data sample-model bench format format-check clean
 
 all: build
 
 deps:
 	@bash tools/install_deps.sh
+
+# What the tests (and the scripts in tools/ and bench/) run, besides the build's packages.
+test-deps:
+	@bash tools/install_deps.sh --test
 
 configure: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -20,7 +24,7 @@ build: configure
 demo: build
 	@bash tools/demo.sh $(BUILD)
 
-test: build
+test: build test-deps
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 test-qgis: build

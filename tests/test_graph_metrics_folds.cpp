@@ -89,6 +89,34 @@ TEST(Metrics, RocAucCountsTiesAsHalfAndSuccessRateIsBounded) {
   EXPECT_NEAR(worst, 0.125, 1e-12);
 }
 
+TEST(Metrics, FoldsWithoutBothClassesAreLeftOutOfTheMeansAndCounted) {
+  const Metrics both = ComputeMetrics({0.9f, 0.2f, 0.1f}, {1, 0, 0});
+  const Metrics no_deposit = ComputeMetrics({0.9f, 0.2f, 0.1f}, {0, 0, 0});
+  const Metrics no_background = ComputeMetrics({0.9f, 0.2f}, {1, 1});
+  EXPECT_TRUE(Scored(both));
+  EXPECT_FALSE(Scored(no_deposit));
+  EXPECT_EQ(NotScoredBecause(no_deposit), "no test deposit");
+  EXPECT_EQ(NotScoredBecause(no_background), "no test background cell");
+  const auto fold = ToJson(no_deposit);
+  EXPECT_TRUE(fold["roc_auc"].is_null());      // not 0.5
+  EXPECT_TRUE(fold["sensitivity"].is_null());  // not 0
+  EXPECT_FALSE(fold["scored"].get<bool>());
+  EXPECT_DOUBLE_EQ(fold["specificity"].get<double>(), 2.0 / 3);
+  EXPECT_TRUE(ToJson(no_background)["specificity"].is_null());
+  const std::vector<Metrics> folds = {both, no_deposit, both, no_background};
+  const auto mean = MeanJson(folds);
+  EXPECT_DOUBLE_EQ(mean["roc_auc"].get<double>(), 1.0);  // the two scored folds only
+  EXPECT_DOUBLE_EQ(mean["sensitivity"].get<double>(), 1.0);
+  EXPECT_EQ(mean["folds_scored"].get<int>(), 2);
+  EXPECT_EQ(mean["folds_left_out"].get<int>(), 2);
+  EXPECT_DOUBLE_EQ(SdJson(folds)["roc_auc"].get<double>(), 0.0);
+  EXPECT_EQ(LeftOutNote(folds),
+            "2 of 4 folds are left out of the means (1 with no test background cell; 1 with no test deposit): their "
+            "ROC AUC and sensitivity do not exist");
+  EXPECT_EQ(LeftOutNote({both}), "");
+  EXPECT_TRUE(MeanJson({no_deposit})["roc_auc"].is_null());
+}
+
 TEST(Folds, SpatialFoldsShareNoBlockAndSpreadDeposits) {
   Grid grid;
   grid.width = 100;

@@ -211,7 +211,7 @@ Confusion SummedConfusion(const std::vector<Metrics>& folds) {
 double BestAlpha(const json& points, const std::string& metric) {
   double best = -1, alpha = 0;
   for (const auto& p : points) {
-    if (p["mean"][metric].get<double>() > best + 1e-12) {
+    if (p["mean"][metric].is_number() && p["mean"][metric].get<double>() > best + 1e-12) {
       best = p["mean"][metric];
       alpha = p["alpha"];
     }
@@ -222,15 +222,17 @@ double BestAlpha(const json& points, const std::string& metric) {
 void PrintSummary(const json& results, const std::string& out_dir) {
   std::printf("geoprosp-eval (%s): %s\n", results["protocol"].get<std::string>().c_str(),
               results["protocol_note"].get<std::string>().c_str());
-  const auto line = [](const std::string& label, const json& mean, const std::string& extra) {
-    std::printf("%-22s %6.1f %6.1f %6.1f %6.1f %7.3f %7.3f  %s\n", label.c_str(), 100 * mean["accuracy"].get<double>(),
-                100 * mean["sensitivity"].get<double>(), 100 * mean["specificity"].get<double>(),
-                100 * mean["f1"].get<double>(), mean["roc_auc"].get<double>(), mean["pr_auc"].get<double>(),
-                extra.c_str());
+  // NaN (printed "nan") where no fold could be scored.
+  const auto value = [](const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); };
+  const auto line = [&](const std::string& label, const json& mean, const std::string& extra) {
+    std::printf("%-22s %6.1f %6.1f %6.1f %6.1f %7.3f %7.3f  %s\n", label.c_str(), 100 * value(mean["accuracy"]),
+                100 * value(mean["sensitivity"]), 100 * value(mean["specificity"]), 100 * value(mean["f1"]),
+                value(mean["roc_auc"]), value(mean["pr_auc"]), extra.c_str());
   };
   const char* header = "%-22s %6s %6s %6s %6s %7s %7s  %s\n";
   if (!results["models"].empty()) {
-    std::printf("\nModels (mean over %d folds)\n", results["settings"]["folds"].get<int>());
+    std::printf("\nModels (mean over %d folds)\n", results["models"][0]["mean"]["folds_scored"].get<int>());
+    if (!results.value("folds_note", "").empty()) std::printf("%s\n", results["folds_note"].get<std::string>().c_str());
     std::printf(header, "model", "acc%", "sens%", "spec%", "F1%", "ROC", "PR", "time");
     for (const auto& m : results["models"]) {
       line(m["label"], m["mean"], std::to_string(static_cast<int>(std::round(m["seconds"].get<double>()))) + " s");
@@ -255,7 +257,7 @@ void PrintSummary(const json& results, const std::string& out_dir) {
       std::printf("%-8.1f", models[0]["points"][i]["alpha"].get<double>());
       for (const auto& m : models) {
         const auto& mean = m["points"][i]["mean"];
-        std::printf("    %6.3f / %5.1f", mean["roc_auc"].get<double>(), 100 * mean["accuracy"].get<double>());
+        std::printf("    %6.3f / %5.1f", value(mean["roc_auc"]), 100 * value(mean["accuracy"]));
       }
       std::printf("\n");
     }
@@ -291,6 +293,7 @@ json RunEval(const EvalOptions& o, const Progress& progress) {
   if (o.folds < 2 && (wants("models") || wants("augmentation") || wants("alpha-sweep")))
     throw UsageError("--folds", "the comparisons need at least 2 folds");
   const auto stack = OpenInputStack(o);
+  SetTorchThreads(1);  // tiny graphs: torch's intra-op threads cost more than they give (see geoprosp-train)
   if (fs::exists(o.out_dir) && !fs::is_directory(o.out_dir)) throw Error(o.out_dir, "exists and is not a folder");
   if (fs::exists(fs::path(o.out_dir) / "results.json") && !o.overwrite)
     throw Error(o.out_dir, "holds results already; use --overwrite to replace them");
@@ -298,7 +301,6 @@ json RunEval(const EvalOptions& o, const Progress& progress) {
   fs::create_directories(o.out_dir, ec);
   if (ec) throw Error(o.out_dir, "cannot be created: " + ec.message());
 
-  SetTorchThreads(1);  // tiny graphs: torch's intra-op threads cost more than they give (see geoprosp-train)
   const CellData data = LoadCells(*stack);
   const Labelled labelled = ChooseSamples(setup.labels, data);
   const auto& cells = labelled.cells;
@@ -391,6 +393,7 @@ json RunEval(const EvalOptions& o, const Progress& progress) {
   results["settings"]["models"] = models;
   results["settings"]["experiments"] = experiments;
   results["study"] = study;
+  results["folds_note"] = runs.empty() ? "" : LeftOutNote(runs.front().metrics);
 
   results["models"] = json::array();
   for (size_t i : model_runs)

@@ -37,8 +37,7 @@ ExperimentSetup SetUpExperiment(const ExperimentOptions& o, const std::string& a
   negatives.choices = {"all", "random", "distal"};
   CheckChoice(negatives, o.negatives);
   if (o.folds == 1 || o.folds < 0) throw UsageError("--folds", "must be 0 (no cross-validation) or at least 2");
-  setup.labels = {o.deposits,  o.deposits_srs,   o.labels,       o.label_radius,
-                  o.negatives, o.negative_ratio, o.min_distance, o.seed};
+  setup.labels = {o.source(), o.labels, o.label_radius, o.negatives, o.negative_ratio, o.min_distance, o.seed};
   return setup;
 }
 
@@ -47,8 +46,10 @@ std::unique_ptr<RasterStack> OpenInputStack(const ExperimentOptions& o) {
   sources.paths = o.inputs;
   sources.align_to = o.align_to;
   sources.resampling = o.resampling;
+  sources.elements = SplitList(o.elements);
+  sources.symbols_only = true;
   auto stack = std::make_unique<RasterStack>(sources);
-  if (!o.elements.empty()) stack->Select(SplitList(o.elements), "--elements");
+  WarnAboutCommodityInputs(*stack, DepositCommodity(o.deposits.empty() ? o.labels : o.deposits, o.commodity));
   return stack;
 }
 

@@ -27,18 +27,22 @@ PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, in
   if (!srcwin.empty()) {
     OptionSpec spec;
     spec.name = "srcwin";
+    spec.min = 0;
+    spec.max = std::numeric_limits<int>::max();
     const auto parts = SplitList(srcwin);
     if (parts.size() != 4) throw UsageError("--srcwin", "expects xoff,yoff,xsize,ysize");
     window = {int(ParseIntOption(spec, parts[0])), int(ParseIntOption(spec, parts[1])),
               int(ParseIntOption(spec, parts[2])), int(ParseIntOption(spec, parts[3]))};
-    if (window.x0 < 0 || window.y0 < 0 || window.width < 1 || window.height < 1 || window.x0 + window.width > width ||
-        window.y0 + window.height > height) {
+    if (window.width < 1 || window.height < 1 || int64_t(window.x0) + window.width > width ||
+        int64_t(window.y0) + window.height > height) {
       throw UsageError("--srcwin", "window " + srcwin + " does not lie inside the " + std::to_string(width) + "x" +
                                        std::to_string(height) + " raster");
     }
   } else if (!tile.empty()) {
     OptionSpec spec;
     spec.name = "tile";
+    spec.min = 0;
+    spec.max = std::numeric_limits<int>::max();
     const auto slash = tile.find('/');
     if (slash == std::string::npos) throw UsageError("--tile", "expects i/n, e.g. 0/4");
     const long long index = ParseIntOption(spec, tile.substr(0, slash));
@@ -176,14 +180,14 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   MapSummary summary;
   // Everything is validated before the first cell is read.
   if (options.output.empty()) throw UsageError("-o", "is required");
-  const Bundle bundle = LoadBundle(options.model.empty() ? DefaultModelPath() : options.model);
+  const Bundle bundle = LoadModel(options.model);
   StackSources sources;
   sources.paths = options.inputs;
   sources.align_to = options.align_to;
   sources.resampling = options.resampling;
   RasterStack stack(sources);
   if (!options.elements.empty()) stack.Select(SplitList(options.elements), "--elements");
-  stack.Select(bundle.elements, "the model (" + (options.model.empty() ? DefaultModelPath() : options.model) + ")");
+  stack.Select(bundle.elements, "the model (" + bundle.path + ")");
   summary.elements = stack.elements();
 
   CompositionParams composition = bundle.composition;
@@ -216,7 +220,7 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   if (!options.quicklook.empty() && (options.quicklook == options.output || options.quicklook == options.classes))
     throw UsageError("--quicklook", "must differ from the other outputs");
   const std::vector<DepositPoint> deposits =
-      options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.deposits, stack.grid(), "");
+      options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.source(), stack.grid());
   AreasRequest areas_request{
       options.classes,        options.output,   breaks, deposits, options.areas, ParseMinClass(options.areas_min_class),
       options.areas_min_size, options.overwrite};
@@ -323,6 +327,7 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
       }
       ScoreMembers(scorers, cell_features.data() + first * n, per_cell ? adjacency.data() : bundle.adjacency.data(),
                    per_cell, count, member_scores, probabilities.data() + first, spread.data() + first);
+      RequireFiniteProbabilities(probabilities.data() + first, count, "the model (" + bundle.path + ")");
     }
     OutputStrip& out = output_strips[s % 2];  // its previous write finished before strip s-1's began
     out.row = row;
@@ -332,7 +337,7 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     out.classes.assign(size_t(rows) * region.width, kClassNodata);
     for (int64_t i = 0; i < m; ++i) {
       const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
-      const float p = std::isfinite(probabilities[i]) ? probabilities[i] : 0.0f;
+      const float p = probabilities[i];
       out.probability[r * region.width + c] = p;
       if (spread_out) out.spread[r * region.width + c] = spread[i];
       const uint8_t level = ClassOf(p, breaks);
@@ -345,10 +350,12 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     progress.Report(compute_share * (row + rows) / region.height);
   }
   if (writing.valid()) writing.get();
-  if (summary.valid_cells == 0) throw Error(inputs.front(), "holds no valid cell in the mapped area (all nodata)");
+  if (summary.valid_cells == 0)
+    stack.ThrowNoValidCell(region.x0, region.y0, region.width, region.height, "the mapped area");
 
   const std::map<std::string, std::string> provenance = {
       {"GEOPROSP_VERSION", GEOPROSP_VERSION},
+      {"GEOPROSP_MODEL", ModelProvenance(bundle)},
       {"GEOPROSP_MODEL_SHA256", bundle.hash},
       {"GEOPROSP_ELEMENTS", Join(bundle.elements)},
       {"GEOPROSP_ARCH", bundle.model.arch},
@@ -410,10 +417,9 @@ Command<MapOptions> MapCommand() {
       .Help("Lowest class inside a target area");
   t.Add("areas-min-size", &MapOptions::areas_min_size)
       .Help("Smallest target area: in cells or km2, e.g. 10cells or 0.5km2");
-  t.Add("deposits", &MapOptions::deposits)
-      .Path()
-      .Role("input_vector")
-      .Help("Known deposits (points, any OGR format) counted in the target areas and shown on the quick look");
+  AddDepositOptions(t,
+                    "Known deposits (points, any OGR format or a table) counted in the target areas and shown on"
+                    " the quick look");
   t.Add("quicklook", &MapOptions::quicklook)
       .Path()
       .Role("output_file")

@@ -1,5 +1,7 @@
 #include <omp.h>
 
+#include <cpl_string.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,27 +28,34 @@ namespace fs = std::filesystem;
 
 namespace geoprosp {
 namespace {
+// A metric of the table: "-" where a fold cannot have it (see Scored in metrics.hpp).
+std::string Cell(const nlohmann::json& value) {
+  return value.is_number() ? std::string(CPLSPrintf("%8.4f", value.get<double>())) : "       -";
+}
+
 void PrintTable(const nlohmann::json& report) {
   std::printf("Cross-validation (%s): %s\n", report["protocol"].get<std::string>().c_str(),
               report["protocol_note"].get<std::string>().c_str());
   std::printf("%-6s %8s %8s %8s %8s %8s %8s %8s %8s  %s\n", "fold", "acc", "sens", "spec", "prec", "F1", "ROC", "PR",
               "success", "tn/fp/fn/tp");
+  const char* keys[] = {"accuracy", "sensitivity", "specificity", "precision",
+                        "f1",       "roc_auc",     "pr_auc",      "success_auc"};
   for (const auto& f : report["folds"]) {
     const auto& c = f["confusion"];
-    std::printf("%-6d %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f  %lld/%lld/%lld/%lld\n", f["fold"].get<int>(),
-                f["accuracy"].get<double>(), f["sensitivity"].get<double>(), f["specificity"].get<double>(),
-                f["precision"].get<double>(), f["f1"].get<double>(), f["roc_auc"].get<double>(),
-                f["pr_auc"].get<double>(), f["success_auc"].get<double>(), c["tn"].get<long long>(),
-                c["fp"].get<long long>(), c["fn"].get<long long>(), c["tp"].get<long long>());
+    std::printf("%-6d", f["fold"].get<int>());
+    for (const char* key : keys) std::printf(" %s", Cell(f[key]).c_str());
+    std::printf("  %lld/%lld/%lld/%lld%s\n", c["tn"].get<long long>(), c["fp"].get<long long>(),
+                c["fn"].get<long long>(), c["tp"].get<long long>(),
+                f.value("scored", true) ? "" : ("  (" + f["left_out_because"].get<std::string>() + ")").c_str());
   }
   for (const char* row : {"mean", "sd"}) {
     const auto& m = report[row];
     if (m.is_null()) continue;
-    std::printf("%-6s %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f\n", row, m["accuracy"].get<double>(),
-                m["sensitivity"].get<double>(), m["specificity"].get<double>(), m["precision"].get<double>(),
-                m["f1"].get<double>(), m["roc_auc"].get<double>(), m["pr_auc"].get<double>(),
-                m["success_auc"].get<double>());
+    std::printf("%-6s", row);
+    for (const char* key : keys) std::printf(" %s", Cell(m[key]).c_str());
+    std::printf("\n");
   }
+  if (!report.value("folds_note", "").empty()) std::printf("%s\n", report["folds_note"].get<std::string>().c_str());
 }
 
 }  // namespace
@@ -161,6 +170,7 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
     }
     report["mean"] = MeanJson(fold_metrics);
     report["sd"] = SdJson(fold_metrics);
+    report["folds_note"] = LeftOutNote(fold_metrics);
   } else {
     report["mean"] = nullptr;
     report["sd"] = nullptr;
@@ -181,12 +191,11 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   // An ensemble's members differ in seed and in their random negatives.
   std::vector<TrainedModel> members;
   for (int member = 0; member < o.ensemble; ++member) {
-    const auto member_cells = member == 0
-                                  ? cells
-                                  : ChooseSamples({o.deposits, o.deposits_srs, o.labels, o.label_radius, o.negatives,
-                                                   o.negative_ratio, o.min_distance, o.seed + member},
-                                                  data)
-                                        .cells;
+    const auto member_cells = member == 0 ? cells
+                                          : ChooseSamples({o.source(), o.labels, o.label_radius, o.negatives,
+                                                           o.negative_ratio, o.min_distance, o.seed + member},
+                                                          data)
+                                                .cells;
     ScaledProgress member_progress(progress, 0.02 + cv_share + (0.95 - cv_share) * member / o.ensemble,
                                    0.02 + cv_share + (0.95 - cv_share) * (member + 1) / o.ensemble);
     members.push_back(Fit(BuildSamples(data, space, graph, member_cells), settings, o.seed + 7919 * member,

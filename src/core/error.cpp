@@ -9,10 +9,16 @@ Error::Error(std::string subject, std::string problem)
       subject_(std::move(subject)),
       problem_(std::move(problem)) {}
 
+OutOfMemory::OutOfMemory(const std::string& detail)
+    : Error("", "out of memory" + (detail.empty() ? std::string() : " (" + detail + ")") +
+                    ": the run needs more memory than it may use") {}
+
 std::string LastGdalError(const std::string& fallback) {
   const char* message = CPLGetLastErrorMsg();
   std::string text = (message && *message) ? message : fallback;
+  const bool out_of_memory = CPLGetLastErrorNo() == CPLE_OutOfMemory;
   CPLErrorReset();
+  if (out_of_memory) throw OutOfMemory(text);
   return text;
 }
 

@@ -9,7 +9,15 @@
 namespace geoprosp {
 namespace {
 volatile std::sig_atomic_t g_cancel_requested = 0;
-void OnCancelSignal(int) { g_cancel_requested = 1; }
+// The first signal asks the run to stop cleanly; a second one stops the process at once, so that a
+// run stuck where it cannot check (in a library) can always be stopped.
+void OnCancelSignal(int signal) {
+  if (g_cancel_requested) {
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  }
+  g_cancel_requested = 1;
+}
 }  // namespace
 
 void Progress::Report(double fraction, const char* message) const {
@@ -24,6 +32,11 @@ ScaledProgress::~ScaledProgress() { GDALDestroyScaledProgress(scaled_); }
 void InstallCancelSignalHandlers() {
   std::signal(SIGINT, OnCancelSignal);
   std::signal(SIGTERM, OnCancelSignal);
+}
+
+CancelSignalScope::~CancelSignalScope() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
 }
 
 int CPL_STDCALL QuietProgress(double, const char*, void*) { return g_cancel_requested ? FALSE : TRUE; }

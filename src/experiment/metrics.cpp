@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 namespace geoprosp {
@@ -21,7 +22,34 @@ const char* const kNames[] = {"accuracy", "sensitivity", "specificity", "precisi
 std::vector<double> Values(const Metrics& m) {
   return {m.accuracy, m.sensitivity, m.specificity, m.precision, m.f1, m.roc_auc, m.pr_auc, m.success_auc};
 }
+// Whether each metric of kNames exists for a fold with (or without) deposits and background cells.
+std::vector<bool> Defined(const Metrics& m) {
+  const bool positives = m.confusion.tp + m.confusion.fn > 0, negatives = m.confusion.tn + m.confusion.fp > 0;
+  return {true, positives, negatives, positives, positives, positives && negatives, positives, positives};
+}
+
+std::vector<Metrics> ScoredOnly(const std::vector<Metrics>& folds) {
+  std::vector<Metrics> scored;
+  for (const auto& m : folds) {
+    if (Scored(m)) scored.push_back(m);
+  }
+  return scored;
+}
+
+nlohmann::json WithCounts(nlohmann::json j, const std::vector<Metrics>& folds, size_t scored) {
+  j["folds_scored"] = scored;
+  j["folds_left_out"] = folds.size() - scored;
+  return j;
+}
 }  // namespace
+
+bool Scored(const Metrics& m) { return NotScoredBecause(m).empty(); }
+
+std::string NotScoredBecause(const Metrics& m) {
+  if (m.confusion.tp + m.confusion.fn == 0) return "no test deposit";
+  if (m.confusion.tn + m.confusion.fp == 0) return "no test background cell";
+  return "";
+}
 
 Confusion ConfusionAt(const std::vector<float>& scores, const std::vector<int>& labels, double threshold) {
   Confusion c;
@@ -104,30 +132,52 @@ Metrics ComputeMetrics(const std::vector<float>& scores, const std::vector<int>&
 nlohmann::json ToJson(const Metrics& m) {
   nlohmann::json j;
   const auto values = Values(m);
-  for (size_t i = 0; i < values.size(); ++i) j[kNames[i]] = values[i];
+  const auto defined = Defined(m);
+  for (size_t i = 0; i < values.size(); ++i) j[kNames[i]] = defined[i] ? nlohmann::json(values[i]) : nlohmann::json();
   j["confusion"] = {{"tn", m.confusion.tn}, {"fp", m.confusion.fp}, {"fn", m.confusion.fn}, {"tp", m.confusion.tp}};
+  j["scored"] = Scored(m);
+  if (!Scored(m)) j["left_out_because"] = NotScoredBecause(m);
   return j;
 }
 
 nlohmann::json MeanJson(const std::vector<Metrics>& folds) {
+  const auto scored = ScoredOnly(folds);
   nlohmann::json j;
   for (size_t i = 0; i < std::size(kNames); ++i) {
     double sum = 0;
-    for (const auto& m : folds) sum += Values(m)[i];
-    j[kNames[i]] = folds.empty() ? 0.0 : sum / folds.size();
+    for (const auto& m : scored) sum += Values(m)[i];
+    j[kNames[i]] = scored.empty() ? nlohmann::json() : nlohmann::json(sum / scored.size());
   }
-  return j;
+  return WithCounts(j, folds, scored.size());
 }
 
 nlohmann::json SdJson(const std::vector<Metrics>& folds) {
+  const auto scored = ScoredOnly(folds);
   nlohmann::json j;
-  const auto mean = MeanJson(folds);
+  const auto mean = MeanJson(scored);
   for (size_t i = 0; i < std::size(kNames); ++i) {
     double sum = 0;
-    for (const auto& m : folds) sum += std::pow(Values(m)[i] - mean[kNames[i]].get<double>(), 2);
-    j[kNames[i]] = folds.size() > 1 ? std::sqrt(sum / (folds.size() - 1)) : 0.0;
+    for (const auto& m : scored) sum += std::pow(Values(m)[i] - mean[kNames[i]].get<double>(), 2);
+    j[kNames[i]] = scored.empty() ? nlohmann::json()
+                                  : nlohmann::json(scored.size() > 1 ? std::sqrt(sum / (scored.size() - 1)) : 0.0);
   }
-  return j;
+  return WithCounts(j, folds, scored.size());
+}
+
+std::string LeftOutNote(const std::vector<Metrics>& folds) {
+  std::map<std::string, int> reasons;
+  for (const auto& m : folds) {
+    if (!Scored(m)) ++reasons[NotScoredBecause(m)];
+  }
+  if (reasons.empty()) return "";
+  int left_out = 0;
+  std::string why;
+  for (const auto& [reason, count] : reasons) {
+    left_out += count;
+    why += (why.empty() ? "" : "; ") + std::to_string(count) + " with " + reason;
+  }
+  return std::to_string(left_out) + " of " + std::to_string(folds.size()) + " folds " + (left_out == 1 ? "is" : "are") +
+         " left out of the means (" + why + "): their ROC AUC and sensitivity do not exist";
 }
 
 }  // namespace geoprosp

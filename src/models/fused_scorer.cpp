@@ -48,19 +48,23 @@ inline Lanes InRegister(Lanes v) {
   return v;
 }
 inline Lanes Max(Lanes a, Lanes b) { return a > b ? a : b; }
-inline Lanes Min(Lanes a, Lanes b) { return a < b ? a : b; }
+// max(v, 0) that keeps NaN, as LibTorch's relu does: a broken model's NaN must reach the output, where
+// it is an error, instead of becoming a plausible 0 here. Costs what Max costs.
+inline Lanes Relu(Lanes v) { return v < Lanes{} ? Lanes{} : v; }
 
 // e^x for every lane: 2^n e^r with n = round(x / ln 2) and r = x - n ln 2, e^r = 1 + r + r^2 P(r) with
 // P fitted on |r| <= ln 2 / 2 (relative error 1.3e-7). Only absolute errors reach the outputs (softmax
 // weights, ELU, the final sigmoid), so one rounded ln 2 suffices for the reduction.
 inline Lanes Exp(Lanes x) {
 #ifdef __AVX512F__
-  // vscalefps makes 2^n and saturates to 0 and inf; the clamp only keeps -inf from giving NaN.
-  x = Max(x, Broadcast(-104.0f));
+  // vscalefps makes 2^n and saturates to 0 and inf; the clamp only keeps -inf from giving NaN (and
+  // lets NaN through).
+  x = x < -104.0f ? Broadcast(-104.0f) : x;
   const __m512 t = (__m512)(x * 1.44269504088896341f);  // the _mask forms: GCC 12 warns on the others
   const Lanes n = (Lanes)_mm512_mask_roundscale_ps(t, 0xffff, t, _MM_FROUND_TO_NEAREST_INT);
 #else
-  x = Max(Min(x, Broadcast(88.3f)), Broadcast(-87.3f));
+  x = x > 88.3f ? Broadcast(88.3f) : x;  // clamps that let NaN through
+  x = x < -87.3f ? Broadcast(-87.3f) : x;
   const Lanes n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
 #endif
   const Lanes r = x - n * 0.693147181f;
@@ -170,8 +174,8 @@ void Mix(const std::vector<std::vector<int>>& neighbours, bool dense, const Lane
 }
 
 const auto kStore = [](Lanes& out, Lanes v) { out = v; };
-const auto kRelu = [](Lanes& out, Lanes v) { out = Max(v, Lanes{}); };
-const auto kAddRelu = [](Lanes& out, Lanes v) { out += Max(v, Lanes{}); };
+const auto kRelu = [](Lanes& out, Lanes v) { out = Relu(v); };
+const auto kAddRelu = [](Lanes& out, Lanes v) { out += Relu(v); };
 const auto kAddElu = [](Lanes& out, Lanes v) { out += v > 0 ? v : Exp(v) - 1.0f; };
 
 // (in x out) from torch's (out x in), in double for the folding below.
@@ -375,8 +379,7 @@ class FusedScorer : public Scorer {
       Lanes mixed_value{};
       for (int j : neighbours_[i]) mixed_value += adjacency[i * n_ + j] * w.x[j];
       for (int d = 0; d < h; ++d)
-        w.h[i * stride_ + d] +=
-            Max(w.mixed[i * stride_ + d] + mixed_value * first_value_[d] + layer_bias_[0][d], Lanes{});
+        w.h[i * stride_ + d] += Relu(w.mixed[i * stride_ + d] + mixed_value * first_value_[d] + layer_bias_[0][d]);
     }
   }
 
@@ -434,6 +437,14 @@ class FusedScorer : public Scorer {
 
 std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads) {
   return std::make_unique<FusedScorer>(bundle, threads);
+}
+
+void RequireFiniteProbabilities(const float* probability, int64_t n, const std::string& model) {
+  const int64_t bad = std::count_if(probability, probability + n, [](float p) { return !std::isfinite(p); });
+  if (bad > 0) {
+    throw Error(model, "gave NaN or infinite probabilities for " + std::to_string(bad) + " of " + std::to_string(n) +
+                           " cells: the model is broken, and no map is made from it");
+  }
 }
 
 }  // namespace geoprosp

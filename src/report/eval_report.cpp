@@ -403,7 +403,8 @@ std::string DataSection(const json& results) {
       "cross-validation",
       settings["cv"].get<std::string>() + ", " + std::to_string(settings["folds"].get<int>()) + " folds" +
           (settings["cv"] == "spatial" ? ", blocks of " + Fixed(settings["block_size"].get<double>(), 0) + " CRS units"
-                                       : ""));
+                                       : "") +
+          (results.value("folds_note", "").empty() ? "" : ". " + results["folds_note"].get<std::string>()));
   out += row("augmentation", settings["augment"].get<std::string>() +
                                  ", positives = " + Fixed(settings["augment_ratio"].get<double>(), 2) + " x negatives");
   out += row("graph", settings["graph"].get<std::string>() + ", alpha " + settings["alpha"].get<std::string>());

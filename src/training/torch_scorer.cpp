@@ -9,6 +9,7 @@
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
 #include "geoprosp/training/torch_model.hpp"
+#include "geoprosp/training/trainer.hpp"
 
 namespace geoprosp {
 namespace {
@@ -76,6 +77,7 @@ std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, const ScorerSettings& s
   const int threads = settings.threads > 0 ? settings.threads : DefaultThreadCount();
   if (!use_cuda && settings.engine != "torch") return MakeFusedScorer(bundle, threads);
   at::set_num_threads(threads);  // libcpuinfo sees one core on some VMs
+  ClaimBlasBuffer();
   return std::make_unique<TorchScorer>(bundle, use_cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU));
 }
 

@@ -28,7 +28,14 @@ class Cancelled : public Error {
   Cancelled() : Error("", "cancelled by the user") {}
 };
 
-// The last CPL error message, or `fallback` when GDAL said nothing.
+// The process ran out of memory (or of threads): not a fault of any input, whatever failed.
+class OutOfMemory : public Error {
+ public:
+  explicit OutOfMemory(const std::string& detail);
+};
+
+// The last CPL error message, or `fallback` when GDAL said nothing. Throws OutOfMemory when GDAL
+// failed for want of memory, so that a failed allocation is never reported as a bad file.
 std::string LastGdalError(const std::string& fallback);
 
 }  // namespace geoprosp

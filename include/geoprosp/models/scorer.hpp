@@ -30,6 +30,10 @@ std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, const ScorerSettings& s
 // The plain C++ path (no LibTorch); `threads` splits each call's cells.
 std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads);
 
+// An error naming `model` when any of probability[0..n) is NaN or infinite: a broken model's cell
+// must never become a quiet 0 or 0.5.
+void RequireFiniteProbabilities(const float* probability, int64_t n, const std::string& model);
+
 // Cores to use when --threads is 0.
 int DefaultThreadCount();
 
