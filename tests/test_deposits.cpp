@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <memory>
+#include <utility>
 
 #include "geoprosp/core/element_names.hpp"
 #include "geoprosp/core/error.hpp"
@@ -29,6 +30,13 @@ Grid TestGrid() {
 std::string WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
   return path;
+}
+
+// The cell (col, row) of the test grid that holds a point; (-1, -1) outside.
+std::pair<int, int> CellOf(const DepositPoint& point) {
+  int col = -1, row = -1;
+  if (!TestGrid().CellAt(point.x, point.y, col, row)) return {-1, -1};
+  return {col, row};
 }
 
 std::string ErrorOf(const DepositSource& source) {
@@ -66,14 +74,10 @@ TEST(Deposits, LongitudeLatitudeColumnsAreTakenAsWgs84) {
   ASSERT_TRUE(to_degrees->Transform(1, &x, &y));
   const auto dir = test::ScratchDir("deposit_lonlat");
   for (const char* header : {"Longitude,Latitude", "lon,lat", "LONG,LAT"}) {
-    const auto path =
-        WriteText(dir + "/d.csv", std::string(header) + "\n" + CPLSPrintf("%.10f,%.10f", x, y) + "\n");
+    const auto path = WriteText(dir + "/d.csv", std::string(header) + "\n" + CPLSPrintf("%.10f,%.10f", x, y) + "\n");
     const auto points = ReadDeposits({path, "", "", ""}, TestGrid());
     ASSERT_EQ(points.size(), 1u) << header;
-    int col = -1, row = -1;
-    ASSERT_TRUE(TestGrid().CellAt(points[0].x, points[0].y, col, row));
-    EXPECT_EQ(col, 3);
-    EXPECT_EQ(row, 2);
+    EXPECT_EQ(CellOf(points[0]), std::make_pair(3, 2)) << header;
   }
 }
 
@@ -101,10 +105,7 @@ TEST(Deposits, LabelRastersApplyScaleAndOffset) {
       WriteRaster("/vsimem/deposits/labels.tif", spec, [](int, int c, int r) { return c == 2 && r == 3 ? 2.0 : 0.0; });
   const auto points = ReadLabelRaster(labels, TestGrid());
   ASSERT_EQ(points.size(), 1u);
-  int col, row;
-  ASSERT_TRUE(TestGrid().CellAt(points[0].x, points[0].y, col, row));
-  EXPECT_EQ(col, 2);
-  EXPECT_EQ(row, 3);
+  EXPECT_EQ(CellOf(points[0]), std::make_pair(2, 3));
 }
 
 TEST(Deposits, TheCommodityComesFromTheOptionTheColumnsOrTheName) {

@@ -23,7 +23,7 @@ read_files=(sample_data/*.tif sample_data/deposits.* "$model"/*)
 read_files_sum=$(cat "${read_files[@]}" | sha256sum)
 
 expect_no_outputs() {  # nothing named out* left in $d, temporary files included
-  if compgen -G "$d/out*" >/dev/null; then fail "left output behind: $(ls "$d"/out*)"; else pass "no output left ($1)"; fi
+  if compgen -G "$d/out*" >/dev/null; then fail "left output behind: $(ls -d "$d"/out*)"; else pass "no output left ($1)"; fi
 }
 
 map_fails() {  # map_fails CODE REGEX WHAT args...
@@ -67,7 +67,7 @@ expect_output "weights\.bin: is truncated" "truncated model: message"
 cp -r "$model" "$d/models/corrupt"
 head -c 300 "$model/manifest.json" > "$d/models/corrupt/manifest.json"
 expect_exit 1 "$map" "${inputs[@]}" -o "$d/out.tif" --model "$d/models/corrupt" -q
-expect_output "manifest\.json: is corrupt" "corrupt model: message"
+expect_output "corrupt/manifest\.json: does not match its checksum in SHA256SUMS" "corrupt model: message"
 expect_no_outputs "bad models"
 
 expect_exit 1 "$map" "${inputs[@]}" -o /nonexistent/dir/out.tif --model "$model" -q
@@ -313,12 +313,12 @@ if [ -d "$wa" ]; then
   # The WA soil samples gridded (7 elements, ~50 m cells, in degrees) and the real gold sites file:
   # X/Y columns in degrees, and commodity columns (SITE_COMMO "Au, Ag", TARGET_COM "GOLD").
   mkdir -p "$d/wa" "$d/wa_mga"
-  for e in Au Ag Cu Ni Pb Zn Co; do
-    gdal_grid -q -oo X_POSSIBLE_NAMES=X -oo Y_POSSIBLE_NAMES=Y -oo AUTODETECT_TYPE=YES -a_srs EPSG:4326 \
-      -where "${e}_ppm > -9999" -zfield "${e}_ppm" -a invdist:power=2:radius1=0.0015:radius2=0.0015:nodata=-9999 \
-      -txe 119.560 119.582 -tye -31.655 -31.614 -outsize 44 82 -ot Float32 "$wa/samples.csv" "$d/wa/grid_$e.tif"
-    gdal_translate -q -a_nodata -9999 "$d/wa/grid_$e.tif" "$d/wa/$e.tif"
-    rm "$d/wa/grid_$e.tif"
+  ogr2ogr -q -f GPKG "$d/wa_samples.gpkg" "$wa/samples.csv" -oo X_POSSIBLE_NAMES=X -oo Y_POSSIBLE_NAMES=Y \
+    -oo AUTODETECT_TYPE=YES -a_srs EPSG:4326 -nln samples
+  for e in Au Ag Cu Ni Pb Zn Co; do  # -9999 is the survey's "missing"
+    gdal_grid -q -l samples -where "${e}_ppm > -9999" -zfield "${e}_ppm" -ot Float32 \
+      -a invdist:power=2:radius1=0.0015:radius2=0.0015:nodata=-9999 -txe 119.560 119.582 -tye -31.655 -31.614 \
+      -outsize 44 82 "$d/wa_samples.gpkg" "$d/wa/$e.tif"
     gdalwarp -q -t_srs EPSG:28350 -tr 50 50 "$d/wa/$e.tif" "$d/wa_mga/$e.tif"
   done
   expect_exit 0 "$train" "$d"/wa/*.tif --deposits "$wa/au_sites.csv" -o "$d/model_wa" --report "$d/wa.json" \

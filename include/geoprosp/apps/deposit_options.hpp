@@ -22,16 +22,19 @@ void AddDepositOptions(OptionTable<Options>& t, const std::string& deposits_help
   t.Add("deposits", &Options::deposits).Path().Role("input_vector").Help(deposits_help);
   t.Add("deposits-srs", &Options::deposits_srs)
       .Advanced()
-      .Help("CRS of --deposits when the file declares none, e.g. EPSG:32650 (default: the rasters' CRS, or WGS 84"
-            " for longitude/latitude columns)");
+      .Help(
+          "CRS of --deposits when the file declares none, e.g. EPSG:32650 (default: the rasters' CRS, or WGS 84"
+          " for longitude/latitude columns)");
   t.Add("x-field", &Options::x_field)
       .Advanced()
-      .Help("Column of a --deposits table that holds X (default: a recognised name such as X, POINT_X, Easting,"
-            " E_MGA or Longitude)");
+      .Help(
+          "Column of a --deposits table that holds X (default: a recognised name such as X, POINT_X, Easting,"
+          " E_MGA or Longitude)");
   t.Add("y-field", &Options::y_field)
       .Advanced()
-      .Help("Column of a --deposits table that holds Y (default: a recognised name such as Y, POINT_Y, Northing,"
-            " N_MGA or Latitude)");
+      .Help(
+          "Column of a --deposits table that holds Y (default: a recognised name such as Y, POINT_Y, Northing,"
+          " N_MGA or Latitude)");
 }
 
 }  // namespace geoprosp
