@@ -10,6 +10,7 @@
 #include "geoprosp/apps/map.hpp"
 #include "geoprosp/apps/train.hpp"
 #include "geoprosp/core/options.hpp"
+#include "geoprosp/pipeline/score_region.hpp"
 
 namespace geoprosp {
 namespace {

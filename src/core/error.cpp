@@ -13,6 +13,11 @@ OutOfMemory::OutOfMemory(const std::string& detail)
     : Error("", "out of memory" + (detail.empty() ? std::string() : " (" + detail + ")") +
                     ": the run needs more memory than it may use") {}
 
+void AddWarning(std::vector<std::string>& warnings, const std::string& text) {
+  CPLError(CE_Warning, CPLE_AppDefined, "%s", text.c_str());
+  warnings.push_back(text);
+}
+
 std::string LastGdalError(const std::string& fallback) {
   const char* message = CPLGetLastErrorMsg();
   std::string text = (message && *message) ? message : fallback;

@@ -112,6 +112,18 @@ bool Grid::CellAt(double x, double y, int& col, int& row) const {
   return true;
 }
 
+std::string Grid::FormatDistance(double distance) const {
+  const auto number = [](double value, int decimals) { return std::string(CPLSPrintf("%.*f", decimals, value)); };
+  if (wkt.empty()) return number(distance, 0) + " CRS units";
+  OGRSpatialReference srs;
+  srs.importFromWkt(wkt.c_str());
+  if (srs.IsGeographic()) return number(distance, distance < 0.1 ? 4 : 2) + "\u00b0";
+  const char* name = nullptr;
+  const double metres = srs.GetLinearUnits(&name) * distance;
+  if (srs.GetLinearUnits() == 1.0) return metres >= 1000 ? number(metres / 1000, 1) + " km" : number(metres, 0) + " m";
+  return number(distance, 1) + " " + (name ? name : "CRS units");
+}
+
 Grid GridOf(GDALDataset& dataset) {
   Grid grid;
   grid.width = dataset.GetRasterXSize();
@@ -160,7 +172,7 @@ std::string GridDifference(const Grid& a, const Grid& b) {
   return "";
 }
 
-RasterStack::RasterStack(const StackSources& sources) {
+RasterStack::RasterStack(const StackSources& sources) : sources_(sources) {
   if (sources.paths.empty()) throw UsageError("inputs", "no input rasters given");
   for (const auto& path : sources.paths) datasets_.push_back(OpenRaster(path));
 
@@ -235,6 +247,15 @@ RasterStack::RasterStack(const StackSources& sources) {
 }
 
 RasterStack::~RasterStack() = default;
+
+std::unique_ptr<RasterStack> RasterStack::Reopen() const {
+  StackSources sources = sources_;
+  sources.elements.clear();
+  sources.symbols_only = false;  // the inputs passed that check when the stack was first opened
+  auto copy = std::make_unique<RasterStack>(sources);
+  copy->Select(elements_, "the reopened stack");
+  return copy;
+}
 
 std::vector<std::string> RasterStack::input_paths() const {
   std::vector<std::string> paths;

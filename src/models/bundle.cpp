@@ -112,6 +112,10 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
         {"window", b.graph.window},
         {"alpha", b.graph.alpha},
         {"edge_weight", ToString(b.graph.edge_weight)},
+        {"edge_rule", ToString(b.graph.rule)},
+        {"top_k", b.graph.top_k},
+        {"global_share", b.graph.global_share},
+        {"edges", b.graph_edges},
         {"correlation", Rows(b.correlation, b.elements.size())},
         {"adjacency", Rows(b.adjacency, b.elements.size())}}},
       {"architecture",
@@ -128,7 +132,17 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
        {{"low", b.class_breaks.at(0)},
         {"moderate", b.class_breaks.at(1)},
         {"high", b.class_breaks.at(2)},
+        {"score", b.score_class_breaks.empty() ? b.class_breaks : b.score_class_breaks},
         {"method", b.class_breaks_method}}},
+      {"calibration",
+       {{"method", ToString(b.calibration.method)},
+        {"slope", b.calibration.slope},
+        {"intercept", b.calibration.intercept},
+        {"knot_scores", b.calibration.knot_scores},
+        {"knot_probabilities", b.calibration.knot_probabilities},
+        {"prevalence", b.calibration.prevalence},
+        {"cells", b.calibration.cells},
+        {"deposit_cells", b.calibration.deposit_cells}}},
       {"training", b.training},
       {"weights",
        {{"file", kWeights},
@@ -184,19 +198,34 @@ void CheckManifest(const Bundle& b, const std::string& manifest_path) {
   } catch (const UsageError& e) {  // the manifest is at fault, not an option
     throw Error(manifest_path, "declares an architecture that cannot be built: " + e.subject() + " " + e.problem());
   }
-  const auto& breaks = b.class_breaks;
-  if (!(breaks[0] > 0 && breaks[0] < breaks[1] && breaks[1] < breaks[2] && breaks[2] < 1)) {
-    throw Error(manifest_path, "declares class breaks " + FormatNumber(breaks[0]) + ", " + FormatNumber(breaks[1]) +
-                                   ", " + FormatNumber(breaks[2]) + " (they must increase inside (0, 1))");
+  for (const auto* breaks : {&b.class_breaks, &b.score_class_breaks}) {
+    const auto& v = *breaks;
+    if (v.size() != 3 || !(v[0] > 0 && v[0] < v[1] && v[1] < v[2] && v[2] < 1)) {
+      std::string listed;
+      for (double x : v) listed += (listed.empty() ? "" : ", ") + FormatNumber(x);
+      throw Error(manifest_path, std::string("declares ") +
+                                     (breaks == &b.class_breaks ? "class breaks " : "score breaks ") + listed +
+                                     " (they must increase inside (0, 1))");
+    }
   }
+  const size_t n = b.elements.size();
   if (!(b.graph.alpha >= 0 && b.graph.alpha <= 1))
     throw Error(manifest_path, "declares a graph threshold alpha outside [0, 1]");
-  if (b.graph.mode == GraphMode::Window && (b.graph.window < 3 || b.graph.window % 2 == 0))
+  if (b.graph.mode != GraphMode::Global && (b.graph.window < 3 || b.graph.window % 2 == 0))
     throw Error(manifest_path, "declares a graph window that is not an odd number >= 3");
-  const size_t n = b.elements.size();
+  if (b.graph.rule == EdgeRule::TopK && (b.graph.top_k < 1 || size_t(b.graph.top_k) >= std::max<size_t>(n, 2)))
+    throw Error(manifest_path,
+                "declares top_k " + std::to_string(b.graph.top_k) + " for " + std::to_string(n) + " elements");
+  if (!(b.graph.global_share >= 0 && b.graph.global_share <= 1))
+    throw Error(manifest_path, "declares a hybrid graph's global share outside [0, 1]");
+  const auto& cal = b.calibration;
+  if (!std::isfinite(cal.slope) || !std::isfinite(cal.intercept) || !AllFinite(cal.knot_scores) ||
+      !AllFinite(cal.knot_probabilities))
+    throw Error(manifest_path, "holds a calibration that is not finite");
   const auto& c = b.composition;
   if (n < 2 || c.zero_replacement.size() != n || c.mean.size() != n || c.sd.size() != n ||
-      (b.graph.mode == GraphMode::Global && (b.adjacency.size() != n * n || b.correlation.size() != n * n))) {
+      (b.graph.mode == GraphMode::Global && b.adjacency.size() != n * n) ||
+      (b.graph.mode != GraphMode::Window && b.correlation.size() != n * n)) {
     throw Error(manifest_path,
                 "is inconsistent: per-element constants do not match the " + std::to_string(n) + " elements");
   }
@@ -366,6 +395,10 @@ Bundle LoadBundle(const std::string& directory) {
     b.graph.window = g.at("window");
     b.graph.alpha = g.at("alpha");
     b.graph.edge_weight = ParseEdgeWeight(g.at("edge_weight"));
+    b.graph.rule = ParseEdgeRule(g.value("edge_rule", std::string("threshold")));
+    b.graph.top_k = g.value("top_k", 3);
+    b.graph.global_share = g.value("global_share", 0.5);
+    b.graph_edges = g.value("edges", -1);
     b.correlation = Flatten<double>(g.at("correlation"));
     b.adjacency = Flatten<float>(g.at("adjacency"));
     const auto& a = j.at("architecture");
@@ -380,6 +413,20 @@ Bundle LoadBundle(const std::string& directory) {
     const auto& breaks = j.at("class_breaks");
     b.class_breaks = {breaks.at("low"), breaks.at("moderate"), breaks.at("high")};
     b.class_breaks_method = breaks.at("method");
+    b.score_class_breaks = breaks.value("score", b.class_breaks);
+    if (j.contains("calibration")) {
+      const auto& cal = j.at("calibration");
+      b.calibration.method = ParseCalibrationMethod(cal.at("method"));
+      b.calibration.slope = cal.at("slope");
+      b.calibration.intercept = cal.at("intercept");
+      b.calibration.knot_scores = cal.at("knot_scores").get<std::vector<double>>();
+      b.calibration.knot_probabilities = cal.at("knot_probabilities").get<std::vector<double>>();
+      b.calibration.prevalence = cal.at("prevalence");
+      b.calibration.cells = cal.at("cells");
+      b.calibration.deposit_cells = cal.at("deposit_cells");
+      if (b.calibration.knot_scores.size() != b.calibration.knot_probabilities.size())
+        throw Error(manifest_path, "is inconsistent: the isotonic calibration's knots do not pair up");
+    }
     b.training = j.at("training");
     CheckManifest(b, manifest_path);
 

@@ -194,7 +194,7 @@ m["weights"]["sha256"] = hashlib.sha256(w).hexdigest()
 json.dump(m, open(folder + "/manifest.json", "w"), indent=1)
 PY
 checksums "$d/models/nan"
-bundle_fails "$d/models/nan" "the model \(.*models/nan\): gave NaN or infinite probabilities for [0-9]+ of" \
+bundle_fails "$d/models/nan" "models/nan: gives a non-finite probability at cell \([0-9]+, [0-9]+\)" \
   "NaN probabilities (a quiet 0 or 1 before)"
 # Bundles of format 1 (no SHA256SUMS) still load.
 cp -r "$model" "$d/models/v1"
@@ -232,19 +232,19 @@ rm -rf "$d/out_model"
 # --- 9. Folds without a test deposit are left out of the means, counted, and said to be ------------
 expect_exit 0 "$train" "${inputs[@]}" --deposits sample_data/deposits.gpkg --cv random --folds 20 --epochs 1 \
   --augment none -o "$d/model_folds" --report "$d/folds.json"
-expect_output "^ *[0-9]+ .*\(no test deposit\)$" "the table marks the folds without a test deposit"
-expect_output "^[0-9]+ of 20 folds are left out of the means \([0-9]+ with no test deposit\)" "the table says so"
+expect_output "^[0-9]+ +- +0  \(no held-out deposit or background: not scored\)$" \
+  "the table marks the folds without a test deposit"
+expect_output "^[0-9]+ of 20 folds held no test deposit \(or no background\) and are left out of the mean\.$" \
+  "the table says so"
 python3 - "$d/folds.json" <<'PY' && pass "the report leaves those folds out of the mean and counts them" ||
 import json, sys
 r = json.load(open(sys.argv[1]))
 scored = [f for f in r["folds"] if f["scored"]]
 left_out = [f for f in r["folds"] if not f["scored"]]
-assert left_out and all(f["roc_auc"] is None and f["sensitivity"] is None for f in left_out), left_out
-assert all(f["positives_test"] == 0 and f["left_out_because"] == "no test deposit" for f in left_out)
-assert r["mean"]["folds_scored"] == len(scored) and r["mean"]["folds_left_out"] == len(left_out)
+assert left_out and all(f["positives_test"] == 0 for f in left_out), left_out
+assert r["folds_scored"] == len(scored) and r["folds_unscored"] == len(left_out)
 mean = sum(f["roc_auc"] for f in scored) / len(scored)
 assert abs(r["mean"]["roc_auc"] - mean) < 1e-12, (r["mean"]["roc_auc"], mean)
-assert "left out of the means" in r["folds_note"]
 PY
   fail "the report's folds and mean"
 

@@ -2,6 +2,7 @@
 // One exception type for the whole stack: it names the file (or option) and the problem.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace geoprosp {
 
@@ -33,6 +34,10 @@ class OutOfMemory : public Error {
  public:
   explicit OutOfMemory(const std::string& detail);
 };
+
+// A warning: raised through GDAL's error handler (so the tools print it in their own voice, and a
+// QGIS run shows it) and kept in `warnings` for the run's report.
+void AddWarning(std::vector<std::string>& warnings, const std::string& text);
 
 // The last CPL error message, or `fallback` when GDAL said nothing. Throws OutOfMemory when GDAL
 // failed for want of memory, so that a failed allocation is never reported as a bad file.

@@ -21,6 +21,9 @@ struct Grid {
   void CellCentre(int col, int row, double& x, double& y) const;
   // The cell holding (x, y); false when outside the grid.
   bool CellAt(double x, double y, int& col, int& row) const;
+  // A distance in the CRS's units, with its unit: "4.1 km", "850 m", "0.05°", "120 ft" ("CRS units"
+  // without a CRS).
+  std::string FormatDistance(double distance) const;
 };
 
 // One window of the stack. Cells outside the raster are read as invalid, so a window may reach
@@ -69,6 +72,10 @@ class RasterStack {
   // part was read, e.g. "the mapped area".
   [[noreturn]] void ThrowNoValidCell(int x0, int y0, int width, int height, const std::string& area) const;
 
+  // The same inputs and selection opened again: GDAL datasets serve one thread at a time, so each
+  // reader thread gets a stack of its own.
+  std::unique_ptr<RasterStack> Reopen() const;
+
   // The tallest block (tile or strip) among the selected bands: reading a row of the stack touches
   // whole rows of blocks this tall.
   int MaxBlockHeight() const;
@@ -85,6 +92,8 @@ class RasterStack {
   // and clears `valid` where it is masked or not finite (counted in `nonfinite` when not masked).
   void ReadBand(size_t e, int x0, int y0, int width, int height, float* values, int stride, uint8_t* valid,
                 int64_t* nonfinite) const;
+
+  StackSources sources_;
   std::vector<std::shared_ptr<GDALDataset>> datasets_;  // the inputs as opened
   std::vector<std::shared_ptr<GDALDataset>> warped_;    // --align-to VRTs; closed before their sources
   std::vector<Band> bands_;

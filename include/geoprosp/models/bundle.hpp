@@ -11,6 +11,7 @@
 
 #include "geoprosp/features/composition.hpp"
 #include "geoprosp/features/element_graph.hpp"
+#include "geoprosp/models/calibration.hpp"
 #include "geoprosp/models/model_spec.hpp"
 
 namespace geoprosp {
@@ -21,11 +22,14 @@ struct Bundle {
   std::vector<std::string> elements;  // in the order the model reads them
   CompositionParams composition;
   GraphSpec graph;
-  std::vector<double> correlation;  // global mode: r over the training cells (E x E)
+  std::vector<double> correlation;  // global and hybrid modes: r over the training cells (E x E)
   std::vector<float> adjacency;     // global mode: Â (E x E)
+  int graph_edges = -1;             // global and hybrid modes: edges of the global graph (-1: unknown)
   ModelSpec model;
-  std::vector<double> class_breaks;  // probability thresholds of low, moderate, high
+  std::vector<double> class_breaks;        // thresholds of low, moderate, high, on the (calibrated) probability
+  std::vector<double> score_class_breaks;  // the same classes on the raw score (geoprosp-map --raw-score)
   std::string class_breaks_method;
+  Calibration calibration;                             // score -> probability; none: the map is a score
   nlohmann::json training = nlohmann::json::object();  // summary: data, settings, metrics
   std::vector<NamedTensor> weights;                    // with members > 1, names carry a "member<i>." prefix
   int members = 1;                                     // ensemble size (geoprosp-train --ensemble)
