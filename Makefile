@@ -4,12 +4,16 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build demo test test-qgis test-install package qgis-plugin sample-data sample-model bench format format-check clean
+.PHONY: all deps test-deps configure build demo test test-qgis test-install package qgis-plugin sample-data sample-model bench format format-check clean
 
 all: build
 
 deps:
 	@bash tools/install_deps.sh
+
+# What the tests (and the scripts in tools/ and bench/) run, besides the build's packages.
+test-deps:
+	@bash tools/install_deps.sh --test
 
 configure: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -20,14 +24,14 @@ build: configure
 demo: build
 	@bash tools/demo.sh $(BUILD)
 
-test: build
+test: build test-deps
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 test-qgis: build
 	@bash tests/qgis/run_qgis_test.sh $(BUILD)
 
 # cmake --install and the .deb, run from the installed files (QGIS included).
-test-install: build
+test-install: build test-deps
 	@bash tests/install/run_install_test.sh $(BUILD)
 
 # The .deb for Debian 12, in $(BUILD)/.

@@ -6,10 +6,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <optional>
 #include <random>
 
 #include "geoprosp/core/error.hpp"
+#include "geoprosp/core/sha256.hpp"
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
@@ -294,6 +297,17 @@ TEST(RemoveTree, RemovesNestedFoldersButNotWhatLinksPointTo) {
   EXPECT_TRUE(RemoveTree(dir + "/never-was"));
 }
 
+// SHA256SUMS for the bundle's files as they are now.
+void RewriteChecksums(const std::string& dir) {
+  std::string sums;
+  for (const char* file : {"manifest.json", "weights.bin"}) {
+    std::ifstream in(dir + "/" + file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    sums += Sha256Hex(bytes.data(), bytes.size()) + "  " + file + "\n";
+  }
+  std::ofstream(dir + "/SHA256SUMS") << sums;
+}
+
 std::string LoadError(const std::string& path) {
   try {
     LoadBundle(path);
@@ -316,10 +330,14 @@ TEST(Bundle, CorruptOrTruncatedBundlesGiveClearErrors) {
     f.seekp(100);
     f.put('\x7f');
   }
+  EXPECT_NE(LoadError(dir + "/m").find("weights.bin: does not match its checksum in SHA256SUMS"), std::string::npos);
+  RewriteChecksums(dir + "/m");  // and without SHA256SUMS's help, the manifest's own hash of the weights
   EXPECT_NE(LoadError(dir + "/m").find("SHA-256"), std::string::npos);
   SaveBundle(b, dir + "/m", true);
   const auto manifest = fs::path(dir) / "m/manifest.json";
   fs::resize_file(manifest, fs::file_size(manifest) / 2);
+  EXPECT_NE(LoadError(dir + "/m").find("manifest.json: does not match its checksum"), std::string::npos);
+  RewriteChecksums(dir + "/m");
   EXPECT_NE(LoadError(dir + "/m").find("corrupt or incomplete"), std::string::npos);
   EXPECT_NE(LoadError(dir + "/nothing").find("is not a model bundle"), std::string::npos);
 }
@@ -336,6 +354,115 @@ TEST(Scorer, TheTorchEngineComesFromThePlugin) {
   const auto fused = MakeScorer(b, {"auto", "cpu", 1});
   ASSERT_NE(dladdr(*reinterpret_cast<void* const*>(fused.get()), &where), 0);
   EXPECT_EQ(std::string(where.dli_fname).find(kTorchPluginFile), std::string::npos) << where.dli_fname;
+}
+
+// Edits manifest.json as JSON and rewrites SHA256SUMS to match: a bundle whose checksums hold but
+// whose content does not.
+void EditManifest(const std::string& dir, const std::function<void(nlohmann::json&)>& edit) {
+  std::ifstream in(dir + "/manifest.json");
+  nlohmann::json j = nlohmann::json::parse(in);
+  in.close();
+  edit(j);
+  std::ofstream(dir + "/manifest.json") << j.dump(1);
+  RewriteChecksums(dir);
+}
+
+TEST(Bundle, TheChecksumCoversTheManifest) {
+  const auto dir = test::ScratchDir("bundle_checksum");
+  Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 4);
+  SaveBundle(b, dir + "/m", false);
+  {
+    std::ifstream in(dir + "/m/manifest.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("\"hidden\": 16"), 12, "\"hidden\": 32");
+    std::ofstream(dir + "/m/manifest.json") << text;
+  }
+  const std::string message = LoadError(dir + "/m");
+  EXPECT_NE(message.find("manifest.json: does not match its checksum in SHA256SUMS"), std::string::npos) << message;
+  fs::remove(dir + "/m/SHA256SUMS");
+  EXPECT_NE(LoadError(dir + "/m").find("SHA256SUMS: is missing"), std::string::npos);
+}
+
+TEST(Bundle, FormatOneBundlesWithoutChecksumsStillLoad) {
+  const auto dir = test::ScratchDir("bundle_v1");
+  Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 4);
+  SaveBundle(b, dir + "/m", false);
+  EditManifest(dir + "/m", [](nlohmann::json& j) { j["format_version"] = 1; });
+  fs::remove(dir + "/m/SHA256SUMS");
+  EXPECT_EQ(LoadError(dir + "/m"), "");
+}
+
+TEST(Bundle, EveryTensorIsCheckedAgainstTheManifestBeforeScoring) {
+  const auto dir = test::ScratchDir("bundle_shapes");
+  const Bundle b = RandomBundle("resgat", GraphMode::Global, 4, 4);
+  Bundle saved = b;
+  SaveBundle(saved, dir + "/m", false);
+  const auto expect = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& wanted) {
+    SaveBundle(saved, dir + "/m", true);
+    EditManifest(dir + "/m", edit);
+    const std::string message = LoadError(dir + "/m");
+    EXPECT_NE(message.find(wanted), std::string::npos) << message;
+    EXPECT_NE(message.find("manifest.json"), std::string::npos) << message;
+    EXPECT_EQ(message.find("--"), std::string::npos) << message;  // never blamed on an option
+  };
+  // The cases: a larger hidden size (a segfault before), hidden-16 weights under hidden 32,
+  // and weights of 4 elements under a 5-element manifest.
+  expect([](nlohmann::json& j) { j["architecture"]["hidden"] = 4096; },
+         "gives tensor input.weight the shape [16,5]; the architecture (resgat with hidden 4096");
+  expect([](nlohmann::json& j) { j["architecture"]["hidden"] = 32; }, "needs [32,5]");
+  expect(
+      [](nlohmann::json& j) {
+        j["elements"].push_back("E4");
+        for (const char* key : {"zero_replacement", "mean", "sd"}) j["transform"][key].push_back(1.0);
+        for (const char* key : {"correlation", "adjacency"}) {
+          for (auto& row : j["graph"][key]) row.push_back(0.0);
+          j["graph"][key].push_back(std::vector<double>(5, 0.0));
+          j["graph"][key][4][4] = 1.0;
+        }
+      },
+      "needs [16,6]");
+  expect([](nlohmann::json& j) { j["architecture"]["layers"] = 3; }, "lists no tensor layer2.weight");
+  expect([](nlohmann::json& j) { j["architecture"]["layers"] = 1; }, "lists tensor layer1");
+  expect([](nlohmann::json& j) { j["architecture"]["arch"] = "resgcn"; }, "lists no tensor layer0.bias");
+  expect([](nlohmann::json& j) { j["architecture"]["members"] = 2; }, "lists no tensor member0.input.weight");
+  expect([](nlohmann::json& j) { j["architecture"]["heads"] = 3; }, "architecture.heads must divide");
+  expect([](nlohmann::json& j) { j["class_breaks"]["low"] = 0.9; }, "declares class breaks 0.9, 0.5, 0.8");
+  expect([](nlohmann::json& j) { j["transform"]["sd"][0] = 0.0; }, "standard deviation <= 0");
+  SaveBundle(saved, dir + "/m", true);
+  EXPECT_EQ(LoadError(dir + "/m"), "");
+}
+
+TEST(Bundle, NonFiniteWeightsAreRefusedAtLoad) {
+  const auto dir = test::ScratchDir("bundle_nan");
+  Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 4);
+  b.weights[3].values[1] = std::nanf("");
+  SaveBundle(b, dir + "/m", false);
+  const std::string message = LoadError(dir + "/m");
+  EXPECT_NE(message.find("weights.bin: holds NaN or infinite values in tensor " + b.weights[3].name), std::string::npos)
+      << message;
+}
+
+TEST(Scorer, ANonFiniteProbabilityIsAnErrorNamingTheModel) {
+  Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 4);
+  // Finite weights whose products overflow: hidden units of +inf, mixed with opposite signs, give NaN.
+  for (auto& t : b.weights) {
+    if (t.name == "head_hidden.weight" || t.name == "head_hidden.bias")
+      std::fill(t.values.begin(), t.values.end(), 3e38f);
+    if (t.name == "head_out.weight") {
+      for (size_t i = 0; i < t.values.size(); ++i) t.values[i] = i % 2 ? 1.0f : -1.0f;
+    }
+  }
+  std::vector<float> features, adjacency;
+  RandomInputs(b, 64, features, adjacency);
+  std::vector<float> probability(64);
+  MakeFusedScorer(b, 1)->Score(features.data(), adjacency.data(), false, 64, probability.data());
+  try {
+    RequireFiniteProbabilities(probability.data(), 64, "the model (m)");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.subject(), "the model (m)");
+    EXPECT_NE(e.problem().find("NaN or infinite probabilities"), std::string::npos);
+  }
 }
 
 TEST(Scorer, RejectsUnavailableDevicesBeforeWork) {

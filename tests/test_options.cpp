@@ -2,9 +2,15 @@
 
 #include <set>
 
+#include <cpl_error.h>
+
+#include <system_error>
+
+#include "geoprosp/apps/eval.hpp"
 #include "geoprosp/apps/map.hpp"
 #include "geoprosp/apps/train.hpp"
 #include "geoprosp/core/options.hpp"
+#include "geoprosp/pipeline/score_region.hpp"
 
 namespace geoprosp {
 namespace {
@@ -96,7 +102,7 @@ TEST(Options, JsonUsageDescribesEveryOptionOnce) {
 }
 
 TEST(Options, ToolTablesAreWellFormed) {
-  for (const auto& specs : {MapCommand().table.specs(), TrainCommand().table.specs()}) {
+  for (const auto& specs : {MapCommand().table.specs(), TrainCommand().table.specs(), EvalCommand().table.specs()}) {
     std::set<std::string> names;
     for (const auto& spec : specs) {
       EXPECT_TRUE(names.insert(spec.name).second) << "duplicate option " << spec.name;
@@ -109,6 +115,64 @@ TEST(Options, ToolTablesAreWellFormed) {
       }
     }
   }
+}
+
+TEST(Options, EveryToolThatReadsDepositsTakesTheSameDepositOptions) {
+  const auto deposit_options = [](const std::vector<OptionSpec>& specs) {
+    std::vector<std::string> out;
+    for (const auto& spec : specs) {
+      if (spec.name == "deposits" || spec.name == "deposits-srs" || spec.name == "x-field" || spec.name == "y-field")
+        out.push_back(spec.name + ": " + spec.help.substr(0, 20));
+    }
+    return out;
+  };
+  const auto map = deposit_options(MapCommand().table.specs());
+  EXPECT_EQ(map.size(), 4u);
+  const auto train = deposit_options(TrainCommand().table.specs());
+  EXPECT_EQ(train.size(), 4u);
+  EXPECT_EQ(deposit_options(EvalCommand().table.specs()), train);
+  for (size_t i = 1; i < map.size(); ++i) EXPECT_EQ(map[i], train[i]);  // --deposits's help says what each tool does
+}
+
+TEST(Options, IntegerOptionsThatOverflowAreUsageErrors) {
+  EXPECT_THROW(ResolveWindow("4294967296,0,10,10", "", 205, 205), UsageError);
+  EXPECT_THROW(ResolveWindow("2147483647,0,10,10", "", 205, 205), UsageError);
+  EXPECT_THROW(ResolveWindow("0,0,2147483647,10", "", 205, 205), UsageError);
+  EXPECT_THROW(ResolveWindow("", "0/4294967296", 205, 205), UsageError);
+  const PixelWindow window = ResolveWindow("5,6,10,11", "", 205, 205);
+  EXPECT_EQ(window.x0 + window.y0 + window.width + window.height, 32);
+}
+
+std::string Reported(const std::exception_ptr& failure, int& code) {
+  testing::internal::CaptureStderr();
+  code = ReportFailure("geoprosp-test", failure);
+  return testing::internal::GetCapturedStderr();
+}
+
+TEST(Cli, RunningOutOfMemoryIsReportedAsSuch) {
+  int code = 0;
+  EXPECT_NE(Reported(std::make_exception_ptr(std::bad_alloc()), code).find("geoprosp-test: ERROR: out of memory"),
+            std::string::npos);
+  EXPECT_EQ(code, 1);
+  const auto thread = std::make_exception_ptr(
+      std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again), "thread"));
+  EXPECT_NE(Reported(thread, code).find("out of memory (cannot start a thread"), std::string::npos);
+  const auto torch = std::make_exception_ptr(
+      std::runtime_error("[enforce fail at alloc_cpu.cpp:75] DefaultCPUAllocator: can't allocate memory: you tried"));
+  EXPECT_NE(Reported(torch, code).find("ERROR: out of memory (["), std::string::npos);
+  // GDAL's failed allocation, whatever error follows it.
+  CPLError(CE_Failure, CPLE_OutOfMemory, "cannot allocate 262144 bytes");
+  try {
+    LastGdalError("read failed");
+    FAIL();
+  } catch (const OutOfMemory& e) {
+    EXPECT_NE(std::string(e.what()).find("out of memory (cannot allocate 262144 bytes)"), std::string::npos);
+  }
+  EXPECT_NE(Reported(std::make_exception_ptr(UsageError("--x", "bad")), code).find("--x: bad"), std::string::npos);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(Reported(std::make_exception_ptr(Error("a.tif", "no such file")), code).find("ERROR: a.tif: no such file"),
+            std::string::npos);
+  EXPECT_EQ(code, 1);
 }
 
 }  // namespace

@@ -17,13 +17,19 @@ auto Constant(double v) {
   return [v](int, int, int) { return v; };
 }
 
-std::string ErrorOf(const StackSources& sources) {
+// The error `run` throws ("" when none).
+template <class Run>
+std::string ErrorFrom(Run run) {
   try {
-    RasterStack stack(sources);
+    run();
   } catch (const Error& e) {
     return e.what();
   }
   return "";
+}
+
+std::string ErrorOf(const StackSources& sources) {
+  return ErrorFrom([&] { RasterStack stack(sources); });
 }
 
 TEST(RasterStack, NamesElementsFromFilesAndOrdersASubset) {
@@ -98,7 +104,12 @@ TEST(RasterStack, MisalignedInputsNameBothFilesAndTheDifference) {
   RasterSpec bigger = spec;
   bigger.width = 9;
   const auto c = WriteRaster("/vsimem/stack3/Pb.tif", bigger, Constant(1));
-  EXPECT_NE(ErrorOf({{a, c}, {}, "", "bilinear"}).find("size"), std::string::npos);
+  // The sizes in the order of the names: the file at fault first.
+  message = ErrorOf({{a, c}, {}, "", "bilinear"});
+  EXPECT_NE(message.find("/vsimem/stack3/Pb.tif: is not aligned with /vsimem/stack3/Au.tif, they differ in size: 9x6 "
+                         "vs 8x6 cells"),
+            std::string::npos)
+      << message;
 
   RasterSpec shifted = spec;
   shifted.geotransform[0] += 1.0;  // 1 % of a pixel: beyond the 1e-3 pixel tolerance
@@ -116,13 +127,19 @@ TEST(RasterStack, MisalignedInputsNameBothFilesAndTheDifference) {
   EXPECT_NE(ErrorOf({{a, f}, {}, "", "bilinear"}).find("mixed band counts"), std::string::npos);
 }
 
-TEST(RasterStack, AlignToWarpsOntoTheTargetGrid) {
-  RasterSpec spec;
-  const auto target = WriteRaster("/vsimem/stack4/Au.tif", spec, Constant(1));
-  RasterSpec fine = spec;
+// The test grid at cells half the size: 16 x 12 cells of 50 m.
+RasterSpec FineSpec() {
+  RasterSpec fine;
   fine.width = 16;
   fine.height = 12;
   fine.geotransform = {500000, 50, 0, 2500000, 0, -50};
+  return fine;
+}
+
+TEST(RasterStack, AlignToWarpsOntoTheTargetGrid) {
+  RasterSpec spec;
+  const auto target = WriteRaster("/vsimem/stack4/Au.tif", spec, Constant(1));
+  const RasterSpec fine = FineSpec();
   const auto cu = WriteRaster("/vsimem/stack4/Cu.tif", fine, Constant(7));
   RasterStack stack({{target, cu}, {}, target, "average"});
   EXPECT_EQ(stack.grid().width, 8);
@@ -164,12 +181,100 @@ TEST(RasterStack, MissingOrUnreadableFilesAreNamed) {
   EXPECT_NE(ErrorOf({{"/vsimem/stack6/Au.tif"}, {}, "", "bilinear"}).find("not a raster"), std::string::npos);
   RasterSpec spec;
   const auto au = WriteRaster("/vsimem/stack6/Au_2.tif", spec, Constant(1));
-  try {
-    RasterStack stack({{au}, {"Au", "Hg"}, "", "bilinear"});
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("needs element Hg"), std::string::npos) << e.what();
+  EXPECT_NE(ErrorOf({{au}, {"Au", "Hg"}, "", "bilinear"}).find("needs element Hg"), std::string::npos);
+}
+
+TEST(RasterStack, ScaleAndOffsetAreAppliedAndNodataIsRaw) {
+  RasterSpec spec;
+  spec.scale = 0.001;
+  spec.offset = 2;
+  spec.nodata = -9999000;
+  const auto scaled = WriteRaster("/vsimem/stack7/Au.tif", spec, [](int, int c, int r) {
+    return c == 0 && r == 0 ? -9999000.0 : 1000.0 * (c + 10 * r);
+  });
+  RasterStack stack({{scaled}, {}, "", "bilinear"});
+  StackWindow window;
+  stack.Read(0, 0, 8, 6, window);
+  EXPECT_EQ(window.valid[0], 0);  // the raw nodata value masks, before scaling
+  for (int cell = 1; cell < 48; ++cell) {
+    const int c = cell % 8, r = cell / 8;
+    EXPECT_NEAR(window.element(0)[cell], (c + 10 * r) + 2.0, 1e-5) << cell;
   }
+}
+
+TEST(RasterStack, ScaleAndOffsetSurviveTheAlignToWarp) {
+  RasterSpec spec;
+  const auto target = WriteRaster("/vsimem/stack8/Au.tif", spec, Constant(1));
+  const RasterSpec fine = FineSpec();
+  const auto gradient = [](int, int c, int r) { return 3.0 + c + 2.0 * r; };
+  const auto plain = WriteRaster("/vsimem/stack8/plain/Cu.tif", fine, gradient);
+  RasterSpec fine_scaled = fine;
+  fine_scaled.scale = 0.01;
+  const auto scaled = WriteRaster("/vsimem/stack8/scaled/Cu.tif", fine_scaled,
+                                  [&](int b, int c, int r) { return 100 * gradient(b, c, r); });
+  for (const char* resampling : {"bilinear", "average", "cubic"}) {
+    RasterStack a({{target, plain}, {}, target, resampling}), b({{target, scaled}, {}, target, resampling});
+    StackWindow wa, wb;
+    a.Read(0, 0, 8, 6, wa);
+    b.Read(0, 0, 8, 6, wb);
+    for (size_t cell = 0; cell < wa.cells(); ++cell) {
+      ASSERT_EQ(wa.valid[cell], wb.valid[cell]);
+      if (wa.valid[cell]) {
+        EXPECT_NEAR(wa.element(1)[cell], wb.element(1)[cell], 1e-4) << resampling << " " << cell;
+      }
+    }
+  }
+}
+
+TEST(RasterStack, AScaleThatGivesNoValuesIsRefused) {
+  RasterSpec spec;
+  spec.scale = 0;
+  const auto au = WriteRaster("/vsimem/stack9/Au.tif", spec, Constant(5));
+  const std::string message = ErrorOf({{au}, {}, "", "bilinear"});
+  EXPECT_NE(message.find("/vsimem/stack9/Au.tif: band 1 declares scale 0"), std::string::npos) << message;
+}
+
+TEST(RasterStack, EveryMissingElementIsNamed) {
+  RasterSpec spec;
+  const auto au = WriteRaster("/vsimem/stack10/Au.tif", spec, Constant(1));
+  const std::string message = ErrorOf({{au}, {"Au", "Hg", "Cu", "Sb"}, "", "bilinear"});
+  EXPECT_NE(message.find("--elements: needs elements Hg,Cu,Sb, which no inputs provide"), std::string::npos) << message;
+}
+
+TEST(RasterStack, NoValidCellNamesTheElementsToBlame) {
+  RasterSpec spec;
+  const auto ag = WriteRaster("/vsimem/stack12/Ag.tif", spec, Constant(1));
+  const auto au = WriteRaster("/vsimem/stack12/Au.tif", spec, Constant(-9999));
+  const auto cu = WriteRaster("/vsimem/stack12/Cu.tif", spec, Constant(-9999));
+  RasterStack stack({{ag, au, cu}, {}, "", "bilinear"});
+  std::string message = ErrorFrom([&] { stack.ThrowNoValidCell(0, 0, 8, 6, "the mapped area"); });
+  EXPECT_EQ(message,
+            au + ", " + cu + ": hold no valid cell in the mapped area (all nodata, masked or NaN): elements Au, Cu");
+  // Each element valid somewhere, never together: the message says so.
+  const auto left = WriteRaster("/vsimem/stack12/left/Au.tif", spec, [](int, int c, int) { return c < 4 ? 1 : -9999; });
+  const auto right =
+      WriteRaster("/vsimem/stack12/right/Cu.tif", spec, [](int, int c, int) { return c < 4 ? -9999 : 1; });
+  RasterStack apart({{left, right}, {}, "", "bilinear"});
+  message = ErrorFrom([&] { apart.ThrowNoValidCell(0, 0, 8, 6, "the mapped area"); });
+  EXPECT_NE(message.find("Au 24, Cu 24), but they do not overlap"), std::string::npos) << message;
+}
+
+TEST(RasterStack, InputsNamedLikeNoElementAreRefusedUnlessNamed) {
+  RasterSpec spec;
+  const auto au = WriteRaster("/vsimem/stack13/Idw_Au.tif", spec, Constant(1));
+  const auto xx = WriteRaster("/vsimem/stack13/Idw_xx.tif", spec, Constant(113));
+  const auto yy = WriteRaster("/vsimem/stack13/Idw_yy.tif", spec, Constant(28));
+  StackSources sources{{au, xx, yy}, {}, "", "bilinear", true};
+  const std::string message = ErrorOf(sources);
+  EXPECT_NE(message.find("inputs: are not named like an element or oxide"), std::string::npos) << message;
+  EXPECT_NE(message.find(xx + " ('Idw_xx')"), std::string::npos) << message;
+  EXPECT_NE(message.find(yy + " ('Idw_yy')"), std::string::npos) << message;
+  EXPECT_NE(message.find("--elements"), std::string::npos) << message;
+  sources.elements = {"Au", "Idw_xx"};
+  EXPECT_EQ(ErrorOf(sources), "");
+  sources.elements.clear();
+  sources.symbols_only = false;  // geoprosp-map: the model names what it reads
+  EXPECT_EQ(ErrorOf(sources), "");
 }
 
 }  // namespace

@@ -21,9 +21,10 @@ struct RasterSpec {
   std::vector<std::string> descriptions;
   bool has_nodata = true;
   double nodata = -9999;
+  double scale = 1, offset = 0;  // GDAL's: a value is raw * scale + offset
 };
 
-// Writes a Float32 GeoTIFF whose band b holds values(b, col, row).
+// Writes a Float32 GeoTIFF whose band b holds the raw values values(b, col, row).
 template <class ValueOf>
 std::string WriteRaster(const std::string& path, const RasterSpec& spec, ValueOf values) {
   GDALAllRegister();
@@ -38,6 +39,8 @@ std::string WriteRaster(const std::string& path, const RasterSpec& spec, ValueOf
   for (int b = 1; b <= spec.bands; ++b) {
     auto* band = mem->GetRasterBand(b);
     if (spec.has_nodata) band->SetNoDataValue(spec.nodata);
+    if (spec.scale != 1) band->SetScale(spec.scale);
+    if (spec.offset != 0) band->SetOffset(spec.offset);
     if (b <= static_cast<int>(spec.descriptions.size())) band->SetDescription(spec.descriptions[b - 1].c_str());
     std::vector<float> data(size_t(spec.width) * spec.height);
     for (int r = 0; r < spec.height; ++r) {

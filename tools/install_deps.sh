@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages geoprosp builds and tests with, when missing (python3-pil: the eval
-# report's screenshot check; python3-jsonschema: the report schema check; dpkg-dev and file: cpack's
-# .deb). Idempotent and quiet when everything is there already.
+# Installs the Debian 12 packages geoprosp builds and runs with, when missing; with --test, also what
+# the tests and the scripts in tools/ and bench/ run. Idempotent and quiet when everything is there.
+#   build and run: the compiler, CMake, GDAL (gdal-bin's utilities too), PROJ, LibTorch with a real
+#     BLAS (OpenBLAS), Eigen, cxxopts, nlohmann-json, GoogleTest, cairo (the quick look).
+#   --test: python3-pil (test_eval.sh checks the report's screenshot), python3-jsonschema (the report
+#     schema check; the other Python in the tests is the standard library's), chromium (test_eval.sh
+#     renders report.html), slurmctld, slurmd, slurm-client, munge and procps (test_slurm.sh's
+#     throw-away Slurm), time (bench/run_benchmarks.sh), bc (tools/real_data_results.sh), dpkg-dev and
+#     file (cpack's .deb in the install test). coreutils, diffutils, grep, sed and mawk are in every Debian.
 set -euo pipefail
 packages=(cmake make g++ ccache pkg-config libgdal-dev gdal-bin libproj-dev libtorch-dev libeigen3-dev
-  libcxxopts-dev libgtest-dev nlohmann-json3-dev libopenblas0-pthread
-  libcairo2-dev python3-pil python3-jsonschema dpkg-dev file)
+  libcxxopts-dev libgtest-dev nlohmann-json3-dev libopenblas0-pthread libcairo2-dev)
+if [ "${1:-}" = --test ]; then
+  packages+=(python3 python3-pil python3-jsonschema chromium slurmctld slurmd slurm-client munge procps time bc
+    dpkg-dev file)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

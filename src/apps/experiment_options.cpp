@@ -45,8 +45,7 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   CheckChoice(negatives, o.negatives);
   if (o.folds == 1 || o.folds < 0) throw UsageError("--folds", "must be 0 (no cross-validation) or at least 2");
   settings.cv = {ParseCvProtocol(o.cv), o.folds, o.block_size, o.buffer, o.repeats};
-  settings.labels = {o.deposits,  o.deposits_srs,   o.labels,       o.label_radius,
-                     o.negatives, o.negative_ratio, o.min_distance, o.seed};
+  settings.labels = {o.source(), o.labels, o.label_radius, o.negatives, o.negative_ratio, o.min_distance, o.seed};
   settings.calibration = ParseCalibrationMethod(o.calibration);
   settings.seed = static_cast<uint64_t>(o.seed);
   return settings;
@@ -57,8 +56,10 @@ std::unique_ptr<RasterStack> OpenInputStack(const ExperimentOptions& o) {
   sources.paths = o.inputs;
   sources.align_to = o.align_to;
   sources.resampling = o.resampling;
+  sources.elements = SplitList(o.elements);
+  sources.symbols_only = true;
   auto stack = std::make_unique<RasterStack>(sources);
-  if (!o.elements.empty()) stack->Select(SplitList(o.elements), "--elements");
+  WarnAboutCommodityInputs(*stack, DepositCommodity(o.deposits.empty() ? o.labels : o.deposits, o.commodity));
   return stack;
 }
 

@@ -86,8 +86,8 @@ struct MapPlan {
 MapPlan PlanMap(const MapOptions& options) {
   MapPlan plan;
   if (options.output.empty()) throw UsageError("-o", "is required");
-  plan.model_path = options.model.empty() ? DefaultModelPath() : options.model;
-  plan.bundle = LoadBundle(plan.model_path);
+  plan.bundle = LoadModel(options.model);
+  plan.model_path = plan.bundle.path;
   const Bundle& bundle = plan.bundle;
   StackSources sources;
   sources.paths = options.inputs;
@@ -140,7 +140,7 @@ MapPlan PlanMap(const MapOptions& options) {
   if (!options.deposits.empty() && options.areas.empty() && options.quicklook.empty())
     throw UsageError("--deposits", "is used only with --areas or --quicklook");
   const std::vector<DepositPoint> deposits =
-      options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.deposits, plan.stack->grid(), "");
+      options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.source(), plan.stack->grid());
   plan.areas = {plan.classes_path,
                 plan.probability_path,
                 plan.breaks,
@@ -182,6 +182,7 @@ std::map<std::string, std::string> Provenance(const MapPlan& plan) {
   const Bundle& bundle = plan.bundle;
   return {
       {"GEOPROSP_VERSION", GEOPROSP_VERSION},
+      {"GEOPROSP_MODEL", ModelProvenance(bundle)},
       {"GEOPROSP_MODEL_SHA256", bundle.hash},
       {"GEOPROSP_ELEMENTS", Join(bundle.elements)},
       {"GEOPROSP_ARCH", bundle.model.arch},
@@ -222,7 +223,10 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   for (const auto& reader : extra_readers) readers.push_back(reader.get());
   ScaledProgress scoring_progress(progress, 0.0, compute_share);
   const RegionTotals totals = ScoreRegion(readers, plan.scorers, plan.scoring, sink, scoring_progress.get());
-  if (totals.valid_cells == 0) throw Error(plan.inputs.front(), "holds no valid cell in the mapped area (all nodata)");
+  if (totals.valid_cells == 0) {
+    const PixelWindow& region = plan.scoring.region;
+    plan.stack->ThrowNoValidCell(region.x0, region.y0, region.width, region.height, "the mapped area");
+  }
 
   const auto provenance = Provenance(plan);
   ScaledProgress finish(progress, compute_share, 1.0 - areas_share);
@@ -291,10 +295,9 @@ Command<MapOptions> MapCommand() {
       .Help("Lowest class inside a target area");
   t.Add("areas-min-size", &MapOptions::areas_min_size)
       .Help("Smallest target area: in cells or km2, e.g. 10cells or 0.5km2");
-  t.Add("deposits", &MapOptions::deposits)
-      .Path()
-      .Role("input_vector")
-      .Help("Known deposits (points, any OGR format) counted in the target areas and shown on the quick look");
+  AddDepositOptions(t,
+                    "Known deposits (points, any OGR format or a table) counted in the target areas and shown on"
+                    " the quick look");
   t.Add("quicklook", &MapOptions::quicklook)
       .Path()
       .Role("output_file")

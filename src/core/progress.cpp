@@ -10,7 +10,15 @@
 namespace geoprosp {
 namespace {
 volatile std::sig_atomic_t g_cancel_requested = 0;
-void OnCancelSignal(int number) { g_cancel_requested = number; }
+// The first signal asks the run to stop cleanly (its outputs removed); a second one stops the process at
+// once, so that a run stuck where it cannot check (in a library) can always be stopped.
+void OnCancelSignal(int number) {
+  if (g_cancel_requested) {
+    std::signal(number, SIG_DFL);
+    std::raise(number);
+  }
+  g_cancel_requested = number;
+}
 
 const char* SignalName(int number) {
   switch (number) {
@@ -43,6 +51,11 @@ void InstallCancelSignalHandlers() {
   // Past a file-size limit (ulimit -f) a write then fails with EFBIG, and the run cleans up,
   // instead of the process being killed with its outputs staged.
   std::signal(SIGXFSZ, SIG_IGN);
+}
+
+CancelSignalScope::~CancelSignalScope() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
 }
 
 int CPL_STDCALL QuietProgress(double, const char*, void*) { return g_cancel_requested ? FALSE : TRUE; }

@@ -294,7 +294,7 @@ DataSummary SummariseData(const std::vector<std::string>& given_inputs, const st
   summary.width = data.grid.width;
   summary.height = data.grid.height;
   summary.valid_cells = data.valid_count;
-  summary.labels_from = labels.deposits.empty() ? labels.labels : labels.deposits;
+  summary.labels_from = labels.deposits.path.empty() ? labels.labels : labels.deposits.path;
   summary.deposits = labelled.deposits_read;
   summary.positive_cells = labelled.positive_cells;
   summary.negative_cells = static_cast<int64_t>(labelled.cells.size()) - labelled.positive_cells;

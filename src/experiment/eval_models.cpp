@@ -2,6 +2,7 @@
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/experiment/baselines.hpp"
+#include "geoprosp/models/scorer.hpp"
 #include "geoprosp/training/graph_baselines.hpp"
 
 namespace geoprosp {
@@ -90,8 +91,9 @@ const EvalModel& FindEvalModel(const std::string& name) {
   throw UsageError("--models", "unknown model '" + name + "'; known: " + known);
 }
 
-std::vector<float> FitAndScoreModel(const std::string& model, const FitData& data, const SampleSet& test,
-                                    const FitSettings& settings, uint64_t seed, const Progress& progress) {
+namespace {
+std::vector<float> FitAndScoreAny(const std::string& model, const FitData& data, const SampleSet& test,
+                                  const FitSettings& settings, uint64_t seed, const Progress& progress) {
   const TrainSettings train = Seeded(settings.train, seed);
   if (model == "resgcn" || model == "resgat") {
     ModelSpec spec = settings.spec;
@@ -131,6 +133,15 @@ std::vector<float> FitAndScoreModel(const std::string& model, const FitData& dat
   if (model == "knn") return FitClassical(NearestNeighbours(10), data, test);
   if (model == "kmeans") return FitClassical(KMeansScorer(8, 3, seed), data, test);
   throw UsageError("--models", "unknown model '" + model + "'");
+}
+
+}  // namespace
+
+std::vector<float> FitAndScoreModel(const std::string& model, const FitData& data, const SampleSet& test,
+                                    const FitSettings& settings, uint64_t seed, const Progress& progress) {
+  const auto scores = FitAndScoreAny(model, data, test, settings, seed, progress);
+  RequireFiniteProbabilities(scores.data(), static_cast<int64_t>(scores.size()), "model " + model);
+  return scores;
 }
 
 }  // namespace geoprosp

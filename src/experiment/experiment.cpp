@@ -38,7 +38,7 @@ CellData LoadCells(const RasterStack& stack) {
     }
   }
   data.valid_count = std::count(data.valid.begin(), data.valid.end(), uint8_t{1});
-  if (data.valid_count == 0) throw Error(stack.path(0), "holds no valid cell (all nodata)");
+  if (data.valid_count == 0) stack.ThrowNoValidCell(0, 0, data.grid.width, data.grid.height, "the rasters");
   return data;
 }
 
@@ -189,10 +189,11 @@ double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec gr
 }
 
 Labelled ChooseSamples(const LabelSettings& o, const CellData& data) {
-  if (o.deposits.empty() == o.labels.empty())
+  if (o.deposits.path.empty() == o.labels.empty())
     throw UsageError("--deposits", "give exactly one of --deposits and --labels");
   const auto points =
-      o.deposits.empty() ? ReadLabelRaster(o.labels, data.grid) : ReadDeposits(o.deposits, data.grid, o.deposits_srs);
+      o.deposits.path.empty() ? ReadLabelRaster(o.labels, data.grid) : ReadDeposits(o.deposits, data.grid);
+  const std::string& labels_path = o.deposits.path.empty() ? o.labels : o.deposits.path;
   Labelled out;
   out.deposits = points;
   out.deposits_read = static_cast<int64_t>(points.size());
@@ -201,8 +202,19 @@ Labelled ChooseSamples(const LabelSettings& o, const CellData& data) {
     if (data.valid[cell]) positive[cell] = 1;
   }
   out.positive_cells = std::count(positive.begin(), positive.end(), uint8_t{1});
-  if (out.positive_cells == 0)
-    throw Error(o.deposits.empty() ? o.labels : o.deposits, "no deposit falls on a valid (non-nodata) cell");
+  const int64_t on_valid_cells = std::count_if(points.begin(), points.end(), [&](const DepositPoint& p) {
+    int col, row;
+    return data.grid.CellAt(p.x, p.y, col, row) && data.valid[size_t(row) * data.grid.width + col];
+  });
+  // One deposit cell is held back to validate each fit, so a fit needs two; a model needs more.
+  if (on_valid_cells < 2 || out.positive_cells < 2) {
+    const auto count = [](int64_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
+    throw Error(labels_path, "holds " + count(out.deposits_read, "deposit") + " inside the rasters, " +
+                                 count(on_valid_cells, "deposit") + " on a valid cell, giving " +
+                                 count(out.positive_cells, "deposit cell") +
+                                 ": training needs at least 2 deposit cells (one is held back to validate each fit),"
+                                 " and a model worth mapping with needs many more (10 or more)");
+  }
   const double pixel = std::max(std::abs(data.grid.geotransform[1]), std::abs(data.grid.geotransform[5]));
   const double min_distance = o.min_distance > 0 ? o.min_distance : 2.0 * pixel;
   const auto distance = o.negatives == "distal" ? DistanceToNearest(points, data.grid) : std::vector<float>();
@@ -277,6 +289,14 @@ std::vector<FoldPlan> PlanFolds(const std::vector<LabelledCell>& cells, const Ce
       if (fold_of_sample[i] != k && !NearFold(cells[i].cell, fold_of_cell, k, data.grid, buffer)) {
         plan.train.push_back(cells[i]);
       }
+    }
+    const auto positives =
+        std::count_if(plan.train.begin(), plan.train.end(), [](const LabelledCell& c) { return c.label == 1; });
+    if (positives < 2) {
+      throw Error("--folds", "fold " + std::to_string(k + 1) + " of " + std::to_string(settings.folds) +
+                                 " would train on " + std::to_string(positives) +
+                                 " deposit cell(s); a fit needs at least 2 (one is held back to validate it). Use fewer"
+                                 " folds, a smaller --buffer, or more deposits");
     }
   }
   return plans;

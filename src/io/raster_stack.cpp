@@ -12,6 +12,7 @@
 
 #include "geoprosp/core/element_names.hpp"
 #include "geoprosp/core/error.hpp"
+#include "geoprosp/core/options.hpp"
 
 namespace geoprosp {
 namespace {
@@ -78,6 +79,15 @@ std::shared_ptr<GDALDataset> WarpOnto(GDALDataset& source, const Grid& grid, con
 }
 
 }  // namespace
+
+void BandScaleOffset(GDALRasterBand& band, const std::string& path, double& scale, double& offset) {
+  scale = band.GetScale();
+  offset = band.GetOffset();
+  if (!std::isfinite(scale) || !std::isfinite(offset) || scale == 0) {
+    throw Error(path, "band " + std::to_string(band.GetBand()) + " declares scale " + FormatNumber(scale) +
+                          " and offset " + FormatNumber(offset) + ", which give no usable values");
+  }
+}
 
 double Grid::CellArea() const {
   return std::abs(geotransform[1] * geotransform[5] - geotransform[2] * geotransform[4]);
@@ -164,6 +174,8 @@ RasterStack::RasterStack(const StackSources& sources) : sources_(sources) {
 
   const int band_count = datasets_.front()->GetRasterCount();
   std::map<std::string, std::string> element_source;
+  std::vector<std::string> not_symbols;  // inputs named like no element or oxide
+  std::string not_symbol_path;
   for (size_t i = 0; i < datasets_.size(); ++i) {
     GDALDataset* dataset = datasets_[i].get();
     const std::string& path = sources.paths[i];
@@ -176,7 +188,7 @@ RasterStack::RasterStack(const StackSources& sources) : sources_(sources) {
     if (!reference) {
       reference = grid;
       reference_path = path;
-    } else if (const std::string difference = GridDifference(*reference, grid); !difference.empty()) {
+    } else if (const std::string difference = GridDifference(grid, *reference); !difference.empty()) {
       if (sources.align_to.empty()) {
         throw Error(path, "is not aligned with " + reference_path + ", they differ in " + difference +
                               " (use --align-to FILE to warp the inputs onto one grid)");
@@ -185,24 +197,40 @@ RasterStack::RasterStack(const StackSources& sources) : sources_(sources) {
       dataset = warped_.back().get();
     }
     for (int b = 1; b <= band_count; ++b) {
-      std::string name;
+      std::string label;
       if (band_count == 1) {
-        name = ElementFromName(Stem(path));
+        label = Stem(path);
       } else {
         const char* description = dataset->GetRasterBand(b)->GetDescription();
         if (!description || !*description) {
           throw Error(path, "band " + std::to_string(b) + " has no description, so its element is unknown");
         }
-        name = ElementFromName(description);
+        label = description;
+      }
+      const std::string name = ElementFromName(label);
+      if (FindElement(label).empty()) {
+        not_symbols.push_back(path + (band_count > 1 ? " band " + std::to_string(b) : "") + " ('" + name + "')");
+        not_symbol_path = path;
       }
       if (auto [it, inserted] = element_source.emplace(name, path); !inserted) {
         throw Error(path, "element " + name + " is given twice (also by " + it->second + ")");
       }
-      bands_.push_back({name, path, dataset, b});
+      Band band{name, path, dataset, b};
+      BandScaleOffset(*datasets_[i]->GetRasterBand(b), path, band.scale, band.offset);
+      bands_.push_back(band);
       elements_.push_back(name);
     }
   }
   grid_ = *reference;
+  if (sources.symbols_only && sources.elements.empty() && !not_symbols.empty()) {
+    std::string list;
+    for (const auto& item : not_symbols) list += (list.empty() ? "" : ", ") + item;
+    throw Error(not_symbols.size() == 1 ? not_symbol_path : "inputs",
+                std::string(not_symbols.size() == 1 ? "is" : "are") +
+                    " not named like an element or oxide (a coordinate, a label or another variable?): " + list +
+                    ". Leave " + (not_symbols.size() == 1 ? "it" : "them") +
+                    " out, or name the variables to use in --elements");
+  }
   if (!sources.elements.empty()) Select(sources.elements, "--elements");
 }
 
@@ -211,6 +239,7 @@ RasterStack::~RasterStack() = default;
 std::unique_ptr<RasterStack> RasterStack::Reopen() const {
   StackSources sources = sources_;
   sources.elements.clear();
+  sources.symbols_only = false;  // the inputs passed that check when the stack was first opened
   auto copy = std::make_unique<RasterStack>(sources);
   copy->Select(elements_, "the reopened stack");
   return copy;
@@ -226,16 +255,23 @@ std::vector<std::string> RasterStack::input_paths() const {
 
 void RasterStack::Select(const std::vector<std::string>& wanted, const std::string& wanted_by) {
   std::vector<Band> selected;
+  std::vector<std::string> missing;
   for (const auto& name : wanted) {
     const std::string canonical = CanonicalElement(name).empty() ? name : CanonicalElement(name);
     auto found = std::find_if(bands_.begin(), bands_.end(), [&](const Band& b) { return b.element == canonical; });
     if (found == bands_.end()) {
-      std::string available;
-      for (const auto& band : bands_) available += (available.empty() ? "" : ",") + band.element;
-      throw Error(wanted_by,
-                  "needs element " + canonical + ", which no input provides (inputs give: " + available + ")");
+      missing.push_back(canonical);
+    } else {
+      selected.push_back(*found);
     }
-    selected.push_back(*found);
+  }
+  if (!missing.empty()) {
+    std::string names, available;
+    for (const auto& name : missing) names += (names.empty() ? "" : ",") + name;
+    for (const auto& band : bands_) available += (available.empty() ? "" : ",") + band.element;
+    throw Error(wanted_by, std::string(missing.size() == 1 ? "needs element " : "needs elements ") + names +
+                               ", which " + (missing.size() == 1 ? "no input provides" : "no inputs provide") +
+                               " (inputs give: " + available + ")");
   }
   bands_ = selected;
   elements_.clear();
@@ -270,48 +306,95 @@ void RasterStack::Read(int x0, int y0, int width, int height, StackWindow& out) 
   for (int row = ry0; row < ry1; ++row) {
     std::fill_n(out.valid.begin() + (size_t(row - y0) * width + (rx0 - x0)), rx1 - rx0, uint8_t{1});
   }
-  std::vector<uint8_t> mask;
+  const size_t inside = size_t(ry0 - y0) * width + (rx0 - x0);  // the first cell inside the raster
   for (size_t e = 0; e < bands_.size(); ++e) {
-    GDALRasterBand* band = bands_[e].dataset->GetRasterBand(bands_[e].band_index);
-    float* first = out.values.data() + e * cells + size_t(ry0 - y0) * width + (rx0 - x0);
-    const GSpacing line = static_cast<GSpacing>(width) * sizeof(float);
-    if (band->RasterIO(GF_Read, rx0, ry0, rx1 - rx0, ry1 - ry0, first, rx1 - rx0, ry1 - ry0, GDT_Float32, sizeof(float),
-                       line, nullptr) != CE_None) {
-      throw Error(bands_[e].path, "read failed: " + LastGdalError("I/O error"));
-    }
-    const int flags = band->GetMaskFlags();
-    int has_nodata = 0;
-    const double nodata = band->GetNoDataValue(&has_nodata);
-    const bool use_nodata_value = flags == GMF_NODATA && has_nodata && !std::isnan(nodata);
-    if (!(flags & GMF_ALL_VALID) && !use_nodata_value) {
-      mask.resize(size_t(rx1 - rx0) * (ry1 - ry0));
-      if (band->GetMaskBand()->RasterIO(GF_Read, rx0, ry0, rx1 - rx0, ry1 - ry0, mask.data(), rx1 - rx0, ry1 - ry0,
-                                        GDT_Byte, 0, 0, nullptr) != CE_None) {
-        throw Error(bands_[e].path, "mask read failed: " + LastGdalError("I/O error"));
-      }
-    }
-    const float nodata_value = static_cast<float>(nodata);
-    for (int row = ry0; row < ry1; ++row) {
-      const size_t base = size_t(row - y0) * width;
-      for (int col = rx0; col < rx1; ++col) {
-        const size_t cell = base + (col - x0);
-        const float value = out.values[e * cells + cell];
-        bool masked = false;
-        if (use_nodata_value) {
-          masked = value == nodata_value;
-        } else if (!mask.empty()) {
-          masked = mask[size_t(row - ry0) * (rx1 - rx0) + (col - rx0)] == 0;
-        }
-        if (masked) {
-          out.valid[cell] = 0;
-        } else if (!std::isfinite(value)) {
-          if (out.valid[cell]) ++out.nonfinite;
-          out.valid[cell] = 0;
-        }
-      }
-    }
-    mask.clear();
+    ReadBand(e, rx0, ry0, rx1 - rx0, ry1 - ry0, out.values.data() + e * cells + inside, width,
+             out.valid.data() + inside, &out.nonfinite);
   }
+}
+
+void RasterStack::ReadBand(size_t e, int x0, int y0, int width, int height, float* values, int stride, uint8_t* valid,
+                           int64_t* nonfinite) const {
+  const Band& source = bands_[e];
+  GDALRasterBand* band = source.dataset->GetRasterBand(source.band_index);
+  const GSpacing line = static_cast<GSpacing>(stride) * sizeof(float);
+  if (band->RasterIO(GF_Read, x0, y0, width, height, values, width, height, GDT_Float32, sizeof(float), line,
+                     nullptr) != CE_None) {
+    throw Error(source.path, "read failed: " + LastGdalError("I/O error"));
+  }
+  const int flags = band->GetMaskFlags();
+  int has_nodata = 0;
+  const double nodata = band->GetNoDataValue(&has_nodata);
+  const bool use_nodata_value = flags == GMF_NODATA && has_nodata && !std::isnan(nodata);
+  std::vector<uint8_t> mask;
+  if (!(flags & GMF_ALL_VALID) && !use_nodata_value) {
+    mask.resize(size_t(width) * height);
+    if (band->GetMaskBand()->RasterIO(GF_Read, x0, y0, width, height, mask.data(), width, height, GDT_Byte, 0, 0,
+                                      nullptr) != CE_None) {
+      throw Error(source.path, "mask read failed: " + LastGdalError("I/O error"));
+    }
+  }
+  // Nodata is a raw value; scale and offset apply to the values it does not mask.
+  const float nodata_value = static_cast<float>(nodata);
+  const bool scaled = source.scale != 1 || source.offset != 0;
+  for (int row = 0; row < height; ++row) {
+    for (int col = 0; col < width; ++col) {
+      const size_t cell = size_t(row) * stride + col;
+      float& value = values[cell];
+      bool masked = false;
+      if (use_nodata_value) {
+        masked = value == nodata_value;
+      } else if (!mask.empty()) {
+        masked = mask[size_t(row) * width + col] == 0;
+      }
+      if (masked) {
+        valid[cell] = 0;
+      } else if (!std::isfinite(value)) {
+        if (valid[cell] && nonfinite) ++*nonfinite;
+        valid[cell] = 0;
+      } else if (scaled) {
+        value = static_cast<float>(value * source.scale + source.offset);
+      }
+    }
+  }
+}
+
+void RasterStack::ThrowNoValidCell(int x0, int y0, int width, int height, const std::string& area) const {
+  const int rx0 = std::max(x0, 0), ry0 = std::max(y0, 0);
+  const int rx1 = std::min(x0 + width, grid_.width), ry1 = std::min(y0 + height, grid_.height);
+  std::vector<std::string> empty_paths, empty_elements;
+  std::string counts;
+  std::vector<float> values;
+  std::vector<uint8_t> valid;
+  for (size_t e = 0; e < bands_.size(); ++e) {
+    int64_t valid_cells = 0;
+    const int strip = std::max(1, 65536 / std::max(1, rx1 - rx0));
+    for (int row = ry0; row < ry1; row += strip) {
+      const int rows = std::min(strip, ry1 - row);
+      values.resize(size_t(rows) * (rx1 - rx0));
+      valid.assign(values.size(), 1);
+      ReadBand(e, rx0, row, rx1 - rx0, rows, values.data(), rx1 - rx0, valid.data(), nullptr);
+      valid_cells += std::count(valid.begin(), valid.end(), uint8_t{1});
+    }
+    if (valid_cells == 0) {
+      if (std::find(empty_paths.begin(), empty_paths.end(), bands_[e].path) == empty_paths.end())
+        empty_paths.push_back(bands_[e].path);
+      empty_elements.push_back(bands_[e].element);
+    }
+    counts += (counts.empty() ? "" : ", ") + bands_[e].element + " " + std::to_string(valid_cells);
+  }
+  const auto join = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+  };
+  if (empty_paths.empty()) {
+    throw Error("inputs", "no cell of " + area + " is valid in every element: each holds valid cells (" + counts +
+                              "), but they do not overlap");
+  }
+  throw Error(join(empty_paths), std::string(empty_paths.size() == 1 ? "holds" : "hold") + " no valid cell in " + area +
+                                     " (all nodata, masked or NaN): element" +
+                                     (empty_elements.size() == 1 ? " " : "s ") + join(empty_elements));
 }
 
 }  // namespace geoprosp

@@ -1,13 +1,19 @@
 #include "geoprosp/models/bundle.hpp"
 
+#include <cpl_error.h>
+
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/file_tree.hpp"
+#include "geoprosp/core/options.hpp"
 #include "geoprosp/core/sha256.hpp"
 #include "geoprosp/io/output_set.hpp"
 
@@ -18,6 +24,7 @@ namespace {
 
 constexpr const char* kManifest = "manifest.json";
 constexpr const char* kWeights = "weights.bin";
+constexpr const char* kChecksums = "SHA256SUMS";
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -138,7 +145,149 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
   };
 }
 
+// SHA256SUMS in sha256sum's format, so that `sha256sum -c SHA256SUMS` checks a bundle by hand.
+std::string ChecksumsText(const std::string& manifest, const std::string& weights) {
+  return Sha256Hex(manifest.data(), manifest.size()) + "  " + kManifest + "\n" +
+         Sha256Hex(weights.data(), weights.size()) + "  " + kWeights + "\n";
+}
+
+// Checks `bytes` (the content of `file` in `root`) against its line of SHA256SUMS.
+void CheckListedChecksum(const fs::path& root, const std::string& sums, const std::string& file,
+                         const std::string& bytes) {
+  std::istringstream lines(sums);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const size_t space = line.find(' ');
+    if (space == std::string::npos) continue;
+    std::string name = line.substr(space + 1);
+    if (!name.empty() && (name[0] == ' ' || name[0] == '*')) name.erase(0, 1);
+    if (name != file) continue;
+    if (line.substr(0, space) != Sha256Hex(bytes.data(), bytes.size())) {
+      throw Error((root / file).string(), std::string("does not match its checksum in ") + kChecksums +
+                                              ": it was edited or damaged after the bundle was written");
+    }
+    return;
+  }
+  throw Error((root / kChecksums).string(), "lists no checksum for " + file);
+}
+
+std::string Shape(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+template <class T>
+bool AllFinite(const std::vector<T>& values) {
+  return std::all_of(values.begin(), values.end(), [](T v) { return std::isfinite(v); });
+}
+
+// Every check that does not need the weights' numbers: the architecture, the class breaks, the
+// graph and the per-element constants. Faults are the manifest's.
+void CheckManifest(const Bundle& b, const std::string& manifest_path) {
+  try {
+    CheckModelSpec(b.model, "architecture.");
+  } catch (const UsageError& e) {  // the manifest is at fault, not an option
+    throw Error(manifest_path, "declares an architecture that cannot be built: " + e.subject() + " " + e.problem());
+  }
+  for (const auto* breaks : {&b.class_breaks, &b.score_class_breaks}) {
+    const auto& v = *breaks;
+    if (v.size() != 3 || !(v[0] > 0 && v[0] < v[1] && v[1] < v[2] && v[2] < 1)) {
+      std::string listed;
+      for (double x : v) listed += (listed.empty() ? "" : ", ") + FormatNumber(x);
+      throw Error(manifest_path, std::string("declares ") +
+                                     (breaks == &b.class_breaks ? "class breaks " : "score breaks ") + listed +
+                                     " (they must increase inside (0, 1))");
+    }
+  }
+  const size_t n = b.elements.size();
+  if (!(b.graph.alpha >= 0 && b.graph.alpha <= 1))
+    throw Error(manifest_path, "declares a graph threshold alpha outside [0, 1]");
+  if (b.graph.mode != GraphMode::Global && (b.graph.window < 3 || b.graph.window % 2 == 0))
+    throw Error(manifest_path, "declares a graph window that is not an odd number >= 3");
+  if (b.graph.rule == EdgeRule::TopK && (b.graph.top_k < 1 || size_t(b.graph.top_k) >= std::max<size_t>(n, 2)))
+    throw Error(manifest_path,
+                "declares top_k " + std::to_string(b.graph.top_k) + " for " + std::to_string(n) + " elements");
+  if (!(b.graph.global_share >= 0 && b.graph.global_share <= 1))
+    throw Error(manifest_path, "declares a hybrid graph's global share outside [0, 1]");
+  const auto& cal = b.calibration;
+  if (!std::isfinite(cal.slope) || !std::isfinite(cal.intercept) || !AllFinite(cal.knot_scores) ||
+      !AllFinite(cal.knot_probabilities))
+    throw Error(manifest_path, "holds a calibration that is not finite");
+  const auto& c = b.composition;
+  if (n < 2 || c.zero_replacement.size() != n || c.mean.size() != n || c.sd.size() != n ||
+      (b.graph.mode == GraphMode::Global && b.adjacency.size() != n * n) ||
+      (b.graph.mode != GraphMode::Window && b.correlation.size() != n * n)) {
+    throw Error(manifest_path,
+                "is inconsistent: per-element constants do not match the " + std::to_string(n) + " elements");
+  }
+  if (!AllFinite(c.zero_replacement) || !AllFinite(c.mean) || !AllFinite(c.sd) || !AllFinite(b.adjacency) ||
+      !AllFinite(b.correlation) || std::any_of(c.sd.begin(), c.sd.end(), [](double sd) { return sd <= 0; })) {
+    throw Error(manifest_path, "holds constants that are not finite (or a standard deviation <= 0)");
+  }
+}
+
+// The tensors must be exactly those of the architecture, for every ensemble member, each finite.
+void CheckTensors(const Bundle& b, const std::string& manifest_path, const std::string& weights_path) {
+  const auto expected = ExpectedTensors(b.model, static_cast<int>(b.elements.size()));
+  std::map<std::string, const NamedTensor*> by_name;
+  for (const auto& t : b.weights) {
+    if (!by_name.emplace(t.name, &t).second) throw Error(manifest_path, "lists tensor " + t.name + " twice");
+  }
+  const std::string architecture = b.model.arch + " with hidden " + std::to_string(b.model.hidden) + ", " +
+                                   std::to_string(b.model.layers) + " layers, " + std::to_string(b.model.heads) +
+                                   " heads, " + std::to_string(b.elements.size()) + " elements and " +
+                                   std::to_string(b.members) + (b.members == 1 ? " member" : " members");
+  for (int member = 0; member < b.members; ++member) {
+    const std::string prefix = b.members == 1 ? "" : MemberPrefix(member);
+    for (const auto& [name, shape] : expected) {
+      auto found = by_name.find(prefix + name);
+      if (found == by_name.end())
+        throw Error(manifest_path,
+                    "lists no tensor " + prefix + name + ", which the architecture (" + architecture + ") needs");
+      if (found->second->shape != shape)
+        throw Error(manifest_path, "gives tensor " + prefix + name + " the shape " + Shape(found->second->shape) +
+                                       "; the architecture (" + architecture + ") needs " + Shape(shape));
+      if (!AllFinite(found->second->values))
+        throw Error(weights_path, "holds NaN or infinite values in tensor " + prefix + name);
+    }
+  }
+  if (b.weights.size() != expected.size() * b.members) {
+    for (const auto& t : b.weights) {
+      bool known = false;
+      for (int member = 0; member < b.members && !known; ++member) {
+        const std::string prefix = b.members == 1 ? "" : MemberPrefix(member);
+        for (const auto& item : expected) known = known || t.name == prefix + item.first;
+      }
+      if (!known)
+        throw Error(manifest_path,
+                    "lists tensor " + t.name + ", which the architecture (" + architecture + ") does not have");
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> ExpectedTensors(const ModelSpec& spec, int n_elements) {
+  const int64_t h = spec.hidden;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> tensors = {{"input.weight", {h, n_elements + 1}},
+                                                                       {"input.bias", {h}}};
+  for (int l = 0; l < spec.layers; ++l) {
+    const std::string name = "layer" + std::to_string(l);
+    tensors.push_back({name + ".weight", {h, h}});
+    if (spec.arch == "resgat") {
+      tensors.push_back({name + "_att_src", {spec.heads, h / spec.heads}});
+      tensors.push_back({name + "_att_dst", {spec.heads, h / spec.heads}});
+    } else {
+      tensors.push_back({name + ".bias", {h}});
+    }
+  }
+  tensors.push_back({"head_hidden.weight", {h, 2 * h}});
+  tensors.push_back({"head_hidden.bias", {h}});
+  tensors.push_back({"head_out.weight", {2, h}});
+  tensors.push_back({"head_out.bias", {2}});
+  return tensors;
+}
 
 const NamedTensor& Bundle::Weight(const std::string& name) const {
   for (const auto& t : weights) {
@@ -185,6 +334,8 @@ void WriteBundle(Bundle& bundle, const std::string& folder, const std::string& s
       CompactNumberArrays(ToJson(bundle, Sha256Hex(weights.data(), weights.size())).dump(1)) + "\n";
   WriteTextFile((fs::path(folder) / kWeights).string(), weights, (fs::path(shown_as) / kWeights).string());
   WriteTextFile((fs::path(folder) / kManifest).string(), manifest, (fs::path(shown_as) / kManifest).string());
+  WriteTextFile((fs::path(folder) / kChecksums).string(), ChecksumsText(manifest, weights),
+                (fs::path(shown_as) / kChecksums).string());
   bundle.hash = Sha256Hex(manifest.data(), manifest.size());
 }
 
@@ -199,16 +350,25 @@ Bundle LoadBundle(const std::string& directory) {
   const fs::path root(directory);
   if (!fs::is_directory(root))
     throw Error(directory, "is not a model bundle (expected a folder holding manifest.json)");
+  const std::string manifest_path = (root / kManifest).string();
+  const std::string weights_path = (root / kWeights).string();
   const std::string manifest_text = ReadFile(root / kManifest);
+  // Format 2 bundles carry SHA256SUMS; format 1 bundles (geoprosp before it) only the weights' hash.
+  const bool has_checksums = fs::exists(root / kChecksums);
+  const std::string checksums = has_checksums ? ReadFile(root / kChecksums) : std::string();
+  if (has_checksums) CheckListedChecksum(root, checksums, kManifest, manifest_text);
   Bundle b;
   b.hash = Sha256Hex(manifest_text.data(), manifest_text.size());
-  const std::string manifest_path = (root / kManifest).string();
+  b.path = directory;
   try {
     const auto j = nlohmann::json::parse(manifest_text);
     if (j.at("format") != "geoprosp-model") throw Error(manifest_path, "is not a geoprosp model manifest");
-    if (j.at("format_version").get<int>() > kBundleFormatVersion) {
+    const int format_version = j.at("format_version").get<int>();
+    if (format_version > kBundleFormatVersion) {
       throw Error(manifest_path, "was written by a newer geoprosp (format " + j.at("format_version").dump() + ")");
     }
+    if (format_version >= 2 && !has_checksums)
+      throw Error((root / kChecksums).string(), "is missing; a bundle of format 2 carries the checksums of its files");
     b.tool_version = j.at("tool_version");
     b.elements = j.at("elements").get<std::vector<std::string>>();
     const auto& t = j.at("transform");
@@ -235,7 +395,8 @@ Bundle LoadBundle(const std::string& directory) {
     b.model.heads = a.at("heads");
     b.model.dropout = a.at("dropout");
     b.members = a.value("members", 1);
-    if (b.members < 1) throw Error(manifest_path, "declares " + std::to_string(b.members) + " ensemble members");
+    if (b.members < 1 || b.members > 1000)
+      throw Error(manifest_path, "declares " + std::to_string(b.members) + " ensemble members");
     const auto& breaks = j.at("class_breaks");
     b.class_breaks = {breaks.at("low"), breaks.at("moderate"), breaks.at("high")};
     b.class_breaks_method = breaks.at("method");
@@ -254,42 +415,42 @@ Bundle LoadBundle(const std::string& directory) {
         throw Error(manifest_path, "is inconsistent: the isotonic calibration's knots do not pair up");
     }
     b.training = j.at("training");
+    CheckManifest(b, manifest_path);
 
-    const size_t n = b.elements.size();
-    const auto& c = b.composition;
-    if (n < 2 || c.zero_replacement.size() != n || c.mean.size() != n || c.sd.size() != n ||
-        (b.graph.mode == GraphMode::Global && b.adjacency.size() != n * n) ||
-        (b.graph.mode != GraphMode::Window && b.correlation.size() != n * n)) {
-      throw Error(manifest_path,
-                  "is inconsistent: per-element constants do not match the " + std::to_string(n) + " elements");
-    }
     const auto& w = j.at("weights");
-    const std::string weights = ReadFile(root / w.at("file").get<std::string>());
+    if (w.at("file").get<std::string>() != kWeights)
+      throw Error(manifest_path, "names weights file " + w.at("file").dump() + ", not " + kWeights);
+    const std::string weights = ReadFile(root / kWeights);
     if (weights.size() != w.at("bytes").get<size_t>()) {
-      throw Error((root / kWeights).string(), "is truncated or corrupt: " + std::to_string(weights.size()) +
-                                                  " bytes, the manifest says " + w.at("bytes").dump());
+      throw Error(weights_path, "is truncated or corrupt: " + std::to_string(weights.size()) +
+                                    " bytes, the manifest says " + w.at("bytes").dump());
     }
+    if (has_checksums) CheckListedChecksum(root, checksums, kWeights, weights);
     if (Sha256Hex(weights.data(), weights.size()) != w.at("sha256").get<std::string>()) {
-      throw Error((root / kWeights).string(), "is corrupt: its SHA-256 does not match the manifest");
+      throw Error(weights_path, "is corrupt: its SHA-256 does not match the manifest");
     }
     for (const auto& entry : w.at("tensors")) {
       NamedTensor tensor;
       tensor.name = entry.at("name");
       tensor.shape = entry.at("shape").get<std::vector<int64_t>>();
       size_t count = 1;
-      for (auto d : tensor.shape) count *= static_cast<size_t>(d);
+      for (auto d : tensor.shape) {
+        if (d < 1 || d > (int64_t(1) << 24))
+          throw Error(manifest_path, "gives tensor " + tensor.name + " the shape " + Shape(tensor.shape));
+        count *= static_cast<size_t>(d);
+      }
       const size_t offset = entry.at("offset");
-      if (offset + count * sizeof(float) > weights.size()) {
+      if (count > weights.size() / sizeof(float) || offset > weights.size() - count * sizeof(float)) {
         throw Error(manifest_path, "tensor " + tensor.name + " lies outside weights.bin");
       }
       tensor.values.resize(count);
       std::memcpy(tensor.values.data(), weights.data() + offset, count * sizeof(float));
       b.weights.push_back(std::move(tensor));
     }
+    CheckTensors(b, manifest_path, weights_path);
   } catch (const nlohmann::json::exception& e) {
     throw Error(manifest_path, std::string("is corrupt or incomplete: ") + e.what());
   }
-  CheckModelSpec(b.model);
   return b;
 }
 
@@ -301,6 +462,21 @@ std::string DefaultModelPath() {
       return fs::path(candidate).lexically_normal().string();
   }
   return (fs::path(GEOPROSP_SOURCE_DIR) / "sample_data/model").string();
+}
+
+Bundle LoadModel(const std::string& model) {
+  if (!model.empty()) return LoadBundle(model);
+  Bundle bundle = LoadBundle(DefaultModelPath());
+  bundle.is_default = true;
+  CPLError(CE_Warning, CPLE_AppDefined,
+           "no --model given: using the default model (%s), which was trained on sample_data's synthetic survey. "
+           "It is a demonstration: train a model on your own data (geoprosp-train) and pass it with --model.",
+           bundle.path.c_str());
+  return bundle;
+}
+
+std::string ModelProvenance(const Bundle& bundle) {
+  return bundle.is_default ? "default sample_data model, trained on synthetic data (" + bundle.path + ")" : bundle.path;
 }
 
 }  // namespace geoprosp

@@ -43,9 +43,11 @@ inline Lanes Broadcast(float v) { return v - Lanes{}; }  // v - 0 is v, even for
 // P fitted on |r| <= ln 2 / 2 (relative error 1.3e-7). Only absolute errors reach the outputs (softmax
 // weights, ELU, the final sigmoid), so one rounded ln 2 suffices for the reduction. The clamp keeps 2^n
 // a normal float, so every way of scaling by it is exact and gives the same bits (e^x below -87.3 is
-// 1.2e-38 instead of 0, above 88.3 a finite 2.2e38 instead of inf; NaN gives e^88.3).
+// 1.2e-38 instead of 0, above 88.3 a finite 2.2e38 instead of inf). The bound comes first in Max and
+// Min, so that NaN passes through: a broken model's NaN must reach the output, where it is an error,
+// instead of becoming a plausible probability here.
 inline Lanes Exp(Lanes x) {
-  x = Max(Min(x, Broadcast(88.3f)), Broadcast(-87.3f));
+  x = Max(Broadcast(-87.3f), Min(Broadcast(88.3f), x));
   const Lanes n = RoundToInteger(x * 1.44269504088896341f);
   const Lanes r = Fma(n, Broadcast(-0.693147181f), x);
   const Lanes p = Fma(Fma(Fma(Broadcast(8.36916e-3f), r, Broadcast(4.190082e-2f)), r, Broadcast(1.6666516e-1f)), r,
@@ -149,8 +151,10 @@ void Mix(const std::vector<std::vector<int>>& neighbours, bool dense, const Lane
 }
 
 const auto kStore = [](Lanes& out, Lanes v) { out = v; };
-const auto kRelu = [](Lanes& out, Lanes v) { out = Max(v, Lanes{}); };
-const auto kAddRelu = [](Lanes& out, Lanes v) { out += Max(v, Lanes{}); };
+// max(v, 0) that keeps NaN, as LibTorch's relu does (the zero first: see Exp).
+inline Lanes Relu(Lanes v) { return Max(Lanes{}, v); }
+const auto kRelu = [](Lanes& out, Lanes v) { out = Relu(v); };
+const auto kAddRelu = [](Lanes& out, Lanes v) { out += Relu(v); };
 const auto kAddElu = [](Lanes& out, Lanes v) { out += v > 0 ? v : Exp(v) - 1.0f; };
 
 // (in x out) from torch's (out x in), in double for the folding below.
@@ -356,7 +360,7 @@ class FusedScorer : public Scorer {
       for (int j : neighbours_[i]) mixed_value = Fma(adjacency[i * n_ + j], w.x[j], mixed_value);
       for (int d = 0; d < h; ++d)
         w.h[i * stride_ + d] +=
-            Max(Fma(mixed_value, Broadcast(first_value_[d]), w.mixed[i * stride_ + d]) + layer_bias_[0][d], Lanes{});
+            Relu(Fma(mixed_value, Broadcast(first_value_[d]), w.mixed[i * stride_ + d]) + layer_bias_[0][d]);
     }
   }
 

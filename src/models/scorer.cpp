@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -72,6 +73,14 @@ std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, const ScorerSettings& s
   Scorer* scorer = make(GEOPROSP_VERSION, sizeof(Bundle), &bundle, use_cuda, threads, problem, sizeof(problem));
   if (!scorer) throw Error(subject, problem);
   return std::unique_ptr<Scorer>(scorer);
+}
+
+void RequireFiniteProbabilities(const float* probability, int64_t n, const std::string& model) {
+  const int64_t bad = std::count_if(probability, probability + n, [](float p) { return !std::isfinite(p); });
+  if (bad > 0) {
+    throw Error(model, "gave NaN or infinite probabilities for " + std::to_string(bad) + " of " + std::to_string(n) +
+                           " cells: the model is broken, and no map is made from it");
+  }
 }
 
 }  // namespace geoprosp

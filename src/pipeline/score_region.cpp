@@ -69,18 +69,22 @@ PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, in
   if (!srcwin.empty()) {
     OptionSpec spec;
     spec.name = "srcwin";
+    spec.min = 0;
+    spec.max = std::numeric_limits<int>::max();  // a number past int is an error, not a wrapped window
     const auto parts = SplitList(srcwin);
     if (parts.size() != 4) throw UsageError("--srcwin", "expects xoff,yoff,xsize,ysize");
     window = {int(ParseIntOption(spec, parts[0])), int(ParseIntOption(spec, parts[1])),
               int(ParseIntOption(spec, parts[2])), int(ParseIntOption(spec, parts[3]))};
-    if (window.x0 < 0 || window.y0 < 0 || window.width < 1 || window.height < 1 || window.x0 + window.width > width ||
-        window.y0 + window.height > height) {
+    if (window.width < 1 || window.height < 1 || int64_t(window.x0) + window.width > width ||
+        int64_t(window.y0) + window.height > height) {
       throw UsageError("--srcwin", "window " + srcwin + " does not lie inside the " + std::to_string(width) + "x" +
                                        std::to_string(height) + " raster");
     }
   } else if (!tile.empty()) {
     OptionSpec spec;
     spec.name = "tile";
+    spec.min = 0;
+    spec.max = std::numeric_limits<int>::max();
     const auto slash = tile.find('/');
     if (slash == std::string::npos) throw UsageError("--tile", "expects i/n, e.g. 0/4");
     const long long index = ParseIntOption(spec, tile.substr(0, slash));

@@ -9,6 +9,7 @@
 #include "geoprosp/models/scorer.hpp"
 #include "geoprosp/models/torch_plugin.hpp"
 #include "geoprosp/training/torch_model.hpp"
+#include "geoprosp/training/trainer.hpp"
 
 namespace geoprosp {
 namespace {
@@ -70,6 +71,7 @@ extern "C" __attribute__((visibility("default"))) geoprosp::Scorer* geoprosp_mak
     if (cuda && !torch::cuda::is_available())
       return fail("this LibTorch build has no CUDA, or no GPU is visible (see docs/cuda.md)");
     at::set_num_threads(threads);  // libcpuinfo sees one core on some VMs
+    ClaimBlasBuffer();             // out of memory here is an error, not a hang in OpenBLAS
     return new TorchScorer(*bundle, cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU));
   } catch (const std::exception& e) {
     return fail(e.what());

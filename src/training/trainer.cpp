@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -44,7 +45,23 @@ SampleSet SampleSet::Subset(const std::vector<size_t>& indices) const {
   return subset;
 }
 
-void SetTorchThreads(int threads) { at::set_num_threads(threads > 0 ? threads : DefaultThreadCount()); }
+void SetTorchThreads(int threads) {
+  at::set_num_threads(threads > 0 ? threads : DefaultThreadCount());
+  ClaimBlasBuffer();
+}
+
+void ClaimBlasBuffer() {
+  static bool claimed = false;
+  if (claimed) return;
+  // A little more address space than OpenBLAS's buffer takes (128 MB and a page on x86-64 and arm64).
+  constexpr size_t kRoom = size_t(136) << 20;
+  void* room = std::malloc(kRoom);
+  if (!room) throw OutOfMemory("no room for OpenBLAS's working buffer");
+  std::free(room);
+  torch::NoGradGuard no_grad;
+  torch::mm(torch::ones({2, 2}), torch::ones({2, 2}));  // the thread's first product claims the buffer
+  claimed = true;
+}
 
 torch::Tensor ValuesTensor(const SampleSet& s) {
   return torch::from_blob(const_cast<float*>(s.features.data()), {int64_t(s.size()), s.n_elements}, torch::kFloat32);
@@ -67,7 +84,10 @@ BatchLoss WeightedCrossEntropy(std::function<torch::Tensor(const torch::Tensor&,
   const int64_t positives = std::count(labels.begin(), labels.end(), 1);
   const int64_t n = static_cast<int64_t>(labels.size());
   if (positives == 0 || positives == n)
-    throw Error("training data", "holds a single class only; need deposits and background cells");
+    throw Error("training data", "holds " + std::to_string(positives) + " deposit cells and " +
+                                     std::to_string(n - positives) +
+                                     " background cells: a fit needs both (at least 2 deposit cells, as one is held"
+                                     " back to validate it)");
   const auto class_weights = torch::tensor({float(n) / (2.0f * (n - positives)), float(n) / (2.0f * positives)});
   return [forward = std::move(forward), class_weights](const torch::Tensor& values, const torch::Tensor& adjacency,
                                                        const torch::Tensor& y) {
@@ -156,6 +176,8 @@ std::vector<float> PredictResGnn(const ModelSpec& spec, const std::vector<NamedT
   MakeFusedScorer(bundle, threads)
       ->Score(samples.features.data(), samples.adjacency.data(), samples.per_sample_adjacency,
               static_cast<int64_t>(samples.size()), probabilities.data());
+  RequireFiniteProbabilities(probabilities.data(), static_cast<int64_t>(probabilities.size()),
+                             "the trained " + spec.arch + " model (training diverged: try a smaller --lr)");
   return probabilities;
 }
 

@@ -6,6 +6,8 @@
 #   must cmd...                      # a setup step: on failure, report it and finish now
 #   check_same_pixels A B            # same size, band types and pixel bytes
 #   check_same_geotransform A B
+#   check_close A B TOLERANCE        # same nodata cells; values within TOLERANCE (prints the largest gap)
+#   expect_no_output PATTERN         # asserts $LAST_OUTPUT does not match an extended regex
 #   finish                           # prints 'N passed, N failed'; exits 1 on any failure
 #   on_exit 'command'                # run at exit (the EXIT trap is lib.sh's; don't replace it)
 #   require_shared_data NAME         # sets $data to ../shared/data/NAME; absent: SKIP (exit 0), in CI exit 1
@@ -96,6 +98,41 @@ check_same_pixels() {  # check_same_pixels A B
     fail "same pixels: $1 $2 ($(cmp -l "$a" "$b" | wc -l) bytes differ)"
   fi
   rm -f "$TEST_TMP"/pixels_[ab].*
+}
+
+check_close() {  # check_close A B TOLERANCE
+  local a=$TEST_TMP/close_a.img b=$TEST_TMP/close_b.img gap
+  if ! raw_pixels "$1" "$a" || ! raw_pixels "$2" "$b"; then
+    fail "readable: $1 $2"
+    return
+  fi
+  if gap=$(python3 - "$a" "$b" "$3" <<'PY'
+import array, sys
+a, b = array.array("f"), array.array("f")
+a.frombytes(open(sys.argv[1], "rb").read())
+b.frombytes(open(sys.argv[2], "rb").read())
+assert len(a) == len(b), "sizes differ"
+nodata = -9999.0
+assert all((x == nodata) == (y == nodata) for x, y in zip(a, b)), "nodata cells differ"
+gap = max((abs(x - y) for x, y in zip(a, b) if x != nodata), default=0.0)
+print(f"{gap:.3g}")
+sys.exit(0 if gap <= float(sys.argv[3]) else 1)
+PY
+  ); then
+    pass "values within $3 (largest gap $gap): $1 $2"
+  else
+    fail "values within $3: $1 $2 (${gap:-unreadable})"
+  fi
+  rm -f "$TEST_TMP"/close_[ab].*
+}
+
+expect_no_output() {  # expect_no_output REGEX [what]
+  if printf '%s\n' "$LAST_OUTPUT" | grep -Eq -- "$1"; then
+    fail "${2:-output does not match /$1/}; output was:"
+    printf '%s\n' "$LAST_OUTPUT" | tail -n 20 >&2
+  else
+    pass "${2:-output does not match /$1/}"
+  fi
 }
 
 geotransform() {

@@ -6,16 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "geoprosp/apps/deposit_options.hpp"
 #include "geoprosp/core/cli.hpp"
 #include "geoprosp/experiment/experiment.hpp"
 
 namespace geoprosp {
 
-struct ExperimentOptions : CommonOptions {
+struct ExperimentOptions : CommonOptions, DepositOptions {
   std::vector<std::string> inputs;
-  std::string deposits;
-  std::string deposits_srs;
   std::string labels;
+  std::string commodity;
   std::string elements;
   std::string align_to;
   std::string resampling = "bilinear";
@@ -68,17 +68,16 @@ void AddInputRasterOptions(OptionTable<Options>& t) {
 template <class Options>
 void AddSurveyOptions(OptionTable<Options>& t) {
   using O = Options;
-  t.Add("deposits", &O::deposits)
-      .Path()
-      .Role("input_vector")
-      .Help("Known deposits: any OGR vector, or CSV with X/Y columns");
-  t.Add("deposits-srs", &O::deposits_srs)
-      .Advanced()
-      .Help("CRS of --deposits when the file declares none (e.g. EPSG:32650)");
+  AddDepositOptions(t, "Known deposits: any OGR vector, or a table (CSV) with coordinate columns");
   t.Add("labels", &O::labels)
       .Path()
       .Role("input_raster")
       .Help("Label raster (1 = deposit), of any grid, instead of --deposits");
+  t.Add("commodity", &O::commodity)
+      .Advanced()
+      .Help(
+          "Element(s) the deposits are of, e.g. Li or Au,Ag (default: from the deposits' commodity column or file"
+          " name); an input of that element gets a warning");
   t.Add("elements", &O::elements).Help("Comma-separated elements to use, in order (default: all inputs)");
   t.Add("align-to", &O::align_to)
       .Path()
@@ -176,7 +175,8 @@ void AddRunOptions(OptionTable<Options>& t) {
 // GNN to train.
 ExperimentSettings SetUpExperiment(const ExperimentOptions& options, const std::string& arch);
 
-// The input rasters as a stack, restricted to --elements.
+// The input rasters as a stack, restricted to --elements. Inputs not named like an element or oxide
+// are refused unless --elements names them; inputs of the deposits' commodity get a warning.
 std::unique_ptr<RasterStack> OpenInputStack(const ExperimentOptions& options);
 
 }  // namespace geoprosp

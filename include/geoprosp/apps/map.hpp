@@ -7,13 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "geoprosp/apps/deposit_options.hpp"
 #include "geoprosp/core/cli.hpp"
 #include "geoprosp/features/composition.hpp"
 #include "geoprosp/products/areas.hpp"
 
 namespace geoprosp {
 
-struct MapOptions : CommonOptions {
+struct MapOptions : CommonOptions, DepositOptions {
   std::vector<std::string> inputs;
   std::string output;
   std::string classes;
@@ -39,7 +40,6 @@ struct MapOptions : CommonOptions {
   std::string areas;
   std::string areas_min_class = "moderate";
   std::string areas_min_size = "4cells";
-  std::string deposits;
   std::string quicklook;
 };
 

@@ -37,12 +37,30 @@ struct Command {
 };
 
 std::string VersionText(const std::string& program);
-void InstallGdalMessageHandler(const std::string& program);
+// Process set-up for a tool: GDAL's drivers, its messages in the tool's voice, and the last resorts
+// for failures outside the run's own error handling (exceptions escaping threads, libraries that exit).
+void SetUpProcess(const std::string& program);
 void PrintError(const std::string& program, const std::string& message);
+// Prints the error that ended a run and returns the exit code: 2 for usage, 1 for any other failure.
+// Running out of memory (or threads) is reported as such, whichever library found it.
+int ReportFailure(const std::string& program, std::exception_ptr failure);
+
+// Lives as long as a run: SIGINT/SIGTERM cancel it, and a library that calls exit() in its middle
+// is reported as a failure.
+class RunScope {
+ public:
+  RunScope();
+  ~RunScope();
+  RunScope(const RunScope&) = delete;
+  RunScope& operator=(const RunScope&) = delete;
+
+ private:
+  CancelSignalScope cancel_signals_;
+};
 
 template <class Options>
 int RunCommandLine(const Command<Options>& command, int argc, char** argv) {
-  InstallGdalMessageHandler(command.program);
+  SetUpProcess(command.program);
   try {
     const Options options = command.table.Parse(argc, argv);
     if (options.help) {
@@ -57,16 +75,12 @@ int RunCommandLine(const Command<Options>& command, int argc, char** argv) {
       std::cout << VersionText(command.program) << "\n";
       return 0;
     }
-    InstallCancelSignalHandlers();
+    const RunScope run_scope;
     const Progress progress{options.quiet ? QuietProgress : TerminalProgress, nullptr};
     command.run(options, progress);
     return 0;
-  } catch (const UsageError& e) {
-    PrintError(command.program, std::string(e.what()) + "\nTry '" + command.program + " --help'.");
-    return 2;
-  } catch (const std::exception& e) {  // geoprosp::Error, and anything from GDAL or LibTorch
-    PrintError(command.program, e.what());
-    return 1;
+  } catch (...) {
+    return ReportFailure(command.program, std::current_exception());
   }
 }
 

@@ -2,6 +2,7 @@
 // Element names from file names, band descriptions and table columns, matched tolerantly:
 // "Au.tif", "Idw_Au.tif" and "au_ppb.tif" all name gold; "Au_ppb" is a gold column in ppb.
 #include <string>
+#include <vector>
 
 namespace geoprosp {
 
@@ -9,13 +10,21 @@ namespace geoprosp {
 // formula (element, count, O, count: "U3O8"), or "" if `token` is none of these.
 std::string CanonicalElement(const std::string& token);
 
+// The first token of a file or band name that is a symbol or oxide ("Idw_Au" -> "Au"), or "".
+std::string FindElement(const std::string& name);
+
+// The element a file or band name refers to: FindElement, else the whole name (so unknown variables
+// still work, under their own name, where the user names them).
+std::string ElementFromName(const std::string& name);
+
+// The elements a commodity text names, by symbol ("Au, Ag", "CU-AU") or by English name ("GOLD",
+// "Lithium"), in order and without repeats. Words of ordinary text are not read as symbols: a symbol
+// counts in its own spelling or in capitals, and one-letter symbols only in capitals.
+std::vector<std::string> CommodityElements(const std::string& text);
+
 // The element an oxide is a form of ("Fe2O3" -> "Fe", "TFe2O3" -> "Fe", "ZnO" -> "Zn"), or "" when
 // `canonical` (a CanonicalElement result) is not an oxide.
 std::string OxideOf(const std::string& canonical);
-
-// The element a file or band name refers to: the first token that is a symbol or oxide, else the
-// whole name (so unknown variables still work, under their own name).
-std::string ElementFromName(const std::string& name);
 
 // A table column named <element>[_<unit>][_<anything>]: "Au_ppb", "Fe2O3_pct", "Cu (ppm)", "Au_ppb_FA".
 // Units: ppm (also g/t, mg/kg), ppb (also ug/kg, ng/g) and pct (also %, percent, wt%).

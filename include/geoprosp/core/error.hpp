@@ -30,11 +30,18 @@ class Cancelled : public Error {
   explicit Cancelled(std::string why = "cancelled by the user") : Error("", std::move(why)) {}
 };
 
+// The process ran out of memory (or of threads): not a fault of any input, whatever failed.
+class OutOfMemory : public Error {
+ public:
+  explicit OutOfMemory(const std::string& detail);
+};
+
 // A warning: raised through GDAL's error handler (so the tools print it in their own voice, and a
 // QGIS run shows it) and kept in `warnings` for the run's report.
 void AddWarning(std::vector<std::string>& warnings, const std::string& text);
 
-// The last CPL error message, or `fallback` when GDAL said nothing.
+// The last CPL error message, or `fallback` when GDAL said nothing. Throws OutOfMemory when GDAL
+// failed for want of memory, so that a failed allocation is never reported as a bad file.
 std::string LastGdalError(const std::string& fallback);
 // The same after a failed write to `path`, with the reason when it is a full disk or a file-size
 // limit, which GDAL's last message may not say ("TIFFAppendToStrip: Write error at scanline 144").

@@ -32,6 +32,15 @@ int CPL_STDCALL TerminalProgress(double fraction, const char* message, void* dat
 
 // Installs SIGINT/SIGTERM/SIGHUP handlers that make TerminalProgress and QuietProgress cancel.
 void InstallCancelSignalHandlers();
+// SIGINT/SIGTERM cancel the run while this lives; afterwards they stop the process again (so that
+// nothing after the run, a library's exit handler included, can make it ignore them).
+class CancelSignalScope {
+ public:
+  CancelSignalScope() { InstallCancelSignalHandlers(); }
+  ~CancelSignalScope();
+  CancelSignalScope(const CancelSignalScope&) = delete;
+  CancelSignalScope& operator=(const CancelSignalScope&) = delete;
+};
 int CPL_STDCALL QuietProgress(double fraction, const char* message, void* data);
 
 }  // namespace geoprosp

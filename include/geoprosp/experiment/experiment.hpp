@@ -97,7 +97,8 @@ double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec gr
                    std::vector<AlphaSweepPoint>* sweep = nullptr);
 
 struct LabelSettings {
-  std::string deposits, deposits_srs, labels;
+  DepositSource deposits;  // or:
+  std::string labels;      // a label raster
   double label_radius = 0;
   std::string negatives = "distal";
   double negative_ratio = 10;
@@ -110,6 +111,8 @@ struct Labelled {
   int64_t deposits_read = 0;
   int64_t positive_cells = 0;
 };
+// Deposit cells (at least 2 on valid cells, or an error naming the file and the counts) and
+// background cells.
 Labelled ChooseSamples(const LabelSettings& settings, const CellData& data);
 
 // Every valid cell, in cell order, labelled 1 where `labelled` holds a positive: the map's samples.
@@ -120,6 +123,7 @@ struct FoldPlan {
   std::vector<LabelledCell> train, test;
   std::vector<uint8_t> fit;
 };
+// Every fold must train on at least 2 deposit cells, or this is an error naming --folds.
 std::vector<FoldPlan> PlanFolds(const std::vector<LabelledCell>& cells, const CellData& data,
                                 const FoldSettings& settings, double buffer);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 class GDALDataset;
+class GDALRasterBand;
 
 namespace geoprosp {
 
@@ -40,6 +41,9 @@ struct StackSources {
   std::vector<std::string> elements;  // a subset, in this order; empty for all
   std::string align_to;               // warp every input onto this file's grid
   std::string resampling = "bilinear";
+  // Refuse inputs whose names hold no element or oxide symbol (coordinates, labels, evidence layers)
+  // unless `elements` names them: a tool that uses every input must not learn from them unasked.
+  bool symbols_only = false;
 };
 
 class RasterStack {
@@ -54,10 +58,16 @@ class RasterStack {
   const std::string& path(size_t element) const { return bands_[element].path; }
   std::vector<std::string> input_paths() const;
 
-  // Keeps `wanted`, in that order; a missing one is an error that names it and `wanted_by`.
+  // Keeps `wanted`, in that order; missing ones are an error that names them all and `wanted_by`.
   void Select(const std::vector<std::string>& wanted, const std::string& wanted_by);
 
+  // Values are in the bands' units: GDAL's scale and offset are applied.
   void Read(int x0, int y0, int width, int height, StackWindow& out) const;
+
+  // The error for a window in which no cell is valid: it names the inputs that hold no valid value
+  // there (or, when each holds some, says that their valid cells do not overlap). `area` says which
+  // part was read, e.g. "the mapped area".
+  [[noreturn]] void ThrowNoValidCell(int x0, int y0, int width, int height, const std::string& area) const;
 
   // The same inputs and selection opened again: GDAL datasets serve one thread at a time, so each
   // reader thread gets a stack of its own.
@@ -73,7 +83,13 @@ class RasterStack {
     std::string path;
     GDALDataset* dataset = nullptr;
     int band_index = 1;
+    double scale = 1, offset = 0;  // of the band as read from its file (a warped VRT does not carry them)
   };
+  // Reads band e's window (inside the raster) into `values` (rows `stride` apart) in the band's units,
+  // and clears `valid` where it is masked or not finite (counted in `nonfinite` when not masked).
+  void ReadBand(size_t e, int x0, int y0, int width, int height, float* values, int stride, uint8_t* valid,
+                int64_t* nonfinite) const;
+
   StackSources sources_;
   std::vector<std::shared_ptr<GDALDataset>> datasets_;  // the inputs as opened
   std::vector<std::shared_ptr<GDALDataset>> warped_;    // --align-to VRTs; closed before their sources
@@ -86,5 +102,9 @@ class RasterStack {
 // (same CRS, same size, corners within 1e-3 pixel).
 std::string GridDifference(const Grid& a, const Grid& b);
 Grid GridOf(GDALDataset& dataset);
+
+// GDAL's scale and offset of a band (value = raw * scale + offset); an error naming `path` when they
+// give no usable values (not finite, or a zero scale).
+void BandScaleOffset(GDALRasterBand& band, const std::string& path, double& scale, double& offset);
 
 }  // namespace geoprosp

@@ -1,7 +1,10 @@
 #pragma once
-// A model bundle: a folder with manifest.json (everything but the numbers of the weights) and
-// weights.bin (float32, little-endian, tensors in manifest order).
+// A model bundle: a folder with manifest.json (everything but the numbers of the weights),
+// weights.bin (float32, little-endian, tensors in manifest order) and, from format 2 on, SHA256SUMS
+// (the checksums of both, in sha256sum's format).
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,7 +16,7 @@
 
 namespace geoprosp {
 
-constexpr int kBundleFormatVersion = 1;
+constexpr int kBundleFormatVersion = 2;
 
 struct Bundle {
   std::vector<std::string> elements;  // in the order the model reads them
@@ -31,7 +34,9 @@ struct Bundle {
   std::vector<NamedTensor> weights;                    // with members > 1, names carry a "member<i>." prefix
   int members = 1;                                     // ensemble size (geoprosp-train --ensemble)
   std::string tool_version = GEOPROSP_VERSION;
-  std::string hash;  // SHA-256 of manifest.json as loaded or saved (it covers the weights' hash)
+  std::string hash;         // SHA-256 of manifest.json as loaded or saved (it covers the weights' hash)
+  std::string path;         // the folder it was loaded from
+  bool is_default = false;  // loaded because no --model was given
 
   const NamedTensor& Weight(const std::string& name) const;
 };
@@ -39,6 +44,9 @@ struct Bundle {
 // Member i of an ensemble as a bundle of its own (the bundle itself when it has one member).
 Bundle MemberBundle(const Bundle& bundle, int member);
 std::string MemberPrefix(int member);
+
+// The tensors (name and shape) a residual GNN of `spec` over `n_elements` elements has.
+std::vector<std::pair<std::string, std::vector<int64_t>>> ExpectedTensors(const ModelSpec& spec, int n_elements);
 
 // Checks that a bundle may be written at `directory`: absent, or with `overwrite` a bundle or an
 // empty folder (never a folder of other files, nor a file).
@@ -48,9 +56,17 @@ void CheckBundleDestination(const std::string& directory, bool overwrite);
 void WriteBundle(Bundle& bundle, const std::string& folder, const std::string& shown_as);
 // Both, committed at once.
 void SaveBundle(Bundle& bundle, const std::string& directory, bool overwrite);
+// Loads and checks a bundle before anything is scored: its checksums, every constant against the
+// elements, every tensor's name and shape against the architecture and the ensemble size, and that
+// every number is finite. A fault is an error naming the bundle's file.
 Bundle LoadBundle(const std::string& directory);
 
 // The model used when --model is not given: sample_data's, installed or found in the source tree.
 std::string DefaultModelPath();
+// LoadBundle(model), or the default model when `model` is empty; the default one comes with a GDAL
+// warning (shown even under -q): it was trained on sample_data's synthetic survey.
+Bundle LoadModel(const std::string& model);
+// How outputs name the model they came from (their GEOPROSP_MODEL metadata).
+std::string ModelProvenance(const Bundle& bundle);
 
 }  // namespace geoprosp

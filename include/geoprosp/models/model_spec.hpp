@@ -14,8 +14,9 @@ struct ModelSpec {
   double dropout = 0.5;
 };
 
-// Throws UsageError for an architecture that cannot be built (e.g. hidden not divisible by heads).
-void CheckModelSpec(const ModelSpec& spec);
+// Throws UsageError for an architecture that cannot be built (e.g. hidden not divisible by heads),
+// naming the field as `prefix` + its name ("--hidden"; "architecture.hidden" for a manifest).
+void CheckModelSpec(const ModelSpec& spec, const std::string& prefix = "--");
 
 struct NamedTensor {
   std::string name;

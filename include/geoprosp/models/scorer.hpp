@@ -43,6 +43,10 @@ std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads);
 // With a given kernel (tests, benchmarks); throws Error when this CPU cannot run it.
 std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads, FusedKernel kernel);
 
+// An error naming `model` when any of probability[0..n) is NaN or infinite: a broken model's cell
+// must never become a quiet 0 or 0.5.
+void RequireFiniteProbabilities(const float* probability, int64_t n, const std::string& model);
+
 // Cores to use when --threads is 0.
 int DefaultThreadCount();
 

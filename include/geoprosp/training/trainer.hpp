@@ -50,7 +50,14 @@ TrainedModel TrainResGnn(const ModelSpec& spec, const SampleSet& train, const Sa
 std::vector<float> PredictResGnn(const ModelSpec& spec, const std::vector<NamedTensor>& weights,
                                  const SampleSet& samples, int threads);
 
-// Sets LibTorch's intra-op threads (0: all cores); torch sees one core on some VMs otherwise.
+// Sets LibTorch's intra-op threads (0: all cores); torch sees one core on some VMs otherwise. Then
+// claims OpenBLAS's buffer (ClaimBlasBuffer).
 void SetTorchThreads(int threads);
+
+// OpenBLAS gives each thread that calls it a working buffer and, when it cannot have one, retries
+// for ever: a run out of memory would hang, deaf to SIGTERM, at its first product. This claims the
+// calling thread's buffer now, after checking that there is room for it (OutOfMemory otherwise);
+// OpenBLAS keeps it for the thread's later calls. Once per process.
+void ClaimBlasBuffer();
 
 }  // namespace geoprosp
