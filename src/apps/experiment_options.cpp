@@ -15,9 +15,23 @@ ExperimentSetup SetUpExperiment(const ExperimentOptions& o, const std::string& a
   settings.train.lr = o.lr;
   settings.train.batch_size = o.batch_size;
   settings.train.patience = o.patience;
+  settings.train.loss = ParseTrainLoss(o.loss);
+  settings.train.engine = ParseTrainEngine(o.train_engine);
+  if (o.prior != "auto") {
+    OptionSpec prior;
+    prior.name = "prior";
+    prior.min = 0;
+    prior.max = 1;
+    settings.train.prior = ParseFloatOption(prior, o.prior);
+    if (settings.train.prior <= 0 || settings.train.prior >= 1)
+      throw UsageError("--prior", "must lie strictly between 0 and 1, or be auto");
+  }
+  if (settings.train.loss == TrainLoss::NonNegativePu && settings.train.engine == TrainEngine::Torch)
+    throw UsageError("--loss", "nnpu needs --train-engine fused");
   settings.augment = ParseAugmentMethod(o.augment);
   settings.augment_ratio = o.augment_ratio;
   settings.threads = o.threads > 0 ? o.threads : DefaultThreadCount();
+  settings.train.threads = settings.threads;
   setup.transform = ParseTransform(o.transform);
   setup.graph.mode = ParseGraphMode(o.graph);
   setup.graph.window = o.window;
@@ -89,6 +103,9 @@ nlohmann::json SettingsJson(const ExperimentOptions& o, double block_size) {
           {"epochs", o.epochs},
           {"batch_size", o.batch_size},
           {"patience", o.patience},
+          {"loss", o.loss},
+          {"prior", o.prior},
+          {"train_engine", o.train_engine},
           {"augment", o.augment},
           {"augment_ratio", o.augment_ratio},
           {"seed", o.seed}};

@@ -1,178 +1,26 @@
 // The fused CPU inference path: the residual GNN of torch_model.cpp in plain C++, one cell per SIMD
-// lane (16 cells per chunk with AVX-512). Weights are broadcast to all lanes, so every lane runs the
-// same instructions: a cell's result never depends on its chunk, strip or tile, or on its place in
-// the chunk (tiles mosaic bit-exactly). A partial chunk is padded. Threads split chunks.
-//
-// Lanes is a GCC/Clang vector extension: AVX-512 registers with -march=native on this machine, AVX or
-// SSE registers elsewhere (or scalars, where the compiler has no SIMD), with the same results on any
-// one build.
+// lane (16 cells per chunk with AVX-512; the kernels are in models/lanes.hpp). Weights are broadcast
+// to all lanes, so every lane runs the same instructions: a cell's result never depends on its chunk,
+// strip or tile, or on its place in the chunk (tiles mosaic bit-exactly). A partial chunk is padded.
+// Threads split chunks.
 #include <omp.h>
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/models/bundle.hpp"
+#include "geoprosp/models/lanes.hpp"
 #include "geoprosp/models/scorer.hpp"
 
 namespace geoprosp {
 namespace {
 
-// Cells per chunk: one SIMD register of floats. Register blocks of the products: accumulators plus
-// operands must fit the register file (32 registers with AVX-512, 16 otherwise).
-#if defined(__AVX512F__)
-constexpr int kLanes = 16, kRows = 4, kCols = 4, kMixCols = 16;
-#elif defined(__AVX__)
-constexpr int kLanes = 8, kRows = 3, kCols = 4, kMixCols = 8;
-#else
-constexpr int kLanes = 4, kRows = 3, kCols = 4, kMixCols = 8;
-#endif
-typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
-typedef int32_t LaneInts __attribute__((vector_size(kLanes * sizeof(int32_t))));
-
-inline Lanes Broadcast(float v) { return v - Lanes{}; }  // v - 0 is v, even for -0
-// Loads v once into a register: GCC would otherwise fold a load into every FMA that uses it, and the
-// loads, not the FMAs, would bound the products.
-inline Lanes InRegister(Lanes v) {
-#if defined(__AVX512F__) && defined(__GNUC__)
-  asm("" : "+v"(v));
-#endif
-  return v;
-}
-inline Lanes Max(Lanes a, Lanes b) { return a > b ? a : b; }
-inline Lanes Min(Lanes a, Lanes b) { return a < b ? a : b; }
-
-// e^x for every lane: 2^n e^r with n = round(x / ln 2) and r = x - n ln 2, e^r = 1 + r + r^2 P(r) with
-// P fitted on |r| <= ln 2 / 2 (relative error 1.3e-7). Only absolute errors reach the outputs (softmax
-// weights, ELU, the final sigmoid), so one rounded ln 2 suffices for the reduction.
-inline Lanes Exp(Lanes x) {
-#ifdef __AVX512F__
-  // vscalefps makes 2^n and saturates to 0 and inf; the clamp only keeps -inf from giving NaN.
-  x = Max(x, Broadcast(-104.0f));
-  const __m512 t = (__m512)(x * 1.44269504088896341f);  // the _mask forms: GCC 12 warns on the others
-  const Lanes n = (Lanes)_mm512_mask_roundscale_ps(t, 0xffff, t, _MM_FROUND_TO_NEAREST_INT);
-#else
-  x = Max(Min(x, Broadcast(88.3f)), Broadcast(-87.3f));
-  const Lanes n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-#endif
-  const Lanes r = x - n * 0.693147181f;
-  const Lanes p = ((8.36916e-3f * r + 4.190082e-2f) * r + 1.6666516e-1f) * r + 4.999912e-1f;
-  const Lanes y = p * (r * r) + r + 1.0f;
-#ifdef __AVX512F__
-  return (Lanes)_mm512_mask_scalef_ps((__m512)y, 0xffff, (__m512)y, (__m512)n);
-#else
-  const LaneInts exponent = (__builtin_convertvector(n, LaneInts) + 127) << 23;
-  return y * (Lanes)exponent;  // the bits of 2^n
-#endif
-}
-
-// Calls block(std::integral_constant<int, N>, first) over [0, count) in blocks of N = Size, then
-// once for the remainder, so that every block size is a compile-time constant.
-template <int N, class Block>
-void Remainder(int rest, int first, Block& block) {
-  if constexpr (N > 0) {
-    if (rest == N) return block(std::integral_constant<int, N>(), first);
-    Remainder<N - 1>(rest, first, block);
-  }
-}
-template <int Size, class Block>
-void ForBlocks(int count, Block&& block) {
-  int first = 0;
-  for (; first + Size <= count; first += Size) block(std::integral_constant<int, Size>(), first);
-  Remainder<Size - 1>(count - first, first, block);
-}
-
-// out[r][c] = epilogue(bias[c] + sum_k in[r][k] * weight[k][c]), R x C accumulators in registers.
-template <int R, int C, class Epilogue>
-inline void ProductBlock(const Lanes* in, int in_stride, int inner, const float* weight, int weight_stride,
-                         const float* bias, Lanes* out, int out_stride, Epilogue& epilogue) {
-  Lanes acc[R][C];
-  for (int c = 0; c < C; ++c) {
-    for (int r = 0; r < R; ++r) acc[r][c] = Broadcast(bias ? bias[c] : 0.0f);
-  }
-  for (int k = 0; k < inner; ++k) {
-    Lanes a[R];
-    for (int r = 0; r < R; ++r) a[r] = InRegister(in[r * in_stride + k]);
-    for (int c = 0; c < C; ++c) {
-      const Lanes w = InRegister(Broadcast(weight[k * weight_stride + c]));
-      for (int r = 0; r < R; ++r) acc[r][c] += a[r] * w;
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) epilogue(out[r * out_stride + c], acc[r][c]);
-  }
-}
-
-// The rows x cols result of in (rows x inner) times weight (inner x cols, row-major). Blocks of fewer
-// rows get more columns, keeping about kRows x kCols accumulators.
-template <class Epilogue>
-void Product(const Lanes* in, int in_stride, int rows, int inner, const float* weight, int cols, const float* bias,
-             Lanes* out, int out_stride, Epilogue epilogue) {
-  ForBlocks<kRows>(rows, [&](auto block_rows, int r0) {
-    constexpr int R = decltype(block_rows)::value;
-    ForBlocks<kRows * kCols / R>(cols, [&](auto block_cols, int c0) {
-      ProductBlock<R, decltype(block_cols)::value>(in + r0 * in_stride, in_stride, inner, weight + c0, cols,
-                                                   bias ? bias + c0 : nullptr, out + r0 * out_stride + c0, out_stride,
-                                                   epilogue);
-    });
-  });
-}
-
-// out[r][c] = epilogue(sum over j in `from` of weight[r][j] * in[j][c]) for R nodes that share the
-// neighbour list `from`; per-lane weights (a per-cell Â, or attention), R x C sums in registers.
-template <int R, int C, class Epilogue>
-inline void MixBlock(const std::vector<int>& from, const Lanes* weight, int n, const Lanes* in, int in_stride,
-                     Lanes* out, int out_stride, Epilogue& epilogue) {
-  Lanes acc[R][C] = {};
-  for (int j : from) {
-    Lanes w[R];
-    for (int r = 0; r < R; ++r) w[r] = InRegister(weight[r * n + j]);
-    for (int c = 0; c < C; ++c) {
-      const Lanes v = R > 1 ? InRegister(in[j * in_stride + c]) : in[j * in_stride + c];  // one use: a memory operand
-      for (int r = 0; r < R; ++r) acc[r][c] += w[r] * v;
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) epilogue(out[r * out_stride + c], acc[r][c]);
-  }
-}
-
-// out[i][c] = epilogue(sum over j in neighbours[i] of weight[i][j] * in[j][c]) for every node i. Column
-// blocks are outermost, so that a block of `in` stays in L1 while every node reads it. When every
-// node has every neighbour (`dense`), blocks of nodes share each load of `in`.
-template <class Epilogue>
-void Mix(const std::vector<std::vector<int>>& neighbours, bool dense, const Lanes* weight, const Lanes* in,
-         int in_stride, int cols, Lanes* out, int out_stride, Epilogue epilogue) {
-  const int n = static_cast<int>(neighbours.size());
-  if (dense) {
-    ForBlocks<kCols>(cols, [&](auto block_cols, int c0) {
-      ForBlocks<kRows>(n, [&](auto block_rows, int r0) {
-        MixBlock<decltype(block_rows)::value, decltype(block_cols)::value>(
-            neighbours[0], weight + r0 * n, n, in + c0, in_stride, out + r0 * out_stride + c0, out_stride, epilogue);
-      });
-    });
-    return;
-  }
-  ForBlocks<kMixCols>(cols, [&](auto block_cols, int c0) {
-    for (int i = 0; i < n; ++i) {
-      MixBlock<1, decltype(block_cols)::value>(neighbours[i], weight + i * n, n, in + c0, in_stride,
-                                               out + i * out_stride + c0, out_stride, epilogue);
-    }
-  });
-}
-
-const auto kStore = [](Lanes& out, Lanes v) { out = v; };
-const auto kRelu = [](Lanes& out, Lanes v) { out = Max(v, Lanes{}); };
-const auto kAddRelu = [](Lanes& out, Lanes v) { out += Max(v, Lanes{}); };
-const auto kAddElu = [](Lanes& out, Lanes v) { out += v > 0 ? v : Exp(v) - 1.0f; };
+using namespace simd;
 
 // (in x out) from torch's (out x in), in double for the folding below.
 std::vector<double> Transposed(const NamedTensor& t) {

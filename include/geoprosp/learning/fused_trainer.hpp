@@ -1,0 +1,66 @@
+#pragma once
+// How a residual GNN is trained (settings and results both engines share), and the fused CPU trainer:
+// Adam on class-weighted cross-entropy or on the non-negative PU risk, over FusedResGnn. Torch-free;
+// training/trainer.hpp's TrainResGnn picks the engine.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "geoprosp/core/progress.hpp"
+#include "geoprosp/learning/samples.hpp"
+#include "geoprosp/models/model_spec.hpp"
+
+namespace geoprosp {
+
+// fused: FusedResGnn (plain C++, the default); torch: LibTorch's autograd (the reference).
+enum class TrainEngine { Fused, Torch };
+// ce: cross-entropy, each class weighted n / (2 n_class). nnpu: the non-negative PU risk of Kiryo et
+// al. (2017), positives against unlabelled cells (label 0 means unlabelled, not negative).
+enum class TrainLoss { WeightedCrossEntropy, NonNegativePu };
+std::string ToString(TrainEngine engine);
+std::string ToString(TrainLoss loss);
+TrainEngine ParseTrainEngine(const std::string& text);  // UsageError names --train-engine
+TrainLoss ParseTrainLoss(const std::string& text);      // UsageError names --loss
+
+struct TrainSettings {
+  int epochs = 200;
+  double lr = 1e-3;
+  int batch_size = 64;
+  int patience = 30;  // epochs without a better validation loss before stopping
+  uint64_t seed = 42;
+  int threads = 0;  // fused engine: 0 = all cores (LibTorch uses its own setting)
+  TrainEngine engine = TrainEngine::Fused;
+  TrainLoss loss = TrainLoss::WeightedCrossEntropy;
+  double prior = 0;  // nnpu: the class prior π in (0, 1); 0 = estimated (EstimateClassPrior)
+};
+
+struct TrainedModel {
+  std::vector<NamedTensor> weights;
+  int epochs_run = 0;
+  int best_epoch = 0;
+  double best_validation_loss = 0;
+  double prior = 0;  // nnpu: the class prior used, given or estimated
+};
+
+// Adam (LibTorch's defaults: betas 0.9, 0.999, eps 1e-8) over shuffled mini-batches; keeps the weights
+// of the epoch with the best validation loss (the training loss without a validation set) and stops
+// after `patience` epochs without one, as TrainTorchModel does. Starts from `initial_weights` when
+// given (named as ExportWeights names them), else from settings.seed. The same inputs and seed give
+// the same weight bytes, whatever settings.threads.
+TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
+                              const TrainSettings& settings, const Progress& progress,
+                              const std::vector<NamedTensor>& initial_weights = {});
+
+// The class prior π for nnPU, after Elkan & Noto (2008): a classifier of labelled against unlabelled
+// samples (the class-weighted model, its odds rescaled to the unweighted classes) gives the label
+// frequency c = mean P(labelled | x) over held-out positives (the validation set's, else the training
+// set's), and π = (labelled share) / c, kept within [labelled share, 1).
+struct PriorEstimate {
+  double prior = 0;
+  double labelled_share = 0;   // positives among the held-out samples
+  double label_frequency = 0;  // c
+};
+PriorEstimate EstimateClassPrior(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
+                                 const TrainSettings& settings, const Progress& progress);
+
+}  // namespace geoprosp
