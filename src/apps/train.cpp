@@ -232,6 +232,7 @@ nlohmann::json RunTrain(const TrainOptions& o, const Progress& progress) {
   report["final_model"] = {{"epochs_run", model.epochs_run},
                            {"best_epoch", model.best_epoch},
                            {"best_validation_loss", model.best_validation_loss},
+                           {"nnpu_prior", model.prior > 0 ? nlohmann::json(model.prior) : nlohmann::json()},
                            {"class_breaks", bundle.class_breaks},
                            {"training_area_success_auc", SuccessRateAuc(probabilities, map_cells.labels)},
                            {"deposit_cells_in_moderate_or_high", deposits_in_high_or_moderate},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -286,33 +287,42 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
 
 PriorEstimate EstimateClassPrior(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
                                  const TrainSettings& settings, const Progress& progress) {
-  TrainSettings labelled_or_not = settings;
-  labelled_or_not.loss = TrainLoss::WeightedCrossEntropy;
-  const TrainedModel classifier = TrainFusedResGnn(spec, train, validation, labelled_or_not, progress);
-  const SampleSet& held_out =
-      std::count(validation.labels.begin(), validation.labels.end(), 1) > 0 ? validation : train;
+  TrainSettings classifier_settings = settings;
+  classifier_settings.loss = TrainLoss::WeightedCrossEntropy;
+  const TrainedModel classifier = TrainFusedResGnn(spec, train, validation, classifier_settings, progress);
+  const bool held_out_positives = std::count(validation.labels.begin(), validation.labels.end(), 1) > 0;
+  const SampleSet& held_out = held_out_positives ? validation : train;
   Bundle bundle;
   bundle.elements.assign(held_out.n_elements, "");
   bundle.model = spec;
   bundle.weights = classifier.weights;
-  std::vector<float> probability(held_out.size());
+  std::vector<float> score(held_out.size());
   MakeFusedScorer(bundle, settings.threads > 0 ? settings.threads : DefaultThreadCount())
       ->Score(held_out.features.data(), held_out.adjacency.data(), held_out.per_sample_adjacency,
-              static_cast<int64_t>(held_out.size()), probability.data());
-  // The class weights multiplied the odds by w1 / w0 = n0 / n1 (training counts); undo that.
-  const double n1 = double(std::count(train.labels.begin(), train.labels.end(), 1)), n0 = train.size() - n1;
-  double frequency = 0, positives = 0;
-  for (size_t i = 0; i < held_out.size(); ++i) {
-    if (held_out.labels[i] != 1) continue;
-    const double p = std::clamp(double(probability[i]), 1e-12, 1 - 1e-12);
-    frequency += 1 / (1 + (1 - p) / p * (n0 / n1));
-    positives += 1;
-  }
+              static_cast<int64_t>(held_out.size()), score.data());
+  std::vector<float> positive, unlabelled;
+  for (size_t i = 0; i < held_out.size(); ++i) (held_out.labels[i] == 1 ? positive : unlabelled).push_back(score[i]);
   PriorEstimate estimate;
-  estimate.labelled_share = positives / held_out.size();
-  estimate.label_frequency = frequency / positives;
-  estimate.prior =
-      std::clamp(estimate.labelled_share / estimate.label_frequency, estimate.labelled_share, std::nextafter(1.0, 0.0));
+  estimate.labelled_share = double(positive.size()) / held_out.size();
+  if (positive.empty() || unlabelled.empty()) {
+    estimate.prior = std::max(estimate.labelled_share, 1e-6);
+    return estimate;
+  }
+  // kappa = min over thresholds t of P_U(score >= t) / P_P(score >= t), with at least half of the
+  // positives above t (fewer would make the ratio noise).
+  std::sort(positive.begin(), positive.end(), std::greater<float>());
+  std::sort(unlabelled.begin(), unlabelled.end(), std::greater<float>());
+  double kappa = 1;
+  for (size_t k = (positive.size() - 1) / 2; k < positive.size(); ++k) {
+    const float t = positive[k];
+    size_t above = 0;
+    while (above < unlabelled.size() && unlabelled[above] >= t) ++above;
+    const double tail_p = double(k + 1) / positive.size(), tail_u = double(above) / unlabelled.size();
+    kappa = std::min(kappa, tail_u / tail_p);
+  }
+  estimate.unlabelled_positive_share = kappa;
+  estimate.prior = std::clamp(estimate.labelled_share + kappa * (1 - estimate.labelled_share),
+                              std::max(estimate.labelled_share, 1e-6), 0.5);
   return estimate;
 }
 

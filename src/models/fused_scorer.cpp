@@ -4,12 +4,14 @@
 // strip or tile, or on its place in the chunk (tiles mosaic bit-exactly). A partial chunk is padded.
 // Threads split chunks.
 #include <omp.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "geoprosp/core/error.hpp"
@@ -279,6 +281,13 @@ class FusedScorer : public Scorer {
 };
 
 }  // namespace
+
+// The CPUs this process may run on (a Slurm task or taskset gets fewer than the machine has).
+int DefaultThreadCount() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) return std::max(1, CPU_COUNT(&allowed));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 std::unique_ptr<Scorer> MakeFusedScorer(const Bundle& bundle, int threads) {
   return std::make_unique<FusedScorer>(bundle, threads);

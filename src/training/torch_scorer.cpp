@@ -1,9 +1,6 @@
 #include <torch/torch.h>
 
-#include <sched.h>
-
 #include <cstring>
-#include <thread>
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/models/bundle.hpp"
@@ -50,13 +47,6 @@ class TorchScorer : public Scorer {
 };
 
 }  // namespace
-
-// The CPUs this process may run on (a Slurm task or taskset gets fewer than the machine has).
-int DefaultThreadCount() {
-  cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) return std::max(1, CPU_COUNT(&allowed));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, const ScorerSettings& settings) {
   if (settings.device != "cpu" && settings.device != "cuda") {

@@ -51,14 +51,18 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
                               const TrainSettings& settings, const Progress& progress,
                               const std::vector<NamedTensor>& initial_weights = {});
 
-// The class prior π for nnPU, after Elkan & Noto (2008): a classifier of labelled against unlabelled
-// samples (the class-weighted model, its odds rescaled to the unweighted classes) gives the label
-// frequency c = mean P(labelled | x) over held-out positives (the validation set's, else the training
-// set's), and π = (labelled share) / c, kept within [labelled share, 1).
+// The class prior π for nnPU, from the ranking of a classifier of labelled against unlabelled
+// samples (the class-weighted cross-entropy model, trained first): the share κ of positives hidden
+// among the unlabelled samples is estimated as the smallest ratio P_U(score >= t) / P_P(score >= t)
+// over thresholds t that keep at least half of the held-out positives above them (the mixture
+// proportion estimator of Blanchard, Lee & Scott 2010; it needs no calibrated probabilities, unlike
+// Elkan & Noto's, which gave π = 0.7 on hunan-jiangxi-li). Held out: the validation set, else the
+// training set. π = share + κ (1 - share), within [labelled share, 0.5]. It is an upper bound when
+// the classifier ranks some true negatives above positives.
 struct PriorEstimate {
   double prior = 0;
-  double labelled_share = 0;   // positives among the held-out samples
-  double label_frequency = 0;  // c
+  double labelled_share = 0;             // positives among the held-out samples
+  double unlabelled_positive_share = 0;  // κ
 };
 PriorEstimate EstimateClassPrior(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
                                  const TrainSettings& settings, const Progress& progress);
