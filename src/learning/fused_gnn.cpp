@@ -63,19 +63,30 @@ inline LaneBits Hash(LaneBits key, uint32_t site) {
   return h;
 }
 
-double Softplus(double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
-
-// sum over k < count of the lanes of value(k), added to out[k].
-template <class Value>
-void AddLaneSumsOf(int count, Value value, float* out) {
-  for (int k0 = 0; k0 < count; k0 += kLanes) {
-    Lanes block[kLanes] = {};
-    const int size = std::min(kLanes, count - k0);
-    for (int k = 0; k < size; ++k) block[k] = value(k0 + k);
-    const Lanes sums = LaneSums(block);
-    for (int k = 0; k < size; ++k) out[k0 + k] += sums[k];
+// out[r][c] += sum over the lanes of a[r] * b[c] (rows x cols, row-major): the weight gradient of a
+// one-row product. Cell-major copies turn it into a plain product over the cells, with no
+// horizontal sums.
+void AddOuterSums(const Lanes* a, int rows, const Lanes* b, int cols, std::vector<float>& scratch, float* out) {
+  scratch.resize(size_t(kLanes) * (rows + cols));
+  float* at = scratch.data();
+  float* bt = at + size_t(kLanes) * rows;
+  for (int r = 0; r < rows; ++r) {
+    for (int lane = 0; lane < kLanes; ++lane) at[lane * rows + r] = a[r][lane];
+  }
+  for (int c = 0; c < cols; ++c) {
+    for (int lane = 0; lane < kLanes; ++lane) bt[lane * cols + c] = b[c][lane];
+  }
+  for (int r = 0; r < rows; ++r) {
+    float* row = out + size_t(r) * cols;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const float v = at[lane * rows + r];
+      const float* from = bt + size_t(lane) * cols;
+      for (int c = 0; c < cols; ++c) row[c] += v * from[c];
+    }
   }
 }
+
+double Softplus(double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
 
 // Runs rounds of tasks on the caller and (threads - 1) workers, which claim task indices in turn.
 // Unlike an OpenMP team it never waits for a worker that has not started: on a busy machine a
@@ -193,6 +204,7 @@ struct Workspace {
   std::vector<std::vector<Lanes>> gate;       // per layer: d(update)/d(pre-activation) x dropout scale
   std::vector<Lanes> attention_t, dalpha;     // GAT backward: one head's α^T (E x E), dα of one node (E)
   std::vector<Lanes> readout, q, dropped, head_gate, dq, dr;
+  std::vector<float> transposed;  // cell-major copies for AddOuterSums
   Lanes logits[2], dlogits[2], positive_dlogits[2];
   LaneBits keys;
 };
@@ -619,7 +631,7 @@ void FusedResGnn::Impl::Backward(Workspace& ws, const Lanes* dlogits, float* buf
   AddLaneSums(dlogits, 2, buffer + out_b);
   const float* wo = params.data() + out_w;
   for (int c = 0; c < h; ++c) ws.dq[c] = (dlogits[0] * wo[c] + dlogits[1] * wo[h + c]) * ws.head_gate[c];
-  AddProductSums(ws.dq.data(), h, h, ws.readout.data(), 2 * h, 2 * h, 1, buffer + hh_w, 2 * h);
+  AddOuterSums(ws.dq.data(), h, ws.readout.data(), 2 * h, ws.transposed, buffer + hh_w);
   AddLaneSums(ws.dq.data(), h, buffer + hh_b);
   Product(ws.dq.data(), h, 1, h, params.data() + hh_w, 2 * h, nullptr, ws.dr.data(), 2 * h, kStore);
   // The readout: the mean spreads evenly, the max goes to the first node that holds it.

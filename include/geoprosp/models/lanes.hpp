@@ -190,15 +190,32 @@ inline Lanes LaneSums(Lanes* v) {
   }
 }
 
-// out[k] += the sum of the lanes of v[k], for k < count.
-inline void AddLaneSums(const Lanes* v, int count, float* out) {
+// Unaligned loads and stores of kLanes floats (memcpy compiles to one vector move).
+inline Lanes LoadLanes(const float* p) {
+  Lanes v;
+  __builtin_memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline void StoreLanes(float* p, Lanes v) { __builtin_memcpy(p, &v, sizeof(v)); }
+
+// out[k] += the sum of the lanes of value(k), for k < count.
+template <class Value>
+inline void AddLaneSumsOf(int count, Value value, float* out) {
   for (int k0 = 0; k0 < count; k0 += kLanes) {
     Lanes block[kLanes] = {};
     const int size = count - k0 < kLanes ? count - k0 : kLanes;
-    for (int k = 0; k < size; ++k) block[k] = v[k0 + k];
+    for (int k = 0; k < size; ++k) block[k] = value(k0 + k);
     const Lanes sums = LaneSums(block);
-    for (int k = 0; k < size; ++k) out[k0 + k] += sums[k];
+    if (size == kLanes) {
+      StoreLanes(out + k0, LoadLanes(out + k0) + sums);
+    } else {
+      for (int k = 0; k < size; ++k) out[k0 + k] += sums[k];
+    }
   }
+}
+inline void AddLaneSums(const Lanes* v, int count, float* out) {
+  AddLaneSumsOf(
+      count, [v](int k) { return v[k]; }, out);
 }
 
 // out[r][c] += sum over i < n and over the lanes of a[i][r] * b[i][c], for r < rows, c < cols: the
