@@ -52,6 +52,16 @@ SampleSet RandomSamples(int n_elements, int count, bool per_sample, double alpha
   return s;
 }
 
+ModelSpec SmallSpec(const std::string& arch, int hidden, int layers, int heads, double dropout) {
+  ModelSpec spec;
+  spec.arch = arch;
+  spec.hidden = hidden;
+  spec.layers = layers;
+  spec.heads = heads;
+  spec.dropout = dropout;
+  return spec;
+}
+
 LossWeights RandomLossWeights(const SampleSet& s, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> u(0.2f, 1.0f);
@@ -108,12 +118,7 @@ class FusedGradients : public ::testing::TestWithParam<GradientCase> {};
 TEST_P(FusedGradients, MatchLibTorchAutograd) {
   const GradientCase c = GetParam();
   for (uint64_t seed : {1u, 2u}) {
-    ModelSpec spec;
-    spec.arch = c.arch;
-    spec.hidden = 16;
-    spec.layers = 3;
-    spec.heads = 4;
-    spec.dropout = 0;
+    const ModelSpec spec = SmallSpec(c.arch, 16, 3, 4, 0);
     const int n = 7;
     torch::manual_seed(seed);
     ResGnn model(spec, n);
@@ -159,12 +164,7 @@ INSTANTIATE_TEST_SUITE_P(EveryArchitectureAndGraph, FusedGradients,
 TEST(FusedGradients, AgreeWithFiniteDifferencesOnATinyModel) {
   for (const std::string arch : {"resgcn", "resgat"}) {
     for (bool per_sample : {false, true}) {
-      ModelSpec spec;
-      spec.arch = arch;
-      spec.hidden = 4;
-      spec.layers = 2;
-      spec.heads = 2;
-      spec.dropout = 0;
+      const ModelSpec spec = SmallSpec(arch, 4, 2, 2, 0);
       const int n = 3;
       const SampleSet s = RandomSamples(n, 20, per_sample, 0.3, 5);
       const LossWeights w = RandomLossWeights(s, 6);
@@ -193,11 +193,7 @@ TEST(FusedGradients, AgreeWithFiniteDifferencesOnATinyModel) {
 
 TEST(FusedResGnn, WeightsHaveLibTorchsNamesShapesAndOrder) {
   for (const std::string arch : {"resgcn", "resgat"}) {
-    ModelSpec spec;
-    spec.arch = arch;
-    spec.hidden = 8;
-    spec.layers = 2;
-    spec.heads = 2;
+    const ModelSpec spec = SmallSpec(arch, 8, 2, 2, 0.5);
     ResGnn model(spec, 5);
     FusedResGnn fused(spec, 5, 1);
     fused.Initialise(1);
@@ -225,11 +221,7 @@ std::string WeightBytes(const std::vector<NamedTensor>& weights) {
 TEST(FusedTraining, SameSeedGivesTheSameBytesWhateverTheThreads) {
   for (const std::string arch : {"resgcn", "resgat"}) {
     for (bool per_sample : {false, true}) {
-      ModelSpec spec;
-      spec.arch = arch;
-      spec.hidden = 16;
-      spec.layers = 2;
-      spec.dropout = 0.5;
+      const ModelSpec spec = SmallSpec(arch, 16, 2, 4, 0.5);
       const SampleSet train = RandomSamples(6, 300, per_sample, 0.3, 11, 0.1);
       const SampleSet validation = RandomSamples(6, 60, per_sample, 0.3, 12, 0.1);
       for (TrainLoss loss : {TrainLoss::WeightedCrossEntropy, TrainLoss::NonNegativePu}) {
@@ -262,11 +254,7 @@ TEST(FusedTraining, SameSeedGivesTheSameBytesWhateverTheThreads) {
 TEST(FusedTraining, FollowsLibTorchStepForStep) {
   for (const std::string arch : {"resgcn", "resgat"}) {
     for (bool per_sample : {false, true}) {
-      ModelSpec spec;
-      spec.arch = arch;
-      spec.hidden = 16;
-      spec.layers = 2;
-      spec.dropout = 0;
+      const ModelSpec spec = SmallSpec(arch, 16, 2, 4, 0);
       const SampleSet train = RandomSamples(6, 200, per_sample, 0.3, 21, 0.2);
       const SampleSet validation = RandomSamples(6, 50, per_sample, 0.3, 22, 0.2);
       torch::manual_seed(4);

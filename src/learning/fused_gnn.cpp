@@ -254,7 +254,7 @@ struct FusedResGnn::Impl {
   void Prepare(const SampleSet& samples);
   void Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
             uint64_t dropout_key) const;
-  Lanes Mask(const Workspace& ws, uint32_t site) const;
+  Lanes Mask(const Workspace& ws, bool dropout, uint32_t site) const;
   void Forward(Workspace& ws, bool dropout) const;
   void ForwardGcn(Workspace& ws, int l, bool dropout) const;
   void ForwardGat(Workspace& ws, int l, bool dropout) const;
@@ -474,8 +474,9 @@ void FusedResGnn::Impl::Load(Workspace& ws, const SampleSet& samples, const size
   }
 }
 
-// Dropout's factor for one unit: 0 with probability p, else 1 / (1 - p).
-Lanes FusedResGnn::Impl::Mask(const Workspace& ws, uint32_t site) const {
+// Dropout's factor for one unit: 0 with probability p, else 1 / (1 - p); 1 without dropout.
+Lanes FusedResGnn::Impl::Mask(const Workspace& ws, bool dropout, uint32_t site) const {
+  if (!dropout) return Broadcast(1.0f);
   return Hash(ws.keys, site) >= drop_threshold ? Broadcast(keep_scale) : Lanes{};
 }
 
@@ -504,7 +505,7 @@ void FusedResGnn::Impl::Forward(Workspace& ws, bool dropout) const {
   Product(ws.readout.data(), 2 * h, 1, 2 * h, whh_t.data(), h, params.data() + hh_b, ws.q.data(), h, kStore);
   const uint32_t head_site = static_cast<uint32_t>(layers * n * s);
   for (int c = 0; c < h; ++c) {
-    const Lanes m = dropout ? Mask(ws, head_site + c) : Broadcast(1.0f);
+    const Lanes m = Mask(ws, dropout, head_site + c);
     ws.dropped[c] = Max(ws.q[c], Lanes{}) * m;
     ws.head_gate[c] = ws.q[c] > 0 ? m : Lanes{};
   }
@@ -527,7 +528,7 @@ void FusedResGnn::Impl::ForwardGcn(Workspace& ws, int l, bool dropout) const {
   // h += dropout(relu(z)); the gate keeps relu'(z) x dropout's factor for the backward pass.
   auto update = [&](Lanes & out, Lanes z) __attribute__((always_inline)) {
     const ptrdiff_t at = &out - state;
-    const Lanes m = dropout ? Mask(ws, site + static_cast<uint32_t>(at)) : Broadcast(1.0f);
+    const Lanes m = Mask(ws, dropout, site + static_cast<uint32_t>(at));
     gate[at] = z > 0 ? m : Lanes{};
     out += Max(z, Lanes{}) * m;
   };
@@ -571,7 +572,7 @@ void FusedResGnn::Impl::ForwardGat(Workspace& ws, int l, bool dropout) const {
   // h += dropout(elu(v)); the gate keeps elu'(v) x dropout's factor.
   auto update = [&](Lanes & out, Lanes v) __attribute__((always_inline)) {
     const ptrdiff_t at = &out - state;
-    const Lanes m = dropout ? Mask(ws, site + static_cast<uint32_t>(at)) : Broadcast(1.0f);
+    const Lanes m = Mask(ws, dropout, site + static_cast<uint32_t>(at));
     const Lanes e = v > 0 ? v : Exp(v) - 1.0f;
     gate[at] = (v > 0 ? Broadcast(1.0f) : e + 1.0f) * m;
     out += e * m;
