@@ -255,11 +255,13 @@ struct FusedResGnn::Impl {
   void Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
             uint64_t dropout_key) const;
   Lanes Mask(const Workspace& ws, bool dropout, uint32_t site) const;
-  void Forward(Workspace& ws, bool dropout) const;
+  void ForwardBackbone(Workspace& ws, bool dropout) const;
+  void ForwardHead(Workspace& ws, bool dropout) const;
   void ForwardGcn(Workspace& ws, int l, bool dropout) const;
   void ForwardGat(Workspace& ws, int l, bool dropout) const;
   LossParts ChunkLoss(Workspace& ws, const LossWeights& weights, size_t first, int count, bool* has_positive) const;
-  void Backward(Workspace& ws, const Lanes* dlogits, float* buffer) const;
+  void BackwardHead(Workspace& ws, const Lanes* dlogits, float* buffer) const;
+  void BackwardBackbone(Workspace& ws, float* buffer) const;
   void BackwardGcn(Workspace& ws, int l, float* buffer) const;
   void BackwardGat(Workspace& ws, int l, float* buffer) const;
   void Fold(float* buffer) const;
@@ -480,7 +482,8 @@ Lanes FusedResGnn::Impl::Mask(const Workspace& ws, bool dropout, uint32_t site) 
   return Hash(ws.keys, site) >= drop_threshold ? Broadcast(keep_scale) : Lanes{};
 }
 
-void FusedResGnn::Impl::Forward(Workspace& ws, bool dropout) const {
+// The backbone (input layer and residual layers): ws.x -> ws.h, the nodes' states.
+void FusedResGnn::Impl::ForwardBackbone(Workspace& ws, bool dropout) const {
   const int h = hidden, s = stride;
   for (int e = 0; e < n; ++e) {
     for (int c = 0; c < h; ++c) ws.h[e * s + c] = ws.x[e] * vw[c] + eb[e * h + c];
@@ -492,7 +495,11 @@ void FusedResGnn::Impl::Forward(Workspace& ws, bool dropout) const {
       ForwardGcn(ws, l, dropout);
     }
   }
-  // mean || max readout, then the head.
+}
+
+// The classifier: mean || max readout of ws.h, then the MLP head -> ws.logits.
+void FusedResGnn::Impl::ForwardHead(Workspace& ws, bool dropout) const {
+  const int h = hidden, s = stride;
   for (int c = 0; c < h; ++c) {
     Lanes sum = ws.h[c], peak = ws.h[c];
     for (int e = 1; e < n; ++e) {
@@ -625,9 +632,9 @@ LossParts FusedResGnn::Impl::ChunkLoss(Workspace& ws, const LossWeights& weights
   return parts;
 }
 
-void FusedResGnn::Impl::Backward(Workspace& ws, const Lanes* dlogits, float* buffer) const {
+// ws.dlogits -> ws.dh (the gradient of the nodes' states) and the head's gradients.
+void FusedResGnn::Impl::BackwardHead(Workspace& ws, const Lanes* dlogits, float* buffer) const {
   const int h = hidden, s = stride;
-  // The head.
   AddProductSums(dlogits, 1, 2, ws.dropped.data(), h, h, 1, buffer + out_w, h);
   AddLaneSums(dlogits, 2, buffer + out_b);
   const float* wo = params.data() + out_w;
@@ -645,6 +652,11 @@ void FusedResGnn::Impl::Backward(Workspace& ws, const Lanes* dlogits, float* buf
       ws.dh[e * s + c] = spread + (hit != 0 ? to_peak : Lanes{});
     }
   }
+}
+
+// ws.dh -> the gradients of the residual layers and the input layer (in part: Fold completes them).
+void FusedResGnn::Impl::BackwardBackbone(Workspace& ws, float* buffer) const {
+  const int h = hidden, s = stride;
   for (int l = layers - 1; l >= 0; --l) {
     if (gat) {
       BackwardGat(ws, l, buffer);
@@ -894,11 +906,18 @@ LossParts FusedResGnn::Impl::Run(const SampleSet& samples, const std::vector<siz
       const size_t first = static_cast<size_t>(chunk * kLanes);
       const int lanes = static_cast<int>(std::min<int64_t>(kLanes, count - chunk * kLanes));
       Load(ws, samples, batch.data() + first, lanes, first, dropout_key);
-      Forward(ws, dropout);
+      ForwardBackbone(ws, dropout);
+      ForwardHead(ws, dropout);
       bool has_positive = false;
       chunk_parts[chunk] = ChunkLoss(ws, weights, first, lanes, &has_positive);
-      if (backward) Backward(ws, ws.dlogits, groups[g].data());
-      if (positive && has_positive) Backward(ws, ws.positive_dlogits, positive_groups[g].data());
+      if (backward) {
+        BackwardHead(ws, ws.dlogits, groups[g].data());
+        BackwardBackbone(ws, groups[g].data());
+      }
+      if (positive && has_positive) {
+        BackwardHead(ws, ws.positive_dlogits, positive_groups[g].data());
+        BackwardBackbone(ws, positive_groups[g].data());
+      }
     }
   });
   for (const LossParts& parts : chunk_parts) {

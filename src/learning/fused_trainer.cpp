@@ -35,7 +35,8 @@ namespace {
 // Kiryo et al.'s defaults: a step on the negative risk alone once it falls below -beta, scaled by gamma.
 constexpr double kNnpuBeta = 0, kNnpuGamma = 1;
 
-// LibTorch's Adam (torch/csrc/api/src/optim/adam.cpp), in float as there.
+// LibTorch's Adam (torch/csrc/api/src/optim/adam.cpp), in float as there (one division per parameter
+// instead of two: the last bit may differ).
 class Adam {
  public:
   Adam(size_t size, double lr) : lr_(lr), m_(size, 0.0f), v_(size, 0.0f) {}
@@ -43,12 +44,16 @@ class Adam {
     ++step_;
     const double correction1 = 1 - std::pow(kBeta1, step_), correction2 = 1 - std::pow(kBeta2, step_);
     const float beta1 = float(kBeta1), beta2 = float(kBeta2), rest1 = float(1 - kBeta1), rest2 = float(1 - kBeta2);
-    const float root2 = float(std::sqrt(correction2)), step_size = float(lr_ / correction1), eps = float(kEps);
+    const float inverse_root2 = float(1 / std::sqrt(correction2)), step_size = float(lr_ / correction1);
+    const float eps = float(kEps);
+    float* p = params.data();
+    const float* grad = gradient.data();
+    float *m = m_.data(), *v = v_.data();
     for (size_t i = 0; i < params.size(); ++i) {
-      const float g = gradient[i];
-      m_[i] = m_[i] * beta1 + g * rest1;
-      v_[i] = v_[i] * beta2 + rest2 * g * g;
-      params[i] -= step_size * (m_[i] / (std::sqrt(v_[i]) / root2 + eps));
+      const float g = grad[i];
+      m[i] = m[i] * beta1 + g * rest1;
+      v[i] = v[i] * beta2 + rest2 * g * g;
+      p[i] -= step_size * m[i] / (std::sqrt(v[i]) * inverse_root2 + eps);
     }
   }
 
