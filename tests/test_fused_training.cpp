@@ -163,8 +163,9 @@ INSTANTIATE_TEST_SUITE_P(EveryArchitectureAndGraph, FusedGradients,
 // every parameter: a check that does not lean on LibTorch.
 TEST(FusedGradients, AgreeWithFiniteDifferencesOnATinyModel) {
   for (const std::string arch : {"resgcn", "resgat"}) {
-    for (bool per_sample : {false, true}) {
-      const ModelSpec spec = SmallSpec(arch, 4, 2, 2, 0);
+    for (int layers : {0, 1, 2}) {
+      const bool per_sample = layers != 1;
+      const ModelSpec spec = SmallSpec(arch, 4, layers, 2, 0);
       const int n = 3;
       const SampleSet s = RandomSamples(n, 20, per_sample, 0.3, 5);
       const LossWeights w = RandomLossWeights(s, 6);
@@ -175,18 +176,27 @@ TEST(FusedGradients, AgreeWithFiniteDifferencesOnATinyModel) {
       fused.Backward(s, AllSlots(s), w, 0, gradient.data());
       float scale = 0;
       for (float g : gradient) scale = std::max(scale, std::abs(g));
+      const double middle = fused.Loss(s, AllSlots(s), w).total();
+      size_t kinks = 0;
       for (size_t i = 0; i < gradient.size(); ++i) {
         float& p = fused.parameters()[i];
-        const float kept = p, step = 4e-3f;
+        const float kept = p, step = 1e-3f;
         p = kept + step;
         const double up = fused.Loss(s, AllSlots(s), w).total();
         p = kept - step;
         const double down = fused.Loss(s, AllSlots(s), w).total();
         p = kept;
+        // A ReLU or max kink inside the step makes the two one-sided slopes disagree: skip those.
+        const double right = (up - middle) / step, left = (middle - down) / step;
+        if (std::abs(right - left) > 4e-3 * scale) {
+          ++kinks;
+          continue;
+        }
         const double numeric = (up - down) / (double(kept + step) - double(kept - step));
         EXPECT_NEAR(gradient[i], numeric, 2e-3 * scale)
-            << arch << (per_sample ? " window" : " global") << ", parameter " << i;
+            << arch << ", " << layers << " layers" << (per_sample ? ", window" : ", global") << ", parameter " << i;
       }
+      EXPECT_LE(kinks, gradient.size() / 20) << arch << ", " << layers << " layers";
     }
   }
 }
