@@ -236,9 +236,9 @@ TEST(NeuralBaselines, AutoencoderReconstructsBackgroundBetterThanDeposits) {
 TEST(EvalModels, EveryModelScoresOneFoldInRange) {
   FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7)};
   const SampleSet test = GraphSamples(60, 15, 8);
-  EvalModelSettings settings;
-  settings.network.hidden = 16;
-  settings.network.layers = 1;
+  FitSettings settings;
+  settings.spec.hidden = 16;
+  settings.spec.layers = 1;
   settings.train.epochs = 5;
   for (const auto& model : EvalModels()) {
     const auto scores = FitAndScoreModel(model.name, data, test, settings, 42, Progress{});
@@ -249,16 +249,16 @@ TEST(EvalModels, EveryModelScoresOneFoldInRange) {
   EXPECT_THROW(FindEvalModel("nope"), UsageError);
 }
 
-TEST(EvalReport, CurvesRunFromOriginToOne) {
+TEST(Metrics, CurvesRunFromOriginToOne) {
   const std::vector<float> scores = {0.9f, 0.8f, 0.8f, 0.3f, 0.1f};
   const std::vector<int> labels = {1, 0, 1, 0, 0};
   const auto roc = RocCurve(scores, labels);
-  EXPECT_EQ(roc.front(), nlohmann::json({0.0, 0.0}));
-  EXPECT_EQ(roc.back(), nlohmann::json({1.0, 1.0}));
+  EXPECT_EQ(roc.front(), (std::array<double, 2>{0.0, 0.0}));
+  EXPECT_EQ(roc.back(), (std::array<double, 2>{1.0, 1.0}));
   EXPECT_EQ(roc.size(), 5u);  // the tie at 0.8 is one step
   const auto success = SuccessCurve(scores, labels);
-  EXPECT_DOUBLE_EQ(success[1][1].get<double>(), 0.5);
-  EXPECT_DOUBLE_EQ(success.back()[0].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(success[1][1], 0.5);
+  EXPECT_DOUBLE_EQ(success.back()[0], 1.0);
   std::vector<float> many(1000);
   std::vector<int> many_labels(1000, 0);
   for (size_t i = 0; i < many.size(); ++i) many[i] = static_cast<float>(i);
@@ -266,18 +266,18 @@ TEST(EvalReport, CurvesRunFromOriginToOne) {
   EXPECT_LE(RocCurve(many, many_labels, 50).size(), 50u);
 }
 
-TEST(EvalReport, PredictionAreaFindsTheIntersection) {
+TEST(Metrics, PredictionAreaFindsTheIntersection) {
   // 100 cells ranked by probability; the 4 deposits sit at ranks 1, 2, 3 and 50.
   std::vector<float> p(100);
   std::vector<int> labels(100, 0);
   for (int i = 0; i < 100; ++i) p[i] = static_cast<float>(1.0 - i / 100.0);
   for (int i : {0, 1, 2, 49}) labels[i] = 1;
-  const auto area = PredictionArea(p, labels);
-  const auto& cross = area["intersection"];
-  EXPECT_DOUBLE_EQ(cross["deposits_percent"].get<double>(), 75.0);
-  EXPECT_DOUBLE_EQ(cross["area_percent"].get<double>(), 25.0);
-  EXPECT_EQ(area["curve"].size(), 101u);
-  EXPECT_DOUBLE_EQ(area["curve"][0]["area_percent"].get<double>(), 100.0);
+  const PredictionArea area = PredictionAreaOf(p, labels);
+  ASSERT_TRUE(area.intersection.has_value());
+  EXPECT_DOUBLE_EQ(area.intersection->deposits_percent, 75.0);
+  EXPECT_DOUBLE_EQ(area.intersection->area_percent, 25.0);
+  EXPECT_EQ(area.curve.size(), 101u);
+  EXPECT_DOUBLE_EQ(area.curve[0].area_percent, 100.0);
 }
 
 TEST(SvgPlot, ChartsAreSelfContainedAndEscaped) {

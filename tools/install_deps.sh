@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages geoprosp builds and tests with (python3-pil: the eval report
-# screenshot check), when missing. Idempotent and quiet
-# when everything is there already.
+# Installs the Debian 12 packages geoprosp builds and tests with, when missing (python3-pil: the eval
+# report's screenshot check; python3-jsonschema: the report schema check). Idempotent and quiet when
+# everything is there already.
 set -euo pipefail
 packages=(cmake make g++ ccache pkg-config libgdal-dev gdal-bin libproj-dev libtorch-dev libeigen3-dev
   libcxxopts-dev libgtest-dev nlohmann-json3-dev libopenblas0-pthread
-  libcairo2-dev python3-pil)
+  libcairo2-dev python3-pil python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,10 +1,11 @@
-"""The geoprosp Processing provider: one algorithm per geoprosp binary found."""
+"""The geoprosp Processing provider: one algorithm per geoprosp binary found (the tools describe
+their own options with --json-usage; any geoprosp-* beside geoprosp-map is offered)."""
 
 from processing.core.ProcessingConfig import ProcessingConfig, Setting
 from qgis.core import Qgis, QgsMessageLog, QgsProcessingProvider
 
 from .algorithm import GeoprospAlgorithm
-from .tools import BIN_ENV, OPTIONAL_PROGRAMS, REQUIRED_PROGRAMS, ToolError, find_program, read_usage
+from .tools import BIN_ENV, REQUIRED_PROGRAMS, ToolError, find_program, program_names, read_usage
 
 BIN_SETTING = 'GEOPROSP_BIN'
 
@@ -34,17 +35,16 @@ class GeoprospProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self):
         configured = ProcessingConfig.getSetting(BIN_SETTING) or ''
-        for program in REQUIRED_PROGRAMS + OPTIONAL_PROGRAMS:
+        for program in program_names(configured):
             path = find_program(program, configured)
             if path is None:
-                if program in REQUIRED_PROGRAMS:
-                    log(f'{program} not found: set Processing › Providers › geoprosp, or ${BIN_ENV}, or PATH',
-                        Qgis.Warning)
+                log(f'{program} not found: set Processing › Providers › geoprosp, or ${BIN_ENV}, or PATH',
+                    Qgis.Warning)
                 continue
             try:
                 self.addAlgorithm(GeoprospAlgorithm(path, read_usage(path)))
-            except ToolError as error:
-                log(str(error), Qgis.Critical)
+            except ToolError as error:  # e.g. geoprosp-slurm, a script without --json-usage
+                log(str(error), Qgis.Critical if program in REQUIRED_PROGRAMS else Qgis.Info)
 
 
 def log(message, level):

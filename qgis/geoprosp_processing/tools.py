@@ -7,7 +7,7 @@ import subprocess
 
 BIN_ENV = 'GEOPROSP_BIN'
 REQUIRED_PROGRAMS = ('geoprosp-map', 'geoprosp-train')
-OPTIONAL_PROGRAMS = ('geoprosp-eval',)
+TOOL_PREFIX = 'geoprosp-'
 
 
 class ToolError(Exception):
@@ -46,6 +46,20 @@ def find_program(program, configured_location=''):
             if path:
                 return path
     return shutil.which(program)
+
+
+def program_names(configured_location=''):
+    """The tools to offer: the required ones, then every other executable named geoprosp-* in
+    geoprosp-map's folder, so that a new tool appears without a change to the plugin."""
+    names = set(REQUIRED_PROGRAMS)
+    anchor = find_program(REQUIRED_PROGRAMS[0], configured_location)
+    if anchor:
+        folder = os.path.dirname(anchor)
+        for entry in os.listdir(folder):
+            name = entry[:-len('.exe')] if entry.endswith('.exe') else entry
+            if name.startswith(TOOL_PREFIX) and '.' not in name and _executable_in(folder, name):
+                names.add(name)
+    return sorted(names, key=lambda name: (name not in REQUIRED_PROGRAMS, name))
 
 
 def read_usage(program_path):

@@ -1,87 +1,17 @@
-#include <omp.h>
-
-#include <cpl_conv.h>
-#include <gdal.h>
-
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <future>
-#include <limits>
+#include <map>
 
 #include "geoprosp/apps/map.hpp"
-#include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/io/raster_stack.hpp"
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
+#include "geoprosp/pipeline/raster_sink.hpp"
 #include "geoprosp/products/quicklook.hpp"
 
 namespace geoprosp {
-
-PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, int width, int height) {
-  if (!srcwin.empty() && !tile.empty()) throw UsageError("--srcwin", "cannot be combined with --tile");
-  PixelWindow window{0, 0, width, height};
-  if (!srcwin.empty()) {
-    OptionSpec spec;
-    spec.name = "srcwin";
-    const auto parts = SplitList(srcwin);
-    if (parts.size() != 4) throw UsageError("--srcwin", "expects xoff,yoff,xsize,ysize");
-    window = {int(ParseIntOption(spec, parts[0])), int(ParseIntOption(spec, parts[1])),
-              int(ParseIntOption(spec, parts[2])), int(ParseIntOption(spec, parts[3]))};
-    if (window.x0 < 0 || window.y0 < 0 || window.width < 1 || window.height < 1 || window.x0 + window.width > width ||
-        window.y0 + window.height > height) {
-      throw UsageError("--srcwin", "window " + srcwin + " does not lie inside the " + std::to_string(width) + "x" +
-                                       std::to_string(height) + " raster");
-    }
-  } else if (!tile.empty()) {
-    OptionSpec spec;
-    spec.name = "tile";
-    const auto slash = tile.find('/');
-    if (slash == std::string::npos) throw UsageError("--tile", "expects i/n, e.g. 0/4");
-    const long long index = ParseIntOption(spec, tile.substr(0, slash));
-    const long long count = ParseIntOption(spec, tile.substr(slash + 1));
-    if (count < 1 || index < 0 || index >= count) throw UsageError("--tile", "expects 0 <= i < n, got " + tile);
-    if (count > height) throw UsageError("--tile", "more tiles than the raster's " + std::to_string(height) + " rows");
-    const int first = static_cast<int>(height * index / count), last = static_cast<int>(height * (index + 1) / count);
-    window = {0, first, width, last - first};
-  }
-  return window;
-}
-
-void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
-                  bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread) {
-  if (scorers.size() == 1) {
-    scorers.front()->Score(features, adjacency, per_cell, n, mean);
-    std::fill_n(spread, n, 0.0f);
-    return;
-  }
-  std::vector<double> sum(n, 0.0), sum_sq(n, 0.0);
-  member_scores.resize(n);
-  for (const auto& scorer : scorers) {
-    scorer->Score(features, adjacency, per_cell, n, member_scores.data());
-    for (int64_t i = 0; i < n; ++i) {
-      sum[i] += member_scores[i];
-      sum_sq[i] += double(member_scores[i]) * member_scores[i];
-    }
-  }
-  const double members = static_cast<double>(scorers.size());
-  for (int64_t i = 0; i < n; ++i) {
-    mean[i] = static_cast<float>(sum[i] / members);
-    spread[i] =
-        static_cast<float>(std::sqrt(std::max(0.0, sum_sq[i] / members - (sum[i] / members) * (sum[i] / members))));
-  }
-}
-
-uint8_t ClassOf(float probability, const std::vector<double>& breaks) {
-  uint8_t level = 0;
-  for (size_t i = 0; i < breaks.size(); ++i) {
-    if (probability >= breaks[i]) level = static_cast<uint8_t>(i + 1);
-  }
-  return level;
-}
 
 namespace {
 
@@ -94,41 +24,6 @@ std::vector<double> CheckedBreaks(const std::vector<double>& breaks) {
   }
   return breaks;
 }
-
-// Sets OpenMP's default team (used by the clr transform) to --threads for the run.
-class ScopedOmpThreads {
- public:
-  explicit ScopedOmpThreads(int threads) : previous_(omp_get_max_threads()) { omp_set_num_threads(threads); }
-  ~ScopedOmpThreads() { omp_set_num_threads(previous_); }
-
- private:
-  int previous_;
-};
-
-// GDAL's default block cache is 5 % of RAM: GBs on a large node, filled with input blocks that are
-// never read again. The strips only need the rows of input blocks they cross, for every element.
-int64_t BlockCacheBytes(int elements, int width, int strip_rows, int block_height) {
-  const int64_t rows = int64_t(strip_rows) + 2 * block_height;  // a strip may straddle two block rows
-  const int64_t needed = int64_t(elements) * width * rows * int64_t(sizeof(float));
-  return std::max<int64_t>(needed, int64_t(256) << 20);
-}
-
-// Applies a block-cache size for the run, unless the user chose one with GDAL_CACHEMAX.
-class ScopedBlockCache {
- public:
-  explicit ScopedBlockCache(int64_t bytes) : previous_(GDALGetCacheMax64()) {
-    if (CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) return;
-    GDALSetCacheMax64(bytes);
-    applied_ = true;
-  }
-  ~ScopedBlockCache() {
-    if (applied_) GDALSetCacheMax64(previous_);
-  }
-
- private:
-  GIntBig previous_;
-  bool applied_ = false;
-};
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -169,43 +64,62 @@ void PrintSummary(const MapOptions& options, const MapSummary& s) {
   }
 }
 
-}  // namespace
+// Everything a map run needs, checked before the first cell is read.
+struct MapPlan {
+  std::string model_path;
+  Bundle bundle;
+  std::unique_ptr<RasterStack> stack;
+  std::vector<std::string> inputs;
+  RegionScoring scoring;
+  std::vector<double> breaks;
+  std::vector<std::unique_ptr<Scorer>> scorers;  // one per ensemble member
+  int readers = 1;
+  OutputSpec probability, classes, spread;
+  AreasRequest areas;
+  QuicklookRequest quicklook;
+};
 
-MapSummary RunMap(const MapOptions& options, const Progress& progress) {
-  const auto start = std::chrono::steady_clock::now();
-  MapSummary summary;
-  // Everything is validated before the first cell is read.
+MapPlan PlanMap(const MapOptions& options) {
+  MapPlan plan;
   if (options.output.empty()) throw UsageError("-o", "is required");
-  const Bundle bundle = LoadBundle(options.model.empty() ? DefaultModelPath() : options.model);
+  plan.model_path = options.model.empty() ? DefaultModelPath() : options.model;
+  plan.bundle = LoadBundle(plan.model_path);
+  const Bundle& bundle = plan.bundle;
   StackSources sources;
   sources.paths = options.inputs;
   sources.align_to = options.align_to;
   sources.resampling = options.resampling;
-  RasterStack stack(sources);
-  if (!options.elements.empty()) stack.Select(SplitList(options.elements), "--elements");
-  stack.Select(bundle.elements, "the model (" + (options.model.empty() ? DefaultModelPath() : options.model) + ")");
-  summary.elements = stack.elements();
+  plan.stack = std::make_unique<RasterStack>(sources);
+  if (!options.elements.empty()) plan.stack->Select(SplitList(options.elements), "--elements");
+  plan.stack->Select(bundle.elements, "the model (" + plan.model_path + ")");
+  plan.inputs = plan.stack->input_paths();
 
-  CompositionParams composition = bundle.composition;
+  RegionScoring& scoring = plan.scoring;
+  scoring.composition = bundle.composition;
   if (!options.zero_replace.empty()) {
-    composition.zero_rule = options.zero_replace;
+    scoring.composition.zero_rule = options.zero_replace;
     if (options.zero_replace == "half-min")
       throw UsageError("--zero-replace", "half-min is fitted at training; give a concentration");
-    composition.zero_replacement =
+    scoring.composition.zero_replacement =
         ZeroReplacementValues(options.zero_replace, nullptr, 0, int(bundle.elements.size()), {}, bundle.elements);
   }
-  const std::vector<double> breaks =
-      CheckedBreaks(options.class_breaks.empty() ? bundle.class_breaks : options.class_breaks);
-  const PixelWindow region = ResolveWindow(options.srcwin, options.tile, stack.grid().width, stack.grid().height);
+  scoring.graph = bundle.graph;
+  scoring.adjacency = bundle.adjacency;
+  scoring.correlation = bundle.correlation;
+  scoring.model = plan.model_path;
+  plan.breaks = CheckedBreaks(options.class_breaks.empty() ? bundle.class_breaks : options.class_breaks);
+  scoring.region = ResolveWindow(options.srcwin, options.tile, plan.stack->grid().width, plan.stack->grid().height);
   if (options.batch_size < 1) throw UsageError("--batch-size", "must be positive");
+  scoring.batch_size = options.batch_size;
+  scoring.threads = options.threads > 0 ? options.threads : DefaultThreadCount();
+  plan.readers = options.readers > 0 ? options.readers : DefaultReaderCount(scoring.threads);
 
-  const std::vector<std::string> inputs = stack.input_paths();
-  OutputSpec probability_spec{options.output, options.format, options.creation_options};
-  CheckOutputPath("-o", probability_spec, options.overwrite, inputs);
-  OutputSpec classes_spec{options.classes, options.format, options.creation_options};
+  plan.probability = {options.output, options.format, options.creation_options};
+  CheckOutputPath("-o", plan.probability, options.overwrite, plan.inputs);
+  plan.classes = {options.classes, options.format, options.creation_options};
   if (!options.classes.empty()) {
     if (options.classes == options.output) throw UsageError("--classes", "must differ from -o");
-    CheckOutputPath("--classes", classes_spec, options.overwrite, inputs);
+    CheckOutputPath("--classes", plan.classes, options.overwrite, plan.inputs);
   }
   // --areas and --quicklook are made from the rasters once written; their options are checked now.
   if (!options.deposits.empty() && options.areas.empty() && options.quicklook.empty())
@@ -216,164 +130,110 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   if (!options.quicklook.empty() && (options.quicklook == options.output || options.quicklook == options.classes))
     throw UsageError("--quicklook", "must differ from the other outputs");
   const std::vector<DepositPoint> deposits =
-      options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.deposits, stack.grid(), "");
-  AreasRequest areas_request{
-      options.classes,        options.output,   breaks, deposits, options.areas, ParseMinClass(options.areas_min_class),
-      options.areas_min_size, options.overwrite};
-  if (!options.areas.empty()) CheckAreasRequest(areas_request, inputs);
-  QuicklookRequest quicklook_request{
-      options.output, options.areas, deposits, options.quicklook, "Mineral prospectivity", "", options.overwrite};
-  if (!options.quicklook.empty()) CheckQuicklookRequest(quicklook_request, inputs);
-  const double areas_share = options.areas.empty() ? 0.0 : 0.05;  // of the progress bar
-  ScorerSettings scorer_settings{options.engine, options.device, options.threads};
-  std::vector<std::unique_ptr<Scorer>> scorers;  // one per ensemble member
+      options.deposits.empty() ? std::vector<DepositPoint>() : ReadDeposits(options.deposits, plan.stack->grid(), "");
+  plan.areas = {options.classes,
+                options.output,
+                plan.breaks,
+                deposits,
+                options.areas,
+                ParseMinClass(options.areas_min_class),
+                options.areas_min_size,
+                options.overwrite};
+  if (!options.areas.empty()) CheckAreasRequest(plan.areas, plan.inputs);
+  plan.quicklook = {options.output,   options.areas, deposits, options.quicklook, "Mineral prospectivity", "",
+                    options.overwrite};
+  if (!options.quicklook.empty()) CheckQuicklookRequest(plan.quicklook, plan.inputs);
+  const ScorerSettings scorer_settings{options.engine, options.device, scoring.threads};
   for (int member = 0; member < bundle.members; ++member) {
-    scorers.push_back(MakeScorer(MemberBundle(bundle, member), scorer_settings));
+    plan.scorers.push_back(MakeScorer(MemberBundle(bundle, member), scorer_settings));
   }
-  summary.engine = scorers.front()->name();
-  OutputSpec spread_spec{options.sd, options.format, options.creation_options};
+  plan.spread = {options.sd, options.format, options.creation_options};
   if (!options.sd.empty()) {
     if (bundle.members < 2) throw UsageError("--sd", "needs an ensemble model (geoprosp-train --ensemble N)");
-    CheckOutputPath("--sd", spread_spec, options.overwrite, inputs);
+    CheckOutputPath("--sd", plan.spread, options.overwrite, plan.inputs);
   }
-  summary.model_hash = bundle.hash;
-  summary.width = region.width;
-  summary.height = region.height;
+  return plan;
+}
 
-  Grid output_grid = stack.grid();
-  auto& gt = output_grid.geotransform;
+Grid RegionGrid(Grid grid, const PixelWindow& region) {
+  auto& gt = grid.geotransform;
   gt[0] += region.x0 * gt[1] + region.y0 * gt[2];
   gt[3] += region.x0 * gt[4] + region.y0 * gt[5];
-  output_grid.width = region.width;
-  output_grid.height = region.height;
-  RasterOutput probability_out(probability_spec, output_grid, OutputKind::Probability);
-  std::unique_ptr<RasterOutput> classes_out;
-  if (!options.classes.empty())
-    classes_out = std::make_unique<RasterOutput>(classes_spec, output_grid, OutputKind::Classes);
-  std::unique_ptr<RasterOutput> spread_out;
-  if (!options.sd.empty()) spread_out = std::make_unique<RasterOutput>(spread_spec, output_grid, OutputKind::Spread);
+  grid.width = region.width;
+  grid.height = region.height;
+  return grid;
+}
 
-  const int n = static_cast<int>(bundle.elements.size());
-  const int halo = bundle.graph.halo();
-  const bool per_cell = bundle.graph.mode == GraphMode::Window;
-  int strip_rows = std::max(1, std::min(region.height, options.batch_size / std::max(1, region.width)));
-  // The halo rows are read and transformed twice; strips of 16 halos keep that under 7 %.
-  if (per_cell) strip_rows = std::min(region.height, std::max(strip_rows, 16 * halo));
-  const int threads = options.threads > 0 ? options.threads : DefaultThreadCount();
-  const ScopedOmpThreads omp_threads(threads);
-  const ScopedBlockCache block_cache(
-      BlockCacheBytes(n, region.width + 2 * halo, strip_rows + 2 * halo, stack.MaxBlockHeight()));
-
-  // Strip s is read while strip s-1 is computed and written while strip s+1 is computed. Each GDAL
-  // dataset is used by one thread at a time: the stack by the reader, the outputs by the writer.
-  struct OutputStrip {
-    int row = 0, rows = 0;
-    std::vector<float> probability, spread;
-    std::vector<uint8_t> classes;
-  };
-  std::array<StackWindow, 2> windows;
-  std::array<OutputStrip, 2> output_strips;
-  std::vector<float> features, cell_features, adjacency, probabilities, spread, member_scores;
-  std::vector<size_t> cells;  // window cells that are scored
-  const int strips = (region.height + strip_rows - 1) / strip_rows;
-  const auto read_strip = [&](int s) {
-    const int row = s * strip_rows, rows = std::min(strip_rows, region.height - row);
-    stack.Read(region.x0 - halo, region.y0 + row - halo, region.width + 2 * halo, rows + 2 * halo, windows[s % 2]);
-  };
-  const auto write_strip = [&](const OutputStrip& out) {
-    probability_out.WriteRows(out.row, out.rows, out.probability.data());
-    if (classes_out) classes_out->WriteRows(out.row, out.rows, out.classes.data());
-    if (spread_out) spread_out->WriteRows(out.row, out.rows, out.spread.data());
-  };
-  // Declared after the buffers they use, so that an exception waits for them before the buffers go.
-  std::future<void> reading = std::async(std::launch::async, read_strip, 0), writing;
-  const int64_t batch = per_cell ? options.batch_size : std::numeric_limits<int64_t>::max();
-  const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
-  for (int s = 0; s < strips; ++s) {
-    reading.get();
-    const StackWindow& window = windows[s % 2];
-    if (s + 1 < strips) reading = std::async(std::launch::async, read_strip, s + 1);
-    const int row = s * strip_rows, rows = std::min(strip_rows, region.height - row);
-    summary.nonfinite_cells += window.nonfinite;  // halo cells may be counted twice; only inner ones matter
-    TransformWindow(composition, window, features, summary.replaced);
-    cells.clear();
-    for (int r = 0; r < rows; ++r) {
-      for (int c = 0; c < region.width; ++c) {
-        const size_t cell = size_t(r + halo) * window.width + (c + halo);
-        if (window.valid[cell]) cells.push_back(cell);
-      }
-    }
-    const int64_t m = static_cast<int64_t>(cells.size());
-    cell_features.resize(size_t(m) * n);
-    for (int64_t i = 0; i < m; ++i) std::copy_n(features.data() + cells[i] * n, n, cell_features.data() + i * n);
-    probabilities.resize(m);
-    spread.resize(m);
-    // Per-cell graphs (n x n each) are built and scored a batch at a time, so memory stays bounded.
-    for (int64_t first = 0; first < m; first += batch) {
-      const int64_t count = std::min(batch, m - first);
-      if (per_cell) {
-        adjacency.resize(size_t(count) * n * n);
-#pragma omp parallel for num_threads(threads) schedule(static)
-        for (int64_t i = 0; i < count; ++i) {
-          const size_t cell = cells[first + i];
-          WindowAdjacency(features.data(), window.valid.data(), window.width, window.height, n,
-                          static_cast<int>(cell % window.width), static_cast<int>(cell / window.width), bundle.graph,
-                          adjacency.data() + size_t(i) * n * n);
-        }
-      }
-      ScoreMembers(scorers, cell_features.data() + first * n, per_cell ? adjacency.data() : bundle.adjacency.data(),
-                   per_cell, count, member_scores, probabilities.data() + first, spread.data() + first);
-    }
-    OutputStrip& out = output_strips[s % 2];  // its previous write finished before strip s-1's began
-    out.row = row;
-    out.rows = rows;
-    out.probability.assign(size_t(rows) * region.width, kProbabilityNodata);
-    out.spread.assign(spread_out ? size_t(rows) * region.width : 0, kProbabilityNodata);
-    out.classes.assign(size_t(rows) * region.width, kClassNodata);
-    for (int64_t i = 0; i < m; ++i) {
-      const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
-      const float p = std::isfinite(probabilities[i]) ? probabilities[i] : 0.0f;
-      out.probability[r * region.width + c] = p;
-      if (spread_out) out.spread[r * region.width + c] = spread[i];
-      const uint8_t level = ClassOf(p, breaks);
-      out.classes[r * region.width + c] = level;
-      ++summary.class_cells[level];
-    }
-    summary.valid_cells += m;
-    if (writing.valid()) writing.get();
-    writing = std::async(std::launch::async, write_strip, std::cref(out));
-    progress.Report(compute_share * (row + rows) / region.height);
-  }
-  if (writing.valid()) writing.get();
-  if (summary.valid_cells == 0) throw Error(inputs.front(), "holds no valid cell in the mapped area (all nodata)");
-
-  const std::map<std::string, std::string> provenance = {
+// What made the map, stamped into every output raster.
+std::map<std::string, std::string> Provenance(const MapPlan& plan) {
+  const Bundle& bundle = plan.bundle;
+  return {
       {"GEOPROSP_VERSION", GEOPROSP_VERSION},
       {"GEOPROSP_MODEL_SHA256", bundle.hash},
       {"GEOPROSP_ELEMENTS", Join(bundle.elements)},
       {"GEOPROSP_ARCH", bundle.model.arch},
       {"GEOPROSP_GRAPH", ToString(bundle.graph.mode) + " alpha=" + FormatNumber(bundle.graph.alpha)},
-      {"GEOPROSP_CLASS_BREAKS", JoinNumbers(breaks)},
-      {"GEOPROSP_TRANSFORM", ToString(composition.transform) + " zero-replace=" + composition.zero_rule},
+      {"GEOPROSP_CLASS_BREAKS", JoinNumbers(plan.breaks)},
+      {"GEOPROSP_TRANSFORM",
+       ToString(plan.scoring.composition.transform) + " zero-replace=" + plan.scoring.composition.zero_rule},
   };
-  probability_out.SetMetadata(provenance);
+}
+
+// The stack for each reader thread: the plan's own, and reopened copies.
+std::vector<std::unique_ptr<RasterStack>> ExtraReaders(const RasterStack& stack, int readers) {
+  std::vector<std::unique_ptr<RasterStack>> extra;
+  for (int r = 1; r < readers; ++r) extra.push_back(stack.Reopen());
+  return extra;
+}
+
+}  // namespace
+
+MapSummary RunMap(const MapOptions& options, const Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const MapPlan plan = PlanMap(options);
+  const double areas_share = options.areas.empty() ? 0.0 : 0.05;  // of the progress bar
+  const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
+
+  const Grid grid = RegionGrid(plan.stack->grid(), plan.scoring.region);
+  RasterOutput probability(plan.probability, grid, OutputKind::Probability);
+  std::unique_ptr<RasterOutput> classes, spread;
+  if (!options.classes.empty()) classes = std::make_unique<RasterOutput>(plan.classes, grid, OutputKind::Classes);
+  if (!options.sd.empty()) spread = std::make_unique<RasterOutput>(plan.spread, grid, OutputKind::Spread);
+  RasterStripSink sink(probability, classes.get(), spread.get(), plan.breaks);
+  const auto extra_readers = ExtraReaders(*plan.stack, plan.readers);
+  std::vector<const RasterStack*> readers = {plan.stack.get()};
+  for (const auto& reader : extra_readers) readers.push_back(reader.get());
+  ScaledProgress scoring_progress(progress, 0.0, compute_share);
+  const RegionTotals totals = ScoreRegion(readers, plan.scorers, plan.scoring, sink, scoring_progress.get());
+  if (totals.valid_cells == 0) throw Error(plan.inputs.front(), "holds no valid cell in the mapped area (all nodata)");
+
+  const auto provenance = Provenance(plan);
   ScaledProgress finish(progress, compute_share, 1.0 - areas_share);
-  if (spread_out) {
-    spread_out->SetMetadata(provenance);
-    spread_out->Commit(options.overwrite, finish.get());
+  for (RasterOutput* output : {spread.get(), classes.get(), &probability}) {
+    if (!output) continue;
+    output->SetMetadata(provenance);
+    output->Commit(options.overwrite, finish.get());
   }
-  if (classes_out) {
-    classes_out->SetMetadata(provenance);
-    classes_out->Commit(options.overwrite, finish.get());
-  }
-  probability_out.Commit(options.overwrite, finish.get());
+  MapSummary summary;
   if (!options.areas.empty()) {
     ScaledProgress areas_progress(progress, 1.0 - areas_share, 1.0);
-    summary.areas = DelineateAreas(areas_request, areas_progress.get());
-    quicklook_request.subtitle = DescribeAreas(*summary.areas);
+    summary.areas = DelineateAreas(plan.areas, areas_progress.get());
   }
-  if (!options.quicklook.empty()) RenderQuicklook(quicklook_request);
+  if (!options.quicklook.empty()) {
+    QuicklookRequest quicklook = plan.quicklook;
+    if (summary.areas) quicklook.subtitle = DescribeAreas(*summary.areas);
+    RenderQuicklook(quicklook);
+  }
   progress.Report(1.0);
+  summary.elements = plan.stack->elements();
+  summary.width = plan.scoring.region.width;
+  summary.height = plan.scoring.region.height;
+  summary.valid_cells = totals.valid_cells;
+  summary.nonfinite_cells = totals.nonfinite_cells;
+  summary.replaced = totals.replaced;
+  summary.class_cells = sink.class_cells();
+  summary.engine = plan.scorers.front()->name();
+  summary.model_hash = plan.bundle.hash;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
@@ -460,6 +320,10 @@ Command<MapOptions> MapCommand() {
       .Advanced()
       .Help("Device: cpu, or cuda where LibTorch has it (agrees to ~1e-7, but tiles do not mosaic byte for byte)");
   t.Add("threads", &MapOptions::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
+  t.Add("readers", &MapOptions::readers)
+      .Range(0, 64)
+      .Advanced()
+      .Help("Threads reading the inputs, each with its own file handles (0: one per four threads, at most 4)");
   t.Add("batch-size", &MapOptions::batch_size).Range(1, 1 << 24).Advanced().Help("Cells per processing strip");
   t.Add("overwrite", &MapOptions::overwrite).Role("ui").Help("Replace existing outputs");
   AddCommonOptions(t);

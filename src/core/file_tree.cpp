@@ -3,7 +3,12 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <fstream>
+
+#include "geoprosp/core/error.hpp"
 
 namespace geoprosp {
 
@@ -15,6 +20,23 @@ bool RemoveTree(const std::string& path) {
     return std::remove(entry) == 0 ? 0 : -1;
   };
   return nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
+}
+
+void WriteTextFile(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(temporary.c_str());
+      throw Error(path, "cannot be written");
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    throw Error(path, "cannot be moved into place");
+  }
 }
 
 }  // namespace geoprosp

@@ -169,13 +169,13 @@ std::string HelpText(const std::string& program, const std::string& description,
   std::ostringstream out;
   out << "Usage: " << program << " [options]";
   for (const auto& spec : specs) {
-    if (spec.positional) out << " " << spec.name << "...";
+    if (spec.positional) out << " " << spec.name << (spec.repeatable ? "..." : "");
   }
   out << "\n" << description << "\n\nOptions:\n";
   for (const auto& spec : specs) {
     std::string flags;
     for (const auto& flag : spec.flags) flags += (flags.empty() ? "" : ", ") + flag;
-    if (spec.positional) flags = spec.name + "...";
+    if (spec.positional) flags = spec.name + (spec.repeatable ? "..." : "");
     if (spec.type != OptionType::Bool && !spec.positional)
       flags += " " + std::string(TypeName(spec.type) == std::string("choice") ? "CHOICE" : "VALUE");
     out << "  " << std::left << std::setw(28) << flags << " " << spec.help;

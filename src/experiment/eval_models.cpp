@@ -91,22 +91,22 @@ const EvalModel& FindEvalModel(const std::string& name) {
 }
 
 std::vector<float> FitAndScoreModel(const std::string& model, const FitData& data, const SampleSet& test,
-                                    const EvalModelSettings& settings, uint64_t seed, const Progress& progress) {
+                                    const FitSettings& settings, uint64_t seed, const Progress& progress) {
   const TrainSettings train = Seeded(settings.train, seed);
   if (model == "resgcn" || model == "resgat") {
-    ModelSpec spec = settings.network;
+    ModelSpec spec = settings.spec;
     spec.arch = model;
     const TrainedModel trained = TrainResGnn(spec, data.fit, data.validation, train, progress);
     return PredictResGnn(spec, trained.weights, test, settings.threads);
   }
   if (model == "gin" || model == "graphsage" || model == "diffpool" || model == "mlp") {
-    const auto spec = BaselineSpec(model, settings.network);
+    const auto spec = BaselineSpec(model, settings.spec);
     const TrainedModel trained = TrainNeuralBaseline(spec, data.fit, data.validation, train, progress);
     return PredictNeuralBaseline(spec, trained.weights, test);
   }
   if (model == "autoencoder") {
     // An anomaly detector: it learns to reconstruct background cells only.
-    const auto spec = BaselineSpec(model, settings.network);
+    const auto spec = BaselineSpec(model, settings.spec);
     const TrainedModel trained =
         TrainNeuralBaseline(spec, Background(data.fit), Background(data.validation), train, progress);
     const SampleSet fitted = Joined(data);
@@ -115,7 +115,7 @@ std::vector<float> FitAndScoreModel(const std::string& model, const FitData& dat
     return platt.Apply(PredictNeuralBaseline(spec, trained.weights, test));
   }
   if (model == "ae-logreg") {
-    const auto spec = BaselineSpec("autoencoder", settings.network);
+    const auto spec = BaselineSpec("autoencoder", settings.spec);
     const TrainedModel trained = TrainNeuralBaseline(spec, data.fit, data.validation, train, progress);
     const SampleSet fitted = Joined(data);
     const auto codes = EncodeAutoencoder(spec, trained.weights, fitted);

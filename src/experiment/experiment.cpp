@@ -21,6 +21,7 @@ CellData LoadCells(const RasterStack& stack) {
   const size_t cells = size_t(data.grid.width) * data.grid.height;
   data.raw.assign(cells * data.n_elements, 0.0f);
   data.valid.assign(cells, 0);
+  data.non_positive.assign(data.n_elements, 0);
   StackWindow window;
   const int strip = std::max(1, 65536 / data.grid.width);
   for (int row = 0; row < data.grid.height; row += strip) {
@@ -29,7 +30,11 @@ CellData LoadCells(const RasterStack& stack) {
     const size_t base = size_t(row) * data.grid.width;
     for (size_t c = 0; c < window.cells(); ++c) {
       data.valid[base + c] = window.valid[c];
-      for (int e = 0; e < data.n_elements; ++e) data.raw[(base + c) * data.n_elements + e] = window.element(e)[c];
+      for (int e = 0; e < data.n_elements; ++e) {
+        const float value = window.element(e)[c];
+        data.raw[(base + c) * data.n_elements + e] = value;
+        if (window.valid[c] && value <= 0) ++data.non_positive[e];
+      }
     }
   }
   data.valid_count = std::count(data.valid.begin(), data.valid.end(), uint8_t{1});
@@ -64,15 +69,14 @@ SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const Gr
   const int n = data.n_elements;
   SampleSet set;
   set.n_elements = n;
-  set.per_sample_adjacency = graph.mode == GraphMode::Window;
-  if (!set.per_sample_adjacency)
-    set.adjacency = NormalisedAdjacency(space.correlation, n, graph.alpha, graph.edge_weight);
+  set.per_sample_adjacency = graph.per_cell();
+  if (!set.per_sample_adjacency) set.adjacency = GraphAdjacency(space.correlation, n, graph);
   std::vector<float> adjacency(size_t(n) * n);
   for (const auto& cell : cells) {
     if (set.per_sample_adjacency) {
       WindowAdjacency(space.features.data(), data.valid.data(), data.grid.width, data.grid.height, n,
                       static_cast<int>(cell.cell % data.grid.width), static_cast<int>(cell.cell / data.grid.width),
-                      graph, adjacency.data());
+                      graph, adjacency.data(), space.correlation.data());
     }
     set.AppendSynthetic(space.features.data() + cell.cell * n, adjacency.data(), cell.label);
   }
@@ -102,15 +106,15 @@ std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, boo
 }
 
 Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double ratio, uint64_t seed,
-                        nlohmann::json* augment_report) {
+                        SyntheticComparison* comparison) {
   const SampleSet positives = real.Subset(IndicesWhere(real.labels, 1));
   const auto start = std::chrono::steady_clock::now();
   Synthetic synthetic =
       SynthesisePositives(method, positives.features, real.n_elements, SyntheticCount(real, ratio), seed + 7);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (augment_report) {
-    *augment_report = CompareWithReal(positives.features, synthetic.features, real.n_elements);
-    (*augment_report)["seconds"] = std::round(seconds * 100) / 100;
+  if (comparison) {
+    *comparison = CompareWithReal(positives.features, synthetic.features, real.n_elements);
+    comparison->seconds = std::round(seconds * 100) / 100;
   }
   return synthetic;
 }
@@ -122,12 +126,12 @@ SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic) {
 }
 
 AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
-                               nlohmann::json* augment_report) {
+                               SyntheticComparison* comparison) {
   const auto inner = StratifiedFolds(train.labels, 5, seed);
   AugmentedSplit split;
   split.fit = IndicesWhere(inner, 0, false);
   split.validation = IndicesWhere(inner, 0);
-  split.synthetic = MakeSynthetic(train.Subset(split.fit), method, ratio, seed, augment_report);
+  split.synthetic = MakeSynthetic(train.Subset(split.fit), method, ratio, seed, comparison);
   return split;
 }
 
@@ -139,18 +143,18 @@ FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split) {
 }
 
 // Inner split -> augmentation of the inner training part only -> training -> weights.
-TrainedModel Fit(const SampleSet& train, const ExperimentSettings& settings, uint64_t seed, const Progress& progress,
-                 nlohmann::json* augment_report) {
+TrainedModel Fit(const SampleSet& train, const FitSettings& settings, uint64_t seed, const Progress& progress,
+                 SyntheticComparison* comparison) {
   const FitData data =
-      ApplySplit(train, SplitAndAugment(train, settings.augment, settings.augment_ratio, seed, augment_report));
+      ApplySplit(train, SplitAndAugment(train, settings.augment, settings.augment_ratio, seed, comparison));
   TrainSettings train_settings = settings.train;
   train_settings.seed = seed;
   return TrainResGnn(settings.spec, data.fit, data.validation, train_settings, progress);
 }
 
-std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const ExperimentSettings& settings,
-                               uint64_t seed, const Progress& progress, nlohmann::json* augment_report) {
-  const TrainedModel model = Fit(train, settings, seed, progress, augment_report);
+std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const FitSettings& settings,
+                               uint64_t seed, const Progress& progress, SyntheticComparison* comparison) {
+  const TrainedModel model = Fit(train, settings, seed, progress, comparison);
   return PredictResGnn(settings.spec, model.weights, test, settings.threads);
 }
 
@@ -158,13 +162,13 @@ const std::vector<double> kAlphaSweep = {0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
 
 // The study's adaptive threshold: 3-fold inner CV over the sweep, by mean ROC AUC, on training data.
 double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph,
-                   const std::vector<LabelledCell>& cells, const ExperimentSettings& settings, uint64_t seed,
-                   nlohmann::json& sweep) {
+                   const std::vector<LabelledCell>& cells, const FitSettings& settings, uint64_t seed,
+                   std::vector<AlphaSweepPoint>* sweep) {
   std::vector<int> labels;
   for (const auto& c : cells) labels.push_back(c.label);
   const auto inner = StratifiedFolds(labels, 3, seed);
   double best_alpha = 0.6, best_auc = -1;
-  sweep = nlohmann::json::array();
+  if (sweep) sweep->clear();
   for (double alpha : kAlphaSweep) {
     graph.alpha = alpha;
     const SampleSet all = BuildSamples(data, space, graph, cells);
@@ -174,28 +178,14 @@ double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec gr
       const auto scores = FitAndScore(all.Subset(IndicesWhere(inner, k, false)), test, settings, seed + k, Progress{});
       metrics.push_back(ComputeMetrics(scores, test.labels));
     }
-    const auto mean = MeanJson(metrics);
-    sweep.push_back({{"alpha", alpha}, {"roc_auc", mean["roc_auc"]}, {"accuracy", mean["accuracy"]}});
-    if (mean["roc_auc"].get<double>() > best_auc + 1e-12) {
-      best_auc = mean["roc_auc"];
+    const Metrics mean = Summarise(metrics).mean;
+    if (sweep) sweep->push_back({alpha, mean.roc_auc, mean.accuracy});
+    if (mean.roc_auc > best_auc + 1e-12) {
+      best_auc = mean.roc_auc;
       best_alpha = alpha;
     }
   }
   return best_alpha;
-}
-
-// Area-share breaks: the top 5 % of the valid area is high, the next 10 % moderate, the next 15 % low.
-std::vector<double> AreaShareBreaks(std::vector<float> probabilities) {
-  std::sort(probabilities.begin(), probabilities.end());
-  auto quantile = [&](double q) {
-    return double(probabilities[std::min(probabilities.size() - 1, size_t(q * probabilities.size()))]);
-  };
-  std::vector<double> breaks = {quantile(0.70), quantile(0.85), quantile(0.95)};
-  for (size_t i = 0; i < breaks.size(); ++i) {
-    breaks[i] = std::clamp(breaks[i], 1e-6, 1.0 - 1e-6);
-    if (i > 0 && breaks[i] <= breaks[i - 1]) breaks[i] = std::nextafter(breaks[i - 1], 1.0);
-  }
-  return breaks;
 }
 
 Labelled ChooseSamples(const LabelSettings& o, const CellData& data) {

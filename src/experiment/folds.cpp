@@ -42,10 +42,10 @@ double DefaultBlockSize(const Grid& grid) {
   return std::max(width, height) / 10.0;
 }
 
-int64_t BlockOf(int64_t cell, const Grid& grid, double block_size) {
+int64_t BlockOf(int64_t cell, const Grid& grid, double block_size, double offset_x, double offset_y) {
   const int col = static_cast<int>(cell % grid.width), row = static_cast<int>(cell / grid.width);
-  const int64_t bx = static_cast<int64_t>(std::floor(col * std::abs(grid.geotransform[1]) / block_size));
-  const int64_t by = static_cast<int64_t>(std::floor(row * std::abs(grid.geotransform[5]) / block_size));
+  const int64_t bx = static_cast<int64_t>(std::floor((col * std::abs(grid.geotransform[1]) + offset_x) / block_size));
+  const int64_t by = static_cast<int64_t>(std::floor((row * std::abs(grid.geotransform[5]) + offset_y) / block_size));
   return by * 1000003 + bx;
 }
 
@@ -65,13 +65,13 @@ std::vector<int> StratifiedFolds(const std::vector<int>& labels, int folds, uint
 
 double ResolveBlockSize(const std::vector<LabelledCell>& samples, const Grid& grid, const FoldSettings& settings) {
   if (settings.block_size > 0) return settings.block_size;
-  // Auto: a tenth of the longer side, shrunk until every fold can get a block holding deposits.
+  // Auto: the start size, shrunk until every fold can get a block holding deposits.
   const double pixel = std::max(std::abs(grid.geotransform[1]), std::abs(grid.geotransform[5]));
-  double size = DefaultBlockSize(grid);
+  double size = settings.start_block_size > 0 ? settings.start_block_size : DefaultBlockSize(grid);
   for (; size > 2 * pixel; size *= 0.8) {
     std::set<int64_t> deposit_blocks;
     for (const auto& s : samples) {
-      if (s.label) deposit_blocks.insert(BlockOf(s.cell, grid, size));
+      if (s.label) deposit_blocks.insert(BlockOf(s.cell, grid, size, settings.offset_x, settings.offset_y));
     }
     if (static_cast<int>(deposit_blocks.size()) >= settings.folds) break;
   }
@@ -86,7 +86,10 @@ std::vector<int> AssignFolds(const std::vector<LabelledCell>& samples, const Gri
 
   const double block_size = ResolveBlockSize(samples, grid, settings);
   std::map<int64_t, int> positives_in_block;
-  for (const auto& s : samples) positives_in_block[BlockOf(s.cell, grid, block_size)] += s.label;
+  const auto block_of = [&](int64_t cell) {
+    return BlockOf(cell, grid, block_size, settings.offset_x, settings.offset_y);
+  };
+  for (const auto& s : samples) positives_in_block[block_of(s.cell)] += s.label;
   std::vector<int64_t> deposit_blocks, other_blocks;
   for (const auto& [block, positives] : positives_in_block)
     (positives ? deposit_blocks : other_blocks).push_back(block);
@@ -112,7 +115,7 @@ std::vector<int> AssignFolds(const std::vector<LabelledCell>& samples, const Gri
   for (size_t i = 0; i < other_blocks.size(); ++i)
     fold_of_block[other_blocks[i]] = static_cast<int>(i % settings.folds);
   std::vector<int> fold;
-  for (const auto& s : samples) fold.push_back(fold_of_block[BlockOf(s.cell, grid, block_size)]);
+  for (const auto& s : samples) fold.push_back(fold_of_block[block_of(s.cell)]);
   return fold;
 }
 

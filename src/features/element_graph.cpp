@@ -12,13 +12,31 @@
 
 namespace geoprosp {
 
-std::string ToString(GraphMode mode) { return mode == GraphMode::Global ? "global" : "window"; }
+std::string ToString(GraphMode mode) {
+  switch (mode) {
+    case GraphMode::Global:
+      return "global";
+    case GraphMode::Window:
+      return "window";
+    case GraphMode::Hybrid:
+      return "hybrid";
+  }
+  return "global";
+}
 std::string ToString(EdgeWeight weight) { return weight == EdgeWeight::Binary ? "binary" : "abs-r"; }
+std::string ToString(EdgeRule rule) { return rule == EdgeRule::Threshold ? "threshold" : "top-k"; }
 
 GraphMode ParseGraphMode(const std::string& text) {
   if (text == "global") return GraphMode::Global;
   if (text == "window") return GraphMode::Window;
-  throw UsageError("--graph", "expects global|window, got '" + text + "'");
+  if (text == "hybrid") return GraphMode::Hybrid;
+  throw UsageError("--graph", "expects global|window|hybrid, got '" + text + "'");
+}
+
+EdgeRule ParseEdgeRule(const std::string& text) {
+  if (text == "threshold") return EdgeRule::Threshold;
+  if (text == "top-k") return EdgeRule::TopK;
+  throw UsageError("--edge-rule", "expects threshold|top-k, got '" + text + "'");
 }
 
 EdgeWeight ParseEdgeWeight(const std::string& text) {
@@ -115,8 +133,61 @@ std::vector<double> Correlation(const float* cells, size_t n, int n_elements, co
   return r;
 }
 
-void NormalisedAdjacency(const double* correlation, int n_elements, double alpha, EdgeWeight weight, float* out) {
+namespace {
+
+// Each element's `k` strongest |r| to the others, as a symmetric 0/1 mask (an edge when either end
+// picks it); ties go to the lower index, so the mask is the same on every platform.
+void TopKMask(const double* correlation, int n_elements, int k, uint8_t* mask) {
+  std::fill_n(mask, size_t(n_elements) * n_elements, uint8_t{0});
+  std::vector<int> order(n_elements);
+  for (int i = 0; i < n_elements; ++i) {
+    int m = 0;
+    for (int j = 0; j < n_elements; ++j) {
+      if (j != i) order[m++] = j;
+    }
+    const int keep = std::min(k, m);
+    std::partial_sort(order.begin(), order.begin() + keep, order.begin() + m, [&](int a, int b) {
+      const double ra = std::abs(correlation[i * n_elements + a]), rb = std::abs(correlation[i * n_elements + b]);
+      return ra != rb ? ra > rb : a < b;
+    });
+    for (int t = 0; t < keep; ++t) mask[i * n_elements + order[t]] = mask[order[t] * n_elements + i] = 1;
+  }
+}
+
+// A (self-loops on the diagonal) to D^-1/2 A D^-1/2.
+void Normalise(double* adjacency, int n_elements, float* out) {
   double degree[256], row[256];
+  for (int i = 0; i < n_elements; ++i) {
+    degree[i] = 0;
+    for (int j = 0; j < n_elements; ++j) degree[i] += adjacency[i * n_elements + j];
+  }
+  for (int i = 0; i < n_elements; ++i) {
+    RatioToRootProduct(adjacency + i * n_elements, degree[i], degree, n_elements, 0.0, row);
+    for (int j = 0; j < n_elements; ++j) out[i * n_elements + j] = static_cast<float>(row[j]);
+  }
+}
+
+// The edges the spec's rule keeps, weighted by its edge weight, with self-loops: 1 or |r| per edge.
+void RuleAdjacency(const double* correlation, int n_elements, const GraphSpec& spec, double* adjacency) {
+  std::vector<uint8_t> mask;
+  if (spec.rule == EdgeRule::TopK) {
+    mask.resize(size_t(n_elements) * n_elements);
+    TopKMask(correlation, n_elements, spec.top_k, mask.data());
+  }
+  for (int i = 0; i < n_elements; ++i) {
+    double* a = adjacency + i * n_elements;
+    for (int j = 0; j < n_elements; ++j) {
+      const double r = std::abs(correlation[i * n_elements + j]);
+      const bool edge = spec.rule == EdgeRule::TopK ? mask[i * n_elements + j] != 0 : r > spec.alpha;
+      a[j] = edge ? (spec.edge_weight == EdgeWeight::Binary ? 1.0 : r) : 0.0;
+    }
+    a[i] = 1.0;  // self-loop
+  }
+}
+
+}  // namespace
+
+void GraphAdjacency(const double* correlation, int n_elements, const GraphSpec& spec, float* out) {
   double on_stack[64 * 64];  // up to 64 elements on the stack; larger sets use the heap
   std::vector<double> heap;
   double* adjacency = on_stack;
@@ -124,21 +195,31 @@ void NormalisedAdjacency(const double* correlation, int n_elements, double alpha
     heap.resize(size_t(n_elements) * n_elements);
     adjacency = heap.data();
   }
+  RuleAdjacency(correlation, n_elements, spec, adjacency);
+  Normalise(adjacency, n_elements, out);
+}
+
+std::vector<float> GraphAdjacency(const std::vector<double>& correlation, int n_elements, const GraphSpec& spec) {
+  std::vector<float> out(size_t(n_elements) * n_elements);
+  GraphAdjacency(correlation.data(), n_elements, spec, out.data());
+  return out;
+}
+
+int CountEdges(const std::vector<double>& correlation, int n_elements, const GraphSpec& spec) {
+  std::vector<double> adjacency(size_t(n_elements) * n_elements);
+  RuleAdjacency(correlation.data(), n_elements, spec, adjacency.data());
+  int edges = 0;
   for (int i = 0; i < n_elements; ++i) {
-    double* a = adjacency + i * n_elements;
-#pragma omp simd
-    for (int j = 0; j < n_elements; ++j) {
-      const double r = std::abs(correlation[i * n_elements + j]);
-      a[j] = r > alpha ? (weight == EdgeWeight::Binary ? 1.0 : r) : 0.0;
-    }
-    a[i] = 1.0;  // self-loop
-    degree[i] = 0;
-    for (int j = 0; j < n_elements; ++j) degree[i] += a[j];
+    for (int j = i + 1; j < n_elements; ++j) edges += adjacency[i * n_elements + j] != 0 ? 1 : 0;
   }
-  for (int i = 0; i < n_elements; ++i) {
-    RatioToRootProduct(adjacency + i * n_elements, degree[i], degree, n_elements, 0.0, row);
-    for (int j = 0; j < n_elements; ++j) out[i * n_elements + j] = static_cast<float>(row[j]);
-  }
+  return edges;
+}
+
+void NormalisedAdjacency(const double* correlation, int n_elements, double alpha, EdgeWeight weight, float* out) {
+  GraphSpec spec;
+  spec.alpha = alpha;
+  spec.edge_weight = weight;
+  GraphAdjacency(correlation, n_elements, spec, out);
 }
 
 std::vector<float> NormalisedAdjacency(const std::vector<double>& correlation, int n_elements, double alpha,
@@ -149,7 +230,7 @@ std::vector<float> NormalisedAdjacency(const std::vector<double>& correlation, i
 }
 
 void WindowAdjacency(const float* features, const uint8_t* valid, int width, int height, int n_elements, int col,
-                     int row, const GraphSpec& spec, float* out) {
+                     int row, const GraphSpec& spec, float* out, const double* global_correlation) {
   const int half = spec.window / 2, stride = PaddedTo8(n_elements);
   const int r0 = std::max(row - half, 0), r1 = std::min(row + half, height - 1);
   const int c0 = std::max(col - half, 0), c1 = std::min(col + half, width - 1);
@@ -185,7 +266,11 @@ void WindowAdjacency(const float* features, const uint8_t* valid, int width, int
   } else {
     for (int e = 0; e < n_elements; ++e) s.r[e * n_elements + e] = 1.0;
   }
-  NormalisedAdjacency(s.r.data(), n_elements, spec.alpha, spec.edge_weight, out);
+  if (spec.mode == GraphMode::Hybrid && global_correlation) {
+    const double share = spec.global_share;
+    for (size_t i = 0; i < s.r.size(); ++i) s.r[i] = share * global_correlation[i] + (1 - share) * s.r[i];
+  }
+  GraphAdjacency(s.r.data(), n_elements, spec, out);
 }
 
 }  // namespace geoprosp

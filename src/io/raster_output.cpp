@@ -55,6 +55,11 @@ const std::vector<std::string>& ClassNames() {
   return names;
 }
 
+std::string RasterExtension(const std::string& format) {
+  const char* extension = DriverFor("-of", format)->GetMetadataItem(GDAL_DMD_EXTENSION);
+  return extension ? extension : "";
+}
+
 void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
                   const std::vector<std::string>& inputs) {
   std::error_code ec;
@@ -77,8 +82,11 @@ void CheckOutputPath(const std::string& option, const OutputSpec& spec, bool ove
   CheckNewFile(option, spec.path, overwrite, inputs);
 }
 
-RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind kind)
+RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind kind,
+                           const std::vector<std::string>& elements)
     : spec_(spec), kind_(kind), width_(grid.width) {
+  const int bands = kind == OutputKind::Elements ? static_cast<int>(elements.size()) : 1;
+  if (bands < 1) throw Error(spec.path, "no element to write");
   GDALDriver* driver = DriverFor("-of", spec.format);
   temporary_ = TemporaryName(spec.path, "");
   GDALDriver* creator = driver;
@@ -94,7 +102,7 @@ RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind 
   const std::string& create_path = intermediate_.empty() ? temporary_ : intermediate_;
   const GDALDataType type = kind == OutputKind::Classes ? GDT_Byte : GDT_Float32;
   CPLErrorReset();
-  dataset_ = creator->Create(create_path.c_str(), grid.width, grid.height, 1, type, options.List());
+  dataset_ = creator->Create(create_path.c_str(), grid.width, grid.height, bands, type, options.List());
   if (!dataset_) throw Error(spec.path, "cannot be created: " + LastGdalError("unknown error"));
   auto geotransform = grid.geotransform;
   dataset_->SetGeoTransform(geotransform.data());
@@ -104,7 +112,12 @@ RasterOutput::RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind 
     dataset_->SetSpatialRef(&srs);
   }
   GDALRasterBand* band = dataset_->GetRasterBand(1);
-  if (kind != OutputKind::Classes) {
+  if (kind == OutputKind::Elements) {
+    for (int b = 1; b <= bands; ++b) {
+      dataset_->GetRasterBand(b)->SetNoDataValue(kElementNodata);
+      dataset_->GetRasterBand(b)->SetDescription(elements[b - 1].c_str());
+    }
+  } else if (kind != OutputKind::Classes) {
     band->SetNoDataValue(kProbabilityNodata);
     band->SetDescription(kind == OutputKind::Probability ? "prospectivity probability"
                                                          : "ensemble standard deviation of the probability");
@@ -134,16 +147,24 @@ RasterOutput::~RasterOutput() {
   }
 }
 
-void RasterOutput::WriteRows(int first_row, int rows, const void* data) {
+void RasterOutput::WriteRows(int band, int first_row, int rows, const void* data) {
   const GDALDataType type = kind_ == OutputKind::Classes ? GDT_Byte : GDT_Float32;
-  if (dataset_->GetRasterBand(1)->RasterIO(GF_Write, 0, first_row, width_, rows, const_cast<void*>(data), width_, rows,
-                                           type, 0, 0, nullptr) != CE_None) {
+  if (dataset_->GetRasterBand(band)->RasterIO(GF_Write, 0, first_row, width_, rows, const_cast<void*>(data), width_,
+                                              rows, type, 0, 0, nullptr) != CE_None) {
     throw Error(spec_.path, "write failed: " + LastGdalError("I/O error"));
   }
 }
 
 void RasterOutput::SetMetadata(const std::map<std::string, std::string>& items) {
   for (const auto& [key, value] : items) dataset_->SetMetadataItem(key.c_str(), value.c_str());
+}
+
+void RasterOutput::SetBandMetadata(int band, const std::map<std::string, std::string>& items) {
+  for (const auto& [key, value] : items) dataset_->GetRasterBand(band)->SetMetadataItem(key.c_str(), value.c_str());
+}
+
+void RasterOutput::SetBandUnit(int band, const std::string& unit) {
+  dataset_->GetRasterBand(band)->SetUnitType(unit.c_str());
 }
 
 void RasterOutput::Commit(bool overwrite, const Progress& progress) {

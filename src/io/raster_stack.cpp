@@ -150,7 +150,7 @@ std::string GridDifference(const Grid& a, const Grid& b) {
   return "";
 }
 
-RasterStack::RasterStack(const StackSources& sources) {
+RasterStack::RasterStack(const StackSources& sources) : sources_(sources) {
   if (sources.paths.empty()) throw UsageError("inputs", "no input rasters given");
   for (const auto& path : sources.paths) datasets_.push_back(OpenRaster(path));
 
@@ -207,6 +207,14 @@ RasterStack::RasterStack(const StackSources& sources) {
 }
 
 RasterStack::~RasterStack() = default;
+
+std::unique_ptr<RasterStack> RasterStack::Reopen() const {
+  StackSources sources = sources_;
+  sources.elements.clear();
+  auto copy = std::make_unique<RasterStack>(sources);
+  copy->Select(elements_, "the reopened stack");
+  return copy;
+}
 
 std::vector<std::string> RasterStack::input_paths() const {
   std::vector<std::string> paths;

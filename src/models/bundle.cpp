@@ -105,6 +105,10 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
         {"window", b.graph.window},
         {"alpha", b.graph.alpha},
         {"edge_weight", ToString(b.graph.edge_weight)},
+        {"edge_rule", ToString(b.graph.rule)},
+        {"top_k", b.graph.top_k},
+        {"global_share", b.graph.global_share},
+        {"edges", b.graph_edges},
         {"correlation", Rows(b.correlation, b.elements.size())},
         {"adjacency", Rows(b.adjacency, b.elements.size())}}},
       {"architecture",
@@ -222,6 +226,10 @@ Bundle LoadBundle(const std::string& directory) {
     b.graph.window = g.at("window");
     b.graph.alpha = g.at("alpha");
     b.graph.edge_weight = ParseEdgeWeight(g.at("edge_weight"));
+    b.graph.rule = ParseEdgeRule(g.value("edge_rule", std::string("threshold")));
+    b.graph.top_k = g.value("top_k", 3);
+    b.graph.global_share = g.value("global_share", 0.5);
+    b.graph_edges = g.value("edges", -1);
     b.correlation = Flatten<double>(g.at("correlation"));
     b.adjacency = Flatten<float>(g.at("adjacency"));
     const auto& a = j.at("architecture");
@@ -240,7 +248,8 @@ Bundle LoadBundle(const std::string& directory) {
     const size_t n = b.elements.size();
     const auto& c = b.composition;
     if (n < 2 || c.zero_replacement.size() != n || c.mean.size() != n || c.sd.size() != n ||
-        (b.graph.mode == GraphMode::Global && (b.adjacency.size() != n * n || b.correlation.size() != n * n))) {
+        (b.graph.mode == GraphMode::Global && b.adjacency.size() != n * n) ||
+        (b.graph.mode != GraphMode::Window && b.correlation.size() != n * n)) {
       throw Error(manifest_path,
                   "is inconsistent: per-element constants do not match the " + std::to_string(n) + " elements");
     }

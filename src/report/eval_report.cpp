@@ -44,29 +44,6 @@ bool Has(const json& results, const std::string& key) {
   return results.contains(key) && !results[key].is_null() && !results[key].empty();
 }
 
-// Keeps at most `max_points` of `points`, evenly spaced, always the first and the last.
-json Thin(const json& points, size_t max_points) {
-  if (points.size() <= max_points || max_points < 2) return points;
-  json out = json::array();
-  const double step = double(points.size() - 1) / (max_points - 1);
-  for (size_t k = 0; k < max_points; ++k)
-    out.push_back(points[std::min(points.size() - 1, size_t(std::lround(k * step)))]);
-  return out;
-}
-
-// Scores ranked high to low; `visit(rank_end, true_positives)` after each group of tied scores.
-template <class Visit>
-void WalkRanking(const std::vector<float>& scores, const std::vector<int>& labels, Visit visit) {
-  std::vector<size_t> order(scores.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
-  int64_t true_positives = 0;
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (labels[order[i]]) ++true_positives;
-    if (i + 1 == order.size() || scores[order[i + 1]] != scores[order[i]]) visit(i + 1, true_positives);
-  }
-}
-
 class Csv {
  public:
   explicit Csv(const std::vector<std::string>& header) { Row(header); }
@@ -646,61 +623,6 @@ json StudyFigures() {
       {"figure6_note", "random noise FN reads 517 in the scan; 1517 makes 6,500 positives like the others"},
       {"best_alpha", 0.6},
   };
-}
-
-json RocCurve(const std::vector<float>& scores, const std::vector<int>& labels, size_t max_points) {
-  const double positives = std::count(labels.begin(), labels.end(), 1);
-  const double negatives = static_cast<double>(labels.size()) - positives;
-  json points = json::array({json::array({0.0, 0.0})});
-  if (positives == 0 || negatives == 0) return json::array({json::array({0.0, 0.0}), json::array({1.0, 1.0})});
-  WalkRanking(scores, labels, [&](size_t ranked, int64_t true_positives) {
-    points.push_back({(ranked - true_positives) / negatives, true_positives / positives});
-  });
-  return Thin(points, max_points);
-}
-
-json SuccessCurve(const std::vector<float>& scores, const std::vector<int>& labels, size_t max_points) {
-  const double positives = std::count(labels.begin(), labels.end(), 1);
-  json points = json::array({json::array({0.0, 0.0})});
-  if (positives == 0) return points;
-  WalkRanking(scores, labels, [&](size_t ranked, int64_t true_positives) {
-    points.push_back({double(ranked) / scores.size(), true_positives / positives});
-  });
-  return Thin(points, max_points);
-}
-
-json PredictionArea(const std::vector<float>& probabilities, const std::vector<int>& labels) {
-  const double cells = static_cast<double>(probabilities.size());
-  const double positives = std::count(labels.begin(), labels.end(), 1);
-  std::vector<float> all = probabilities, deposits;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i]) deposits.push_back(probabilities[i]);
-  }
-  std::sort(all.begin(), all.end());
-  std::sort(deposits.begin(), deposits.end());
-  const auto share_at_or_above = [](const std::vector<float>& sorted, double threshold, double total) {
-    const auto first = std::lower_bound(sorted.begin(), sorted.end(), static_cast<float>(threshold));
-    return total > 0 ? 100.0 * (sorted.end() - first) / total : 0.0;
-  };
-  json curve = json::array();
-  for (int t = 0; t <= 100; ++t) {
-    curve.push_back({{"threshold", t / 100.0},
-                     {"deposits_percent", share_at_or_above(deposits, t / 100.0, positives)},
-                     {"area_percent", share_at_or_above(all, t / 100.0, cells)}});
-  }
-  json intersection = nullptr;
-  WalkRanking(probabilities, labels, [&](size_t ranked, int64_t true_positives) {
-    const double deposit_share = positives > 0 ? true_positives / positives : 0, area_share = ranked / cells;
-    if (intersection.is_null() && deposit_share + area_share >= 1.0) {
-      intersection = {{"threshold", all[all.size() - ranked]},
-                      {"deposits_percent", 100 * deposit_share},
-                      {"area_percent", 100 * area_share}};
-    }
-  });
-  return {{"cells", static_cast<int64_t>(cells)},
-          {"deposit_cells", static_cast<int64_t>(positives)},
-          {"curve", curve},
-          {"intersection", intersection}};
 }
 
 svg::MapThumbnail ProbabilityThumbnail(const std::vector<float>& probability_per_cell,

@@ -173,7 +173,8 @@ Synthetic SynthesisePositives(AugmentMethod method, const std::vector<float>& re
   return out;
 }
 
-nlohmann::json CompareWithReal(const std::vector<float>& real, const std::vector<float>& generated, int n_elements) {
+SyntheticComparison CompareWithReal(const std::vector<float>& real, const std::vector<float>& generated,
+                                    int n_elements) {
   auto stats = [n_elements](const std::vector<float>& data) {
     const size_t n = data.size() / n_elements;
     std::vector<double> mean(n_elements, 0), sd(n_elements, 0);
@@ -187,7 +188,7 @@ nlohmann::json CompareWithReal(const std::vector<float>& real, const std::vector
     for (auto& s : sd) s = std::sqrt(s);
     return std::make_pair(mean, sd);
   };
-  if (generated.empty()) return nlohmann::json::object();
+  if (generated.empty()) return {};
   const auto [real_mean, real_sd] = stats(real);
   const auto [gen_mean, gen_sd] = stats(generated);
   const auto real_r = Correlation(real.data(), real.size() / n_elements, n_elements, {});
@@ -197,12 +198,14 @@ nlohmann::json CompareWithReal(const std::vector<float>& real, const std::vector
     max_r_difference = std::max(max_r_difference, std::abs(real_r[i] - gen_r[i]));
     mean_r_difference += std::abs(real_r[i] - gen_r[i]) / real_r.size();
   }
-  return {{"real_mean", real_mean},
-          {"generated_mean", gen_mean},
-          {"real_sd", real_sd},
-          {"generated_sd", gen_sd},
-          {"correlation_max_abs_difference", max_r_difference},
-          {"correlation_mean_abs_difference", mean_r_difference}};
+  SyntheticComparison comparison;
+  comparison.real_mean = real_mean;
+  comparison.generated_mean = gen_mean;
+  comparison.real_sd = real_sd;
+  comparison.generated_sd = gen_sd;
+  comparison.correlation_max_abs_difference = max_r_difference;
+  comparison.correlation_mean_abs_difference = mean_r_difference;
+  return comparison;
 }
 
 }  // namespace geoprosp

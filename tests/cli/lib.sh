@@ -8,6 +8,7 @@
 #   check_same_geotransform A B
 #   finish                           # prints 'N passed, N failed'; exits 1 on any failure
 #   on_exit 'command'                # run at exit (the EXIT trap is lib.sh's; don't replace it)
+#   require_shared_data NAME         # sets $data to ../shared/data/NAME; absent: SKIP (exit 0), in CI exit 1
 # Scratch files go under $TEST_TMP (made here, removed at exit unless KEEP_TMP=1).
 
 PASSED=0
@@ -23,6 +24,14 @@ run_exit_hooks() {
   for hook in "${EXIT_HOOKS[@]}"; do eval "$hook" || true; done
 }
 trap run_exit_hooks EXIT
+
+require_shared_data() {
+  data=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/data/$1
+  [ -d "$data" ] && return 0
+  echo "SKIP: $data is absent (CI always has ../shared)"
+  [ "${CI:-}" = true ] && exit 1
+  exit 0
+}
 
 pass() { PASSED=$((PASSED + 1)); echo "PASS: $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }

@@ -4,12 +4,7 @@
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd)
 source "$(dirname "$0")/lib.sh"
-data=$(cd "$(dirname "$0")/../.." && pwd)/../shared/data/hunan-jiangxi-li
-if [ ! -d "$data" ]; then
-  echo "SKIP: $data is absent (CI always has ../shared)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 0
-fi
+require_shared_data hunan-jiangxi-li
 d=$TEST_TMP
 elements=(Au B Sn Cu Ag Ba Mn Pb Zn As Sb Bi Hg Mo W F)
 inputs=()

@@ -76,6 +76,13 @@ else
   fail "qgis_process list shows geoprosp:map and geoprosp:train"
 fi
 
+# every geoprosp-* tool beside geoprosp-map is offered, without a list in the plugin
+if [ -x "$tools/geoprosp-grid" ] && grep -q 'geoprosp:grid' "$work/list.log"; then
+  pass "qgis_process list shows geoprosp:grid (found beside geoprosp-map)"
+else
+  fail "qgis_process list shows geoprosp:grid (found beside geoprosp-map)"
+fi
+
 # the provider setting finds the tools without $GEOPROSP_BIN, here as the path of geoprosp-map (siblings used)
 printf '\n[Processing]\nConfiguration\\GEOPROSP_BIN=%s\n' "$tools/geoprosp-map" \
   >>"$work/profile/profiles/default/QGIS/QGIS3.ini"
@@ -138,6 +145,25 @@ if grep -q '100 - done' "$work/map.log"; then
   pass "the tool's progress reaches QGIS's progress bar"
 else
   fail "the tool's progress reaches QGIS's progress bar"
+fi
+
+# geoprosp:grid grids point samples (a CSV path, as a vector input) into the same bytes as the command line
+samples="$repo/../shared/data/wa-soil-area6/samples.csv"
+if [ -f "$samples" ] && [ -x "$tools/geoprosp-grid" ]; then
+  grid_args=(--srs EPSG:4326 --t-srs EPSG:28350 --cell-size 50 --elements Au,Cu,Pd)
+  "$tools/geoprosp-grid" "$samples" -o "$work/cli/grids" "${grid_args[@]}" >"$work/grid_cli.log" 2>&1 \
+    || cat "$work/grid_cli.log"
+  "$qgis_process" run geoprosp:grid --samples="$samples" --output="$work/qgis/grids" --srs=EPSG:4326 \
+    --t_srs=EPSG:28350 --cell_size=50 --elements=Au,Cu,Pd >"$work/grid.log" 2>&1
+  grid_status=$?
+  if [ "$grid_status" -eq 0 ] && [ -f "$work/cli/grids/Au.tif" ] && diff -r "$work/cli/grids" "$work/qgis/grids"; then
+    pass "qgis_process run geoprosp:grid writes the same element rasters as the command line"
+  else
+    cat "$work/grid.log"
+    fail "qgis_process run geoprosp:grid writes the same element rasters as the command line (exit $grid_status)"
+  fi
+else
+  echo "note: $samples or geoprosp-grid is missing; geoprosp:grid not run"
 fi
 
 # (c) a file that is not a raster fails with the tool's own message, not a Python traceback

@@ -4,9 +4,8 @@
 // map, written as results.json, CSV tables, SVG plots and one self-contained report.html.
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "geoprosp/apps/experiment_options.hpp"
+#include "geoprosp/experiment/results.hpp"
 
 namespace geoprosp {
 
@@ -21,7 +20,7 @@ struct EvalOptions : ExperimentOptions {
 const std::vector<std::string>& EvalExperiments();
 
 // Returns results.json's content (also written to --out-dir).
-nlohmann::json RunEval(const EvalOptions& options, const Progress& progress);
+EvalResults RunEval(const EvalOptions& options, const Progress& progress);
 Command<EvalOptions> EvalCommand();
 
 }  // namespace geoprosp

@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "geoprosp/core/cli.hpp"
 #include "geoprosp/experiment/experiment.hpp"
 
@@ -31,6 +29,9 @@ struct ExperimentOptions : CommonOptions {
   int window = 5;
   std::string alpha = "0.6";
   std::string edge_weight = "binary";
+  std::string edge_rule = "threshold";
+  int top_k = 3;
+  double global_share = 0.5;
   int hidden = 64;
   int layers = 3;
   int heads = 4;
@@ -46,6 +47,7 @@ struct ExperimentOptions : CommonOptions {
   double augment_ratio = 1.0;
   std::string cv = "spatial";
   int folds = 10;
+  int repeats = 1;
   double block_size = 0;
   double buffer = 0;
   int seed = 42;
@@ -104,10 +106,20 @@ void AddSurveyOptions(OptionTable<Options>& t) {
       .Advanced()
       .Help("Zero/negative concentrations become half-min (half the smallest positive) or this value");
   t.Add("graph", &O::graph)
-      .Choices({"global", "window"})
-      .Help("One correlation graph from all training cells, or one per cell from its window");
+      .Choices({"global", "window", "hybrid"})
+      .Help(
+          "One correlation graph from all training cells, one per cell from its window, or one per cell from a "
+          "blend of both");
   t.Add("window", &O::window).Range(3, 51).Help("Window size k (odd) for --graph window");
   t.Add("alpha", &O::alpha).Help("Correlation threshold |r| > alpha for an edge, or 'auto' (inner CV over 0.2..0.8)");
+  t.Add("edge-rule", &O::edge_rule)
+      .Choices({"threshold", "top-k"})
+      .Help("Edges where |r| > alpha, or each element's --top-k strongest |r| (never an empty graph)");
+  t.Add("top-k", &O::top_k).Range(1, 64).Help("Edges each element keeps with --edge-rule top-k");
+  t.Add("global-share", &O::global_share)
+      .Range(0, 1)
+      .Advanced()
+      .Help("Hybrid graphs: the global r's share in each cell's blended r");
   t.Add("edge-weight", &O::edge_weight)
       .Choices({"binary", "abs-r"})
       .Advanced()
@@ -150,9 +162,14 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Choices({"spatial", "random", "paper"})
       .Help("Cross-validation: spatial blocks, random, or the study's augment-then-split protocol");
   t.Add("folds", &O::folds).Range(0, 100).Help("Folds (0: no cross-validation)");
+  t.Add("repeats", &O::repeats)
+      .Range(1, 100)
+      .Help("Repeat the cross-validation with other block offsets and seeds; reports a 95 % interval");
   t.Add("block-size", &O::block_size)
       .Range(0, {})
-      .Help("Spatial CV block size in CRS units (0: a tenth of the longer side)");
+      .Help(
+          "Spatial CV block size in CRS units (0: the features' spatial autocorrelation range, shrunk until every "
+          "fold holds deposits)");
   t.Add("buffer", &O::buffer).Range(0, {}).Advanced().Help("Drop training cells closer than this to a test cell");
 }
 
@@ -165,24 +182,11 @@ void AddRunOptions(OptionTable<Options>& t) {
   t.Add("threads", &Options::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
 }
 
-// The options as settings, checked; `arch` is the residual GNN to train.
-struct ExperimentSetup {
-  ExperimentSettings settings;
-  Transform transform = Transform::Clr;
-  GraphSpec graph;
-  bool alpha_auto = false;
-  CvProtocol protocol = CvProtocol::Spatial;
-  LabelSettings labels;
-};
-ExperimentSetup SetUpExperiment(const ExperimentOptions& options, const std::string& arch);
+// The options as the experiment's settings, checked before any heavy work; `arch` is the residual
+// GNN to train.
+ExperimentSettings SetUpExperiment(const ExperimentOptions& options, const std::string& arch);
 
 // The input rasters as a stack, restricted to --elements.
 std::unique_ptr<RasterStack> OpenInputStack(const ExperimentOptions& options);
-
-// What a CV protocol means for the figures it gives (reports print it next to them).
-std::string ProtocolNote(CvProtocol protocol);
-
-// The settings both tools record in their reports; `block_size` is the one the folds used.
-nlohmann::json SettingsJson(const ExperimentOptions& options, double block_size);
 
 }  // namespace geoprosp

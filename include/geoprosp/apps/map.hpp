@@ -31,6 +31,7 @@ struct MapOptions : CommonOptions {
   std::string engine = "auto";
   std::string device = "cpu";
   int threads = 0;
+  int readers = 0;
   int batch_size = 65536;
   bool overwrite = false;
   // Target areas and the quick-look map, made from the rasters once they are written.
@@ -56,20 +57,5 @@ struct MapSummary {
 
 MapSummary RunMap(const MapOptions& options, const Progress& progress);
 Command<MapOptions> MapCommand();
-
-// The part of the raster a run maps: the whole, --srcwin or --tile (0-based i/n, row bands).
-struct PixelWindow {
-  int x0 = 0, y0 = 0, width = 0, height = 0;
-};
-PixelWindow ResolveWindow(const std::string& srcwin, const std::string& tile, int width, int height);
-
-// Writes the mean of every member's probabilities to `mean[0..n)` and, with several members, their
-// standard deviation to `spread[0..n)` (zeros with one member).
-class Scorer;
-void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const float* features, const float* adjacency,
-                  bool per_cell, int64_t n, std::vector<float>& member_scores, float* mean, float* spread);
-
-// Class of each probability given ascending low/moderate/high thresholds.
-uint8_t ClassOf(float probability, const std::vector<double>& breaks);
 
 }  // namespace geoprosp

@@ -2,9 +2,8 @@
 // geoprosp-train: element rasters + known deposits -> a model bundle and an honest CV report.
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "geoprosp/apps/experiment_options.hpp"
+#include "geoprosp/experiment/results.hpp"
 
 namespace geoprosp {
 
@@ -16,7 +15,7 @@ struct TrainOptions : ExperimentOptions {
 };
 
 // Returns the report (also written to --report when given).
-nlohmann::json RunTrain(const TrainOptions& options, const Progress& progress);
+TrainReport RunTrain(const TrainOptions& options, const Progress& progress);
 Command<TrainOptions> TrainCommand();
 
 }  // namespace geoprosp

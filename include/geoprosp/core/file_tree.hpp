@@ -10,4 +10,8 @@ namespace geoprosp {
 // nothing is left (also when there was nothing).
 bool RemoveTree(const std::string& path);
 
+// Writes `text` to `path` through a temporary name in the same folder, renamed into place only when
+// complete; throws Error naming `path` when it cannot.
+void WriteTextFile(const std::string& path, const std::string& text);
+
 }  // namespace geoprosp

@@ -60,10 +60,10 @@ class OptionTable {
       spec_.flags = std::move(flags);
       return *this;
     }
+    // Bare words: a list field takes them all, a single field exactly one.
     Builder& Positional() {
       spec_.positional = true;
       spec_.flags.clear();
-      spec_.repeatable = true;
       return *this;
     }
     Builder& Role(std::string role) {

@@ -23,15 +23,9 @@ struct EvalModel {
 const std::vector<EvalModel>& EvalModels();
 const EvalModel& FindEvalModel(const std::string& name);  // throws UsageError naming --models
 
-struct EvalModelSettings {
-  ModelSpec network;    // hidden, layers, heads, dropout (the arch is the model's)
-  TrainSettings train;  // epochs, lr, batch size, patience (the seed is per call)
-  int threads = 1;      // for the fused ResGCN/ResGAT scorer
-};
-
 // Scores of `test` after training `model` on `data`: probabilities of the deposit class for the
 // classifiers, Platt-scaled scores for the autoencoder. Deterministic for a given seed.
 std::vector<float> FitAndScoreModel(const std::string& model, const FitData& data, const SampleSet& test,
-                                    const EvalModelSettings& settings, uint64_t seed, const Progress& progress);
+                                    const FitSettings& settings, uint64_t seed, const Progress& progress);
 
 }  // namespace geoprosp

@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "geoprosp/experiment/folds.hpp"
 #include "geoprosp/features/composition.hpp"
 #include "geoprosp/features/element_graph.hpp"
@@ -25,6 +23,7 @@ struct CellData {
   std::vector<float> raw;  // cells x E, cell-major
   std::vector<uint8_t> valid;
   int64_t valid_count = 0;
+  std::vector<int64_t> non_positive;  // valid cells per element whose value is zero or negative (replaced)
 };
 CellData LoadCells(const RasterStack& stack);
 
@@ -42,7 +41,8 @@ FeatureSpace FitFeatures(const CellData& data, const std::vector<uint8_t>& fit, 
 SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const GraphSpec& graph,
                        const std::vector<LabelledCell>& cells);
 
-struct ExperimentSettings {
+// What one fit of a residual GNN needs: the network, its training, and in-fold augmentation.
+struct FitSettings {
   ModelSpec spec;
   TrainSettings train;
   AugmentMethod augment = AugmentMethod::Gan;
@@ -58,7 +58,7 @@ std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, boo
 // Synthetic positives made from the positives of `real` (seed + 7) until positives reach ratio x
 // negatives. The paper protocol makes them from every labelled sample before the folds are drawn.
 Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double ratio, uint64_t seed,
-                        nlohmann::json* augment_report);
+                        SyntheticComparison* comparison);
 // Real samples plus synthetic positives made from them: synthetic.parents index the positives of
 // `real`, in order, whose graphs the synthetic samples borrow.
 SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic);
@@ -77,23 +77,23 @@ struct AugmentedSplit {
   Synthetic synthetic;
 };
 AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
-                               nlohmann::json* augment_report);
+                               SyntheticComparison* comparison);
 FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split);
 
 // Inner validation split, augmentation of the inner training part only, then training.
-TrainedModel Fit(const SampleSet& train, const ExperimentSettings& settings, uint64_t seed, const Progress& progress,
-                 nlohmann::json* augment_report);
-std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const ExperimentSettings& settings,
-                               uint64_t seed, const Progress& progress, nlohmann::json* augment_report = nullptr);
+TrainedModel Fit(const SampleSet& train, const FitSettings& settings, uint64_t seed, const Progress& progress,
+                 SyntheticComparison* comparison);
+std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const FitSettings& settings,
+                               uint64_t seed, const Progress& progress, SyntheticComparison* comparison = nullptr);
 
 // The study's adaptive threshold: 3-fold inner CV over 0.2..0.8 by mean ROC AUC, on training data.
 extern const std::vector<double> kAlphaSweep;
+struct AlphaSweepPoint {
+  double alpha = 0, roc_auc = 0, accuracy = 0;
+};
 double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph,
-                   const std::vector<LabelledCell>& cells, const ExperimentSettings& settings, uint64_t seed,
-                   nlohmann::json& sweep);
-
-// Area-share breaks: the top 5 % of the valid area is high, the next 10 % moderate, the next 15 % low.
-std::vector<double> AreaShareBreaks(std::vector<float> probabilities);
+                   const std::vector<LabelledCell>& cells, const FitSettings& settings, uint64_t seed,
+                   std::vector<AlphaSweepPoint>* sweep = nullptr);
 
 struct LabelSettings {
   std::string deposits, deposits_srs, labels;
@@ -121,5 +121,30 @@ struct FoldPlan {
 };
 std::vector<FoldPlan> PlanFolds(const std::vector<LabelledCell>& cells, const CellData& data,
                                 const FoldSettings& settings, double buffer);
+
+// The transform and the graph the features go through.
+struct FeatureSettings {
+  Transform transform = Transform::Clr;
+  std::string zero_rule = "half-min";
+  GraphSpec graph;
+  bool alpha_auto = false;  // choose alpha per fold by inner CV (the study's adaptive threshold)
+};
+
+struct CvSettings {
+  CvProtocol protocol = CvProtocol::Spatial;
+  int folds = 10;         // 0: no cross-validation
+  double block_size = 0;  // CRS units; 0: the features' autocorrelation range, shrunk until folds hold deposits
+  double buffer = 0;      // training cells closer than this to a test cell are dropped
+  int repeats = 1;        // the whole CV again with other block offsets and seeds
+};
+
+// Everything an experiment needs, built once from a tool's options.
+struct ExperimentSettings {
+  LabelSettings labels;
+  FeatureSettings features;
+  FitSettings fit;
+  CvSettings cv;
+  uint64_t seed = 42;
+};
 
 }  // namespace geoprosp

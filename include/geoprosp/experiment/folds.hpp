@@ -23,13 +23,15 @@ struct FoldSettings {
   int folds = 10;
   double block_size = 0;  // CRS units; 0: auto (see ResolveBlockSize)
   uint64_t seed = 42;
+  double start_block_size = 0;  // auto starts here (the features' autocorrelation range); 0: a tenth of the extent
+  double offset_x = 0, offset_y = 0;  // shift of the block grid (CRS units): repeats use other offsets
 };
 
-// The spatial block of a cell for `block_size` metres.
-int64_t BlockOf(int64_t cell, const Grid& grid, double block_size);
+// The spatial block of a cell for `block_size` CRS units, the block grid shifted by the offsets.
+int64_t BlockOf(int64_t cell, const Grid& grid, double block_size, double offset_x = 0, double offset_y = 0);
 double DefaultBlockSize(const Grid& grid);
-// The block size spatial CV uses: the one given, or a tenth of the grid's longer side, shrunk
-// (x0.8 steps) until at least `folds` blocks hold deposits.
+// The block size spatial CV uses: the one given, or the start size (the autocorrelation range, else
+// a tenth of the grid's longer side), shrunk (x0.8 steps) until at least `folds` blocks hold deposits.
 double ResolveBlockSize(const std::vector<LabelledCell>& samples, const Grid& grid, const FoldSettings& settings);
 
 // Fold index per sample. Spatial: whole blocks go to folds, blocks holding deposits are dealt out

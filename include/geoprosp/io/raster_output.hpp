@@ -27,17 +27,27 @@ void CheckOutputPath(const std::string& option, const OutputSpec& spec, bool ove
 void CheckNewFile(const std::string& option, const std::string& path, bool overwrite,
                   const std::vector<std::string>& inputs);
 
-enum class OutputKind { Probability, Classes, Spread };
+// Elements: Float32 concentrations, one band per element, described by the element's name.
+// The usual file extension of a raster format ("tif" for GTiff and COG; "" when it has none).
+// An unknown format, or one that cannot write rasters, is a UsageError for -of.
+std::string RasterExtension(const std::string& format);
+
+enum class OutputKind { Probability, Classes, Spread, Elements };
 
 class RasterOutput {
  public:
-  RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind kind);
+  // `elements` names the bands of an Elements output (one or more); the other kinds have one band.
+  RasterOutput(const OutputSpec& spec, const Grid& grid, OutputKind kind,
+               const std::vector<std::string>& elements = {});
   ~RasterOutput();  // removes the temporary file unless committed
   RasterOutput(const RasterOutput&) = delete;
   RasterOutput& operator=(const RasterOutput&) = delete;
 
-  void WriteRows(int first_row, int rows, const void* data);
+  void WriteRows(int first_row, int rows, const void* data) { WriteRows(1, first_row, rows, data); }
+  void WriteRows(int band, int first_row, int rows, const void* data);
   void SetMetadata(const std::map<std::string, std::string>& items);
+  void SetBandMetadata(int band, const std::map<std::string, std::string>& items);
+  void SetBandUnit(int band, const std::string& unit);  // GDAL's unit type, e.g. "ppm"
   // Finishes the file (CreateCopy for formats that need it) and renames it into place.
   void Commit(bool overwrite, const Progress& progress);
   const std::string& temporary_path() const { return temporary_; }
@@ -53,6 +63,7 @@ class RasterOutput {
 };
 
 constexpr float kProbabilityNodata = -9999.0f;
+constexpr float kElementNodata = -9999.0f;
 constexpr uint8_t kClassNodata = 255;
 const std::vector<std::string>& ClassNames();  // background, low, moderate, high
 struct Rgb {

@@ -59,6 +59,10 @@ class RasterStack {
 
   void Read(int x0, int y0, int width, int height, StackWindow& out) const;
 
+  // The same inputs and selection opened again: GDAL datasets serve one thread at a time, so each
+  // reader thread gets a stack of its own.
+  std::unique_ptr<RasterStack> Reopen() const;
+
   // The tallest block (tile or strip) among the selected bands: reading a row of the stack touches
   // whole rows of blocks this tall.
   int MaxBlockHeight() const;
@@ -70,6 +74,7 @@ class RasterStack {
     GDALDataset* dataset = nullptr;
     int band_index = 1;
   };
+  StackSources sources_;
   std::vector<std::shared_ptr<GDALDataset>> datasets_;  // the inputs as opened
   std::vector<std::shared_ptr<GDALDataset>> warped_;    // --align-to VRTs; closed before their sources
   std::vector<Band> bands_;

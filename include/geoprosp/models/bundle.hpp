@@ -18,8 +18,9 @@ struct Bundle {
   std::vector<std::string> elements;  // in the order the model reads them
   CompositionParams composition;
   GraphSpec graph;
-  std::vector<double> correlation;  // global mode: r over the training cells (E x E)
+  std::vector<double> correlation;  // global and hybrid modes: r over the training cells (E x E)
   std::vector<float> adjacency;     // global mode: Â (E x E)
+  int graph_edges = -1;             // global and hybrid modes: edges of the global graph (-1: unknown)
   ModelSpec model;
   std::vector<double> class_breaks;  // probability thresholds of low, moderate, high
   std::string class_breaks_method;

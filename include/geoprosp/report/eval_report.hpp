@@ -17,16 +17,6 @@ namespace geoprosp {
 // augmentation, the best alpha.
 nlohmann::json StudyFigures();
 
-// ROC curve [[fpr, tpr], ...] and success-rate curve [[share of samples, share of deposits], ...]
-// of scores ranked high to low, ties taken together; at most `max_points` points each.
-nlohmann::json RocCurve(const std::vector<float>& scores, const std::vector<int>& labels, size_t max_points = 200);
-nlohmann::json SuccessCurve(const std::vector<float>& scores, const std::vector<int>& labels, size_t max_points = 200);
-
-// The prediction-area plot's figures for a map (every valid cell, labels 1 on deposit cells):
-// the share of deposits and the share of area at or above each threshold 0, 0.01, ..., 1, and
-// the intersection, where the deposit share first reaches 100 % minus the area share.
-nlohmann::json PredictionArea(const std::vector<float>& probabilities, const std::vector<int>& labels);
-
 // A probability map as a PNG (invalid cells transparent, Ramp colours), base64, with the deposit
 // points in its pixel coordinates. Grids longer than `max_side` cells are subsampled.
 svg::MapThumbnail ProbabilityThumbnail(const std::vector<float>& probability_per_cell,

@@ -4,8 +4,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace geoprosp {
 
 enum class AugmentMethod { None, Noise, Smote, Vae, Gan };
@@ -22,6 +20,13 @@ Synthetic SynthesisePositives(AugmentMethod method, const std::vector<float>& re
                               uint64_t seed);
 
 // How generated samples compare with the real ones: means, standard deviations, correlations.
-nlohmann::json CompareWithReal(const std::vector<float>& real, const std::vector<float>& generated, int n_elements);
+struct SyntheticComparison {
+  std::vector<double> real_mean, generated_mean, real_sd, generated_sd;  // per element
+  double correlation_max_abs_difference = 0, correlation_mean_abs_difference = 0;
+  double seconds = 0;  // spent making the synthetic samples
+  bool empty() const { return generated_mean.empty(); }
+};
+SyntheticComparison CompareWithReal(const std::vector<float>& real, const std::vector<float>& generated,
+                                    int n_elements);
 
 }  // namespace geoprosp

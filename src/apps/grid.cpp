@@ -1,0 +1,484 @@
+#include "geoprosp/apps/grid.hpp"
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "geoprosp/core/element_names.hpp"
+#include "geoprosp/core/file_tree.hpp"
+#include "geoprosp/gridding/grid_definition.hpp"
+#include "geoprosp/gridding/gridder.hpp"
+#include "geoprosp/io/raster_output.hpp"
+
+namespace fs = std::filesystem;
+
+namespace geoprosp {
+namespace {
+
+// The search radius and the mask are this many median sample spacings unless given.
+constexpr double kSpacingsPerMaxDistance = 3.0;
+constexpr const char* kUnit = "ppm";
+
+std::vector<double> ParseSentinels(const std::vector<std::string>& items) {
+  OptionSpec spec;
+  spec.name = "missing";
+  std::vector<double> sentinels;
+  for (const auto& item : items) {
+    for (const auto& part : SplitList(item)) sentinels.push_back(ParseFloatOption(spec, part));
+  }
+  return sentinels;
+}
+
+std::string Number17(double value) { return CPLSPrintf("%.17g", value); }
+
+std::string Join(const std::vector<std::string>& items, const std::string& separator = ",") {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+// An output folder (and any parents) made by this run is removed again if the run fails before
+// anything is in it.
+class OutputFolder {
+ public:
+  explicit OutputFolder(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return;
+    if (fs::exists(path, ec)) throw Error(path, "exists and is not a folder");
+    for (fs::path missing = fs::absolute(path, ec); !missing.empty() && !fs::exists(missing, ec);
+         missing = missing.parent_path()) {
+      created_.push_back(missing);  // deepest first
+    }
+    if (!fs::create_directories(path, ec) || ec) {
+      created_.clear();
+      throw Error(path, "cannot be made: " + ec.message());
+    }
+  }
+  ~OutputFolder() {
+    std::error_code ec;
+    for (const auto& folder : created_) {
+      if (kept_ || !fs::is_empty(folder, ec) || !fs::remove(folder, ec)) break;
+    }
+  }
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
+  void Keep() { kept_ = true; }
+
+ private:
+  std::vector<fs::path> created_;
+  bool kept_ = false;
+};
+
+std::string Cells(int64_t count) { return std::to_string(count); }
+
+void PrintSummary(const GridSummary& s) {
+  const double cell = s.grid.geotransform[1];
+  std::printf("Gridded %zu element%s from %lld rows (%lld locations) of %s onto %d x %d cells of %s (%s) in %.2f s.\n",
+              s.elements.size(), s.elements.size() == 1 ? "" : "s", static_cast<long long>(s.rows),
+              static_cast<long long>(s.locations), s.source.c_str(), s.grid.width, s.grid.height,
+              FormatNumber(cell).c_str(), s.grid_crs.c_str(), s.seconds);
+  std::printf("  algorithm:    %s\n", s.algorithm.c_str());
+  std::printf("  max distance: %s (median spacing %s); farther cells are nodata\n",
+              FormatNumber(s.max_distance).c_str(), FormatNumber(s.median_spacing).c_str());
+  std::printf("  duplicates:   %s%s\n", s.duplicates.c_str(),
+              s.survey_column.empty() ? "" : ("; levelling: " + s.levelling + " by " + s.survey_column).c_str());
+  if (s.rows_without_coordinates)
+    std::printf("  rows without coordinates (skipped): %lld\n", static_cast<long long>(s.rows_without_coordinates));
+  std::printf("  %-8s %-18s %7s %7s %7s %8s %7s %7s %8s %8s %8s\n", "element", "columns", "rows", "missing", "<DL",
+              "levelled", "merged", "points", "cells", "<DL", "nodata");
+  for (const auto& e : s.elements) {
+    std::string columns = Join(e.columns);
+    if (columns.size() > 18) columns = columns.substr(0, 15) + "...";
+    std::printf("  %-8s %-18s %7lld %7lld %7lld %8lld %7lld %7lld %8s %8s %8s\n", e.element.c_str(), columns.c_str(),
+                static_cast<long long>(e.rows), static_cast<long long>(e.missing),
+                static_cast<long long>(e.below_detection), static_cast<long long>(e.levelled),
+                static_cast<long long>(e.duplicates_merged), static_cast<long long>(e.points),
+                Cells(e.valid_cells).c_str(), Cells(e.below_detection_cells).c_str(), Cells(e.nodata_cells).c_str());
+  }
+  std::printf("  (ppm; <DL: below detection, written as 0 where it dominates a cell, for the clr step to replace)\n");
+  std::map<std::string, std::vector<std::string>> by_reason;
+  for (const auto& d : s.dropped) {
+    const bool coverage = d.reason.find("--min-coverage") != std::string::npos;
+    by_reason[coverage ? "measured in too few rows (--min-coverage)" : d.reason].push_back(d.element);
+  }
+  for (const auto& [reason, elements] : by_reason) {
+    std::string names = Join(elements, " ");
+    if (elements.size() > 12) names = Join({elements.begin(), elements.begin() + 12}, " ") + " ...";
+    std::printf("  skipped %zu: %s: %s\n", elements.size(), reason.c_str(), names.c_str());
+  }
+  for (const auto& note : s.notes) std::printf("  note: %s\n", note.c_str());
+  for (const auto& output : s.outputs) std::printf("  wrote %s\n", output.c_str());
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const GridSummary& s) {
+  nlohmann::json elements = nlohmann::json::array();
+  for (const auto& e : s.elements) {
+    nlohmann::json surveys = nlohmann::json::array();
+    for (const auto& survey : e.surveys) {
+      surveys.push_back({{"survey", survey.survey},
+                         {"detected_values", survey.values},
+                         {"levelled", survey.levelled},
+                         {"median_before", survey.median}});
+    }
+    elements.push_back(
+        {{"element", e.element},
+         {"oxide_of", e.oxide_of},
+         {"columns", e.columns},
+         {"units", e.units},
+         {"unit", kUnit},
+         {"rows", e.rows},
+         {"missing", e.missing},
+         {"not_numbers", e.not_numbers},
+         {"below_detection", e.below_detection},
+         {"levelled", e.levelled},
+         {"surveys", surveys},
+         {"duplicates_merged", e.duplicates_merged},
+         {"points", e.points},
+         {"below_detection_points", e.below_detection_points},
+         {"unknown_limit_substitute", e.unknown_limit},
+         {"cells",
+          {{"valid", e.valid_cells}, {"below_detection", e.below_detection_cells}, {"nodata", e.nodata_cells}}},
+         {"output", e.output}});
+  }
+  nlohmann::json dropped = nlohmann::json::array();
+  for (const auto& d : s.dropped) dropped.push_back({{"element", d.element}, {"reason", d.reason}});
+  const auto& gt = s.grid.geotransform;
+  return {{"source",
+           {{"path", s.source},
+            {"layer", s.layer},
+            {"x_field", s.x_field},
+            {"y_field", s.y_field},
+            {"crs", s.source_crs},
+            {"rows", s.rows},
+            {"rows_without_coordinates", s.rows_without_coordinates},
+            {"locations", s.locations}}},
+          {"grid",
+           {{"crs", s.grid_crs},
+            {"width", s.grid.width},
+            {"height", s.grid.height},
+            {"geotransform", std::vector<double>(gt.begin(), gt.end())},
+            {"extent", {gt[0], gt[3] + gt[5] * s.grid.height, gt[0] + gt[1] * s.grid.width, gt[3]}}}},
+          {"algorithm", s.algorithm},
+          {"median_spacing", s.median_spacing},
+          {"max_distance", s.max_distance},
+          {"duplicates", s.duplicates},
+          {"levelling", s.survey_column.empty() ? nlohmann::json(nullptr)
+                                                : nlohmann::json{{"method", s.levelling}, {"column", s.survey_column}}},
+          {"unit", kUnit},
+          {"nodata", kElementNodata},
+          {"below_detection_value", 0},
+          {"elements", elements},
+          {"dropped", dropped},
+          {"notes", s.notes},
+          {"outputs", s.outputs},
+          {"seconds", std::round(s.seconds * 100) / 100}};
+}
+
+GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  // The options alone first.
+  if (o.samples.empty()) throw UsageError("samples", "is required");
+  if (o.output.empty() == o.stack.empty())
+    throw UsageError("-o", "give an output folder (-o) or a multi-band raster (--stack), one of the two");
+  SampleSource source;
+  source.path = o.samples;
+  source.layer = o.layer;
+  source.x_field = o.x_field;
+  source.y_field = o.y_field;
+  source.srs = o.srs;
+  source.survey_column = o.survey_column;
+  source.missing = ParseSentinels(o.missing);
+  source.assume_unit = o.assume_unit;
+  if (!o.assume_unit.empty() && UnitToPpm(o.assume_unit) == 0)
+    throw UsageError("--assume-unit", "expects ppm, ppb or pct, got '" + o.assume_unit + "'");
+  const ElementChoice choice{SplitList(o.elements), o.min_coverage, o.keep_oxides};
+  const DuplicateRule duplicates = ParseDuplicateRule(o.duplicates);
+  const Levelling levelling = ParseLevelling(o.levelling);
+  const GridRequest request{o.cell_size, o.extent, o.align_to, o.t_srs};
+  CheckGridRequest(request);
+  const GridMethod method{o.method, o.power, o.smoothing, o.max_points, o.min_points};
+  if (!o.algorithm.empty()) {
+    const GridOptions defaults;
+    if (o.method != defaults.method || o.power != defaults.power || o.smoothing != defaults.smoothing ||
+        o.radius != defaults.radius || o.max_points != defaults.max_points || o.min_points != defaults.min_points) {
+      throw UsageError("--algorithm",
+                       "replaces --method, --power, --smoothing, --radius, --max-points and"
+                       " --min-points: give one or the other");
+    }
+    GridAlgorithm check(o.algorithm);  // rejected now rather than after reading
+  } else {
+    AlgorithmText(method, 1.0);  // checks the method's name
+  }
+  const std::string extension = RasterExtension(o.format);
+  std::vector<std::string> inputs = {o.samples};
+  if (!o.align_to.empty()) inputs.push_back(o.align_to);
+  if (!o.report.empty()) CheckNewFile("--report", o.report, o.overwrite, inputs);
+  if (!o.stack.empty()) CheckOutputPath("--stack", {o.stack, o.format, o.creation_options}, o.overwrite, inputs);
+
+  // The samples, and the elements to grid.
+  SampleTable table = ReadSamples(source);
+  GridSummary summary;
+  summary.dropped = ChooseElements(table, choice);
+  summary.source = table.path;
+  summary.layer = table.layer;
+  summary.x_field = table.x_field;
+  summary.y_field = table.y_field;
+  summary.source_crs = CrsName(table.wkt);
+  summary.rows = table.rows;
+  summary.rows_without_coordinates = table.rows_without_coordinates;
+  summary.notes = table.notes;
+
+  // Where: the locations in the grid's CRS, the grid, the distances.
+  Locations locations = GroupLocations(table.x, table.y);
+  summary.locations = static_cast<int64_t>(locations.x.size());
+  const std::string grid_wkt = GridCrs(request, table.wkt);
+  ReprojectPoints(locations.x, locations.y, table.wkt, grid_wkt, o.samples);
+  summary.grid = DefineGrid(request, grid_wkt, locations.x, locations.y);
+  summary.grid_crs = CrsName(grid_wkt);
+  summary.median_spacing = MedianSpacing(locations.x, locations.y);
+  summary.max_distance = o.max_distance > 0 ? o.max_distance : kSpacingsPerMaxDistance * summary.median_spacing;
+  if (!(summary.max_distance > 0))
+    throw UsageError("--max-distance", "cannot be derived from a single sample location; give it");
+  const double radius = o.radius > 0 ? o.radius : summary.max_distance;
+  const GridAlgorithm algorithm(o.algorithm.empty() ? AlgorithmText(method, radius) : o.algorithm);
+  summary.algorithm = algorithm.text();
+  summary.duplicates = o.duplicates;
+  summary.levelling = o.levelling;
+  summary.survey_column = o.survey_column;
+  if (table.geographic && request.t_srs.empty() && request.align_to.empty())
+    summary.notes.push_back("the grid's CRS is geographic: distances and cells are in degrees (--t-srs gives metres)");
+
+  // The outputs, checked before the heavy work.
+  std::unique_ptr<OutputFolder> folder;
+  std::vector<std::string> paths;
+  if (o.stack.empty()) {
+    folder = std::make_unique<OutputFolder>(o.output);
+    for (const auto& element : table.elements) {
+      const std::string path =
+          (fs::path(o.output) / (element.element + (extension.empty() ? "" : "." + extension))).string();
+      CheckOutputPath("-o", {path, o.format, o.creation_options}, o.overwrite, inputs);
+      paths.push_back(path);
+    }
+  } else {
+    paths.push_back(o.stack);
+  }
+
+  // From rows to points, element by element.
+  std::vector<int> survey_of_row;
+  std::vector<std::string> surveys;
+  if (!o.survey_column.empty()) {
+    std::map<std::string, int> index;
+    for (const auto& name : table.survey) {
+      auto [it, inserted] = index.emplace(name, static_cast<int>(surveys.size()));
+      if (inserted) surveys.push_back(name.empty() ? "(none)" : name);
+      survey_of_row.push_back(it->second);
+    }
+  }
+  std::vector<ElementPoints> points(table.elements.size());
+  for (size_t e = 0; e < table.elements.size(); ++e) {
+    const SampleElement& element = table.elements[e];
+    GridElementSummary report;
+    report.element = element.element;
+    report.oxide_of = element.oxide_of;
+    report.columns = element.columns;
+    report.units = element.units;
+    report.rows = static_cast<int64_t>(element.values.size());
+    report.missing = element.missing;
+    report.not_numbers = element.not_numbers;
+    if (element.not_numbers) {
+      summary.notes.push_back(element.element + ": " + std::to_string(element.not_numbers) +
+                              " values are text that is not a number (a decimal comma?), counted as missing");
+    }
+    report.below_detection = element.below_detection;
+    std::vector<double> values = element.values;
+    if (!surveys.empty()) {
+      LevellingResult levelled = LevelSurveys(values, survey_of_row, surveys, levelling);
+      report.levelled = levelled.levelled;
+      report.surveys = levelled.surveys;
+    }
+    const Points merged = MergeDuplicates(values, locations, duplicates);
+    report.duplicates_merged = merged.merged;
+    report.points = static_cast<int64_t>(merged.value.size());
+    ElementPoints& p = points[e];
+    p.unknown_limit = UnknownLimitSubstitute(values);
+    report.unknown_limit = p.unknown_limit;
+    for (size_t i = 0; i < merged.value.size(); ++i) {
+      p.x.push_back(locations.x[merged.location[i]]);
+      p.y.push_back(locations.y[merged.location[i]]);
+      p.value.push_back(merged.value[i]);
+      if (merged.value[i] <= 0) ++report.below_detection_points;
+    }
+    report.output = o.stack.empty() ? paths[e] : o.stack + " band " + std::to_string(e + 1);
+    summary.elements.push_back(report);
+  }
+
+  // Grid, write under temporary names, and move into place when every output is complete.
+  std::vector<std::string> names;
+  for (const auto& element : table.elements) names.push_back(element.element);
+  std::vector<std::unique_ptr<RasterOutput>> outputs;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const std::vector<std::string> bands = o.stack.empty() ? std::vector<std::string>{names[i]} : names;
+    outputs.push_back(std::make_unique<RasterOutput>(OutputSpec{paths[i], o.format, o.creation_options}, summary.grid,
+                                                     OutputKind::Elements, bands));
+  }
+  const StripWriter write = [&](size_t element, int first_row, int rows, const float* values) {
+    if (o.stack.empty()) {
+      outputs[element]->WriteRows(1, first_row, rows, values);
+    } else {
+      outputs[0]->WriteRows(static_cast<int>(element) + 1, first_row, rows, values);
+    }
+  };
+  const bool copies = o.format == "COG";  // CreateCopy at commit takes a real share of the time
+  const double gridding_share = copies ? 0.8 : 0.98;
+  std::vector<GriddedCells> cells;
+  {
+    ScaledProgress gridding(progress, 0.0, gridding_share);
+    cells = GridElements(points, summary.grid, algorithm, summary.max_distance, write, gridding.get());
+  }
+  const auto& gt = summary.grid.geotransform;
+  const std::map<std::string, std::string> provenance = {
+      {"GEOPROSP_VERSION", GEOPROSP_VERSION},
+      {"GEOPROSP_SOURCE", table.path + (table.layer.empty() ? "" : " (layer " + table.layer + ")")},
+      {"GEOPROSP_GRID_ALGORITHM", algorithm.text()},
+      {"GEOPROSP_GRID_EXTENT", Number17(gt[0]) + "," + Number17(gt[3] + gt[5] * summary.grid.height) + "," +
+                                   Number17(gt[0] + gt[1] * summary.grid.width) + "," + Number17(gt[3])},
+      {"GEOPROSP_MAX_DISTANCE", FormatNumber(summary.max_distance)},
+      {"GEOPROSP_DUPLICATES", o.duplicates},
+      {"GEOPROSP_LEVELLING", o.survey_column.empty() ? "none" : o.levelling + " by " + o.survey_column},
+      {"GEOPROSP_UNIT", kUnit},
+      {"GEOPROSP_BELOW_DETECTION",
+       "0 where below-detection samples carry at least half of the interpolation weight (they count as half their"
+       " detection limit); geoprosp's clr step replaces it"},
+      {"GEOPROSP_ELEMENTS", Join(names)},
+  };
+  for (size_t e = 0; e < names.size(); ++e) {
+    GridElementSummary& report = summary.elements[e];
+    report.valid_cells = cells[e].valid;
+    report.below_detection_cells = cells[e].below_detection;
+    report.nodata_cells = cells[e].nodata;
+    RasterOutput& output = o.stack.empty() ? *outputs[e] : *outputs[0];
+    const int band = o.stack.empty() ? 1 : static_cast<int>(e) + 1;
+    std::vector<std::string> columns;
+    for (size_t c = 0; c < report.columns.size(); ++c)
+      columns.push_back(report.columns[c] + " (" + report.units[c] + ")");
+    output.SetBandUnit(band, kUnit);
+    output.SetBandMetadata(band, {{"GEOPROSP_ELEMENT", report.element},
+                                  {"GEOPROSP_COLUMNS", Join(columns)},
+                                  {"GEOPROSP_POINTS", std::to_string(report.points)},
+                                  {"GEOPROSP_BELOW_DETECTION_POINTS", std::to_string(report.below_detection_points)}});
+  }
+  for (auto& output : outputs) output->SetMetadata(provenance);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    ScaledProgress finish(progress, gridding_share + (1 - gridding_share) * i / outputs.size(),
+                          gridding_share + (1 - gridding_share) * (i + 1) / outputs.size());
+    outputs[i]->Commit(o.overwrite, finish.get());
+  }
+  if (folder) folder->Keep();
+  summary.outputs = paths;
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!o.report.empty()) WriteTextFile(o.report, ToJson(summary).dump(2) + "\n");
+  progress.Report(1.0);
+  return summary;
+}
+
+Command<GridOptions> GridCommand() {
+  Command<GridOptions> command;
+  command.program = "geoprosp-grid";
+  command.description =
+      "Grid point samples (any OGR source, or a CSV with x/y columns) into one Float32 raster per element, in ppm,"
+      " with GDAL's gridding.";
+  auto& t = command.table;
+  using O = GridOptions;
+  t.Add("samples", &O::samples)
+      .Positional()
+      .Path()
+      .Role("input_vector")
+      .Required()
+      .Help("Point samples: any OGR vector, or a CSV whose x/y (or lon/lat) columns are recognised by name");
+  t.Add("output", &O::output)
+      .Flags({"-o", "--output"})
+      .Path()
+      .Role("output_dir")
+      .Help("Output folder (made if missing): one raster per element, named after it (Au.tif)");
+  t.Add("stack", &O::stack)
+      .Path()
+      .Role("output_raster")
+      .Help("Multi-band raster instead of -o: one band per element, described by its name");
+  t.Add("srs", &O::srs).Help("CRS of the samples when the file declares none (e.g. EPSG:4326 for lon/lat)");
+  t.Add("t-srs", &O::t_srs).Help("CRS of the grid, e.g. EPSG:28350 (default: the samples')");
+  t.Add("cell-size", &O::cell_size)
+      .Range(0, std::nullopt)
+      .Help("Cell size in the grid's CRS units (required unless --align-to)");
+  t.Add("extent", &O::extent)
+      .Help("Grid extent xmin,ymin,xmax,ymax in the grid's CRS (default: the samples', snapped to the cell size)");
+  t.Add("align-to", &O::align_to).Path().Role("input_raster").Help("Use this raster's grid: CRS, extent and cells");
+  t.Add("elements", &O::elements)
+      .Help("Comma-separated elements to grid (default: those measured in at least --min-coverage of the rows)");
+  t.Add("min-coverage", &O::min_coverage)
+      .Range(0, 1)
+      .Help("Without --elements: the share of the rows an element must be measured in");
+  t.Add("keep-oxides", &O::keep_oxides).Help("Keep an oxide column (ZnO) next to its element's (Zn)");
+  t.Add("missing", &O::missing)
+      .Help(
+          "Value meaning 'not measured' (default -9999); repeat or separate with commas. Negative values are"
+          " below detection");
+  t.Add("assume-unit", &O::assume_unit)
+      .Advanced()
+      .Help("Unit (ppm, ppb, pct) of element columns whose name has none (default: they are skipped)");
+  t.Add("duplicates", &O::duplicates)
+      .Choices({"mean", "first"})
+      .Help("Rows at the same location: their mean, or the first row's values");
+  t.Add("survey-column", &O::survey_column)
+      .Help("Column naming each row's survey or report: level each survey's values per element");
+  t.Add("levelling", &O::levelling)
+      .Choices({"median-mad", "quantile"})
+      .Help("With --survey-column: median/MAD of log values, or quantile matching, onto all surveys together");
+  t.Add("method", &O::method).Choices(GridMethodNames()).Help("GDAL gridding algorithm");
+  t.Add("power", &O::power).Range(0, std::nullopt).Help("Inverse-distance weighting power (invdist, invdistnn)");
+  t.Add("smoothing", &O::smoothing).Range(0, std::nullopt).Help("Smoothing distance (invdist, invdistnn)");
+  t.Add("radius", &O::radius).Range(0, std::nullopt).Help("Search radius in the grid's CRS units (0: --max-distance)");
+  t.Add("max-points", &O::max_points)
+      .Range(0, 1 << 20)
+      .Help("Nearest points used per cell (invdist, invdistnn; 0: all within the radius)");
+  t.Add("min-points", &O::min_points)
+      .Range(0, 1 << 20)
+      .Advanced()
+      .Help("Fewer points within the radius leave a cell nodata (invdist, invdistnn, average)");
+  t.Add("algorithm", &O::algorithm)
+      .Flags({"-a", "--algorithm"})
+      .Advanced()
+      .Help(
+          "A gdal_grid -a string instead of --method and its parameters, e.g. invdist:power=3:radius1=200:radius2=200");
+  t.Add("max-distance", &O::max_distance)
+      .Range(0, std::nullopt)
+      .Help("Cells farther than this from every sample are nodata (0: 3 x the median sample spacing)");
+  t.Add("layer", &O::layer).Advanced().Help("Layer of a multi-layer vector source");
+  t.Add("x-field", &O::x_field)
+      .Advanced()
+      .Help("Column holding x (easting or longitude) (default: recognised by name)");
+  t.Add("y-field", &O::y_field).Advanced().Help("Column holding y (northing or latitude)");
+  t.Add("of", &O::format).Flags({"-of", "--of"}).Help("Output format (GDAL driver short name, e.g. GTiff, COG)");
+  t.Add("co", &O::creation_options).Flags({"-co", "--co"}).Advanced().Help("Creation option NAME=VALUE");
+  t.Add("report", &O::report)
+      .Path()
+      .Role("output_file")
+      .Extensions({"json"})
+      .Help("JSON report: counts per element (read, missing, below detection, levelled, merged, cells)");
+  t.Add("overwrite", &O::overwrite).Role("ui").Help("Replace existing outputs");
+  AddCommonOptions(t);
+  command.run = [](const GridOptions& options, const Progress& progress) {
+    const GridSummary summary = RunGrid(options, progress);
+    if (!options.quiet) PrintSummary(summary);
+  };
+  return command;
+}
+
+}  // namespace geoprosp
