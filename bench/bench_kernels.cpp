@@ -1,9 +1,9 @@
 // Micro-benchmarks of geoprosp-map's stages, in cells per second (items_per_second): the
 // compositional transform, the global and window graphs, the fused and LibTorch forward passes (and
-// FusedKernel/...: each fused kernel the CPU runs, forced), and sgemm for the compute floor. Random
-// inputs, fixed seeds. `--bundle=DIR` adds the fused forward of that bundle, with its FLOPs per cell;
-// `--bundle=DIR --stack=FILE ...` (one per element raster) adds MapStages: geoprosp-map's loop on that
-// stack, timed stage by stage.
+// FusedKernel/...: each fused kernel the CPU runs, forced), sgemm for the compute floor; and training throughput (Train/...: epochs of TrainResGnn, fused or
+// LibTorch, cells per second). Random inputs, fixed seeds. `--bundle=DIR` adds the fused forward of that
+// bundle, with its FLOPs per cell; `--bundle=DIR --stack=FILE ...` (one per element raster) adds
+// MapStages: geoprosp-map's loop on that stack, timed stage by stage.
 #include <benchmark/benchmark.h>
 #include <gdal.h>
 #include <torch/torch.h>
@@ -24,6 +24,7 @@
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
 #include "geoprosp/training/torch_model.hpp"
+#include "geoprosp/training/trainer.hpp"
 
 namespace geoprosp {
 namespace {
@@ -260,6 +261,39 @@ void MapStages(benchmark::State& state, const std::vector<std::string>& inputs, 
   state.SetItemsProcessed(state.iterations() * int64_t(grid.width) * grid.height);
 }
 
+// Training samples as geoprosp-train builds them: random standardised features, 5 % positives, the
+// bundle's shared Â or each cell's window Â from a random strip.
+SampleSet RandomTrainingSet(const Bundle& b, int64_t cells) {
+  const int n = static_cast<int>(b.elements.size());
+  SampleSet s;
+  s.n_elements = n;
+  s.per_sample_adjacency = b.graph.mode == GraphMode::Window;
+  s.features = RandomNormal(size_t(cells) * n, 6);
+  if (s.per_sample_adjacency) {
+    const Strip strip = RandomStrip(n, int((cells + kStripWidth - 1) / kStripWidth), b.graph.halo());
+    s.adjacency = WindowAdjacencies(strip, n, cells, b.graph);
+  } else {
+    s.adjacency = b.adjacency;
+  }
+  std::mt19937 rng(7);
+  for (int64_t i = 0; i < cells; ++i) s.labels.push_back(rng() % 20 == 0 ? 1 : 0);
+  return s;
+}
+
+// Epochs of TrainResGnn over 16,384 cells (no validation set, no early stop): cells/s of training.
+void Train(benchmark::State& state, const Bundle& b, TrainEngine engine, int batch, int threads) {
+  const int64_t cells = 16384;
+  const SampleSet train = RandomTrainingSet(b, cells);
+  TrainSettings settings;
+  settings.epochs = 1;
+  settings.batch_size = batch;
+  settings.threads = threads;
+  settings.engine = engine;
+  if (engine == TrainEngine::Torch) at::set_num_threads(threads);
+  for (auto _ : state) benchmark::DoNotOptimize(TrainResGnn(b.model, train, train.Empty(), settings, Progress{}));
+  state.SetItemsProcessed(state.iterations() * cells);
+}
+
 // engine: fused (the kernel GEOPROSP_KERNEL or the CPU chooses), torch, or a fused kernel's name.
 void RegisterForward(const std::string& name, const Bundle& bundle, const std::string& engine, int threads,
                      int64_t cells) {
@@ -313,6 +347,26 @@ int main(int argc, char** argv) {
       for (FusedKernel kernel : SupportedFusedKernels()) {
         RegisterForward("FusedKernel/" + arch + "/" + ToString(mode) + "/" + ToString(kernel), b, ToString(kernel), 1,
                         kernel == FusedKernel::Scalar ? 2048 : kStripCells);
+      }
+    }
+  }
+  for (const std::string arch : {"resgcn", "resgat"}) {
+    for (GraphMode mode : {GraphMode::Global, GraphMode::Window}) {
+      const Bundle b = RandomBundle(arch, mode);
+      for (TrainEngine engine : {TrainEngine::Fused, TrainEngine::Torch}) {
+        for (int batch : {64, 256, 1024, 4096}) {
+          for (int threads : {1, 2}) {
+            if (engine == TrainEngine::Torch && (batch == 256 || batch == 4096)) continue;
+            const std::string name = "Train/" + ToString(engine) + "/" + arch + "/" + ToString(mode) +
+                                     "/batch:" + std::to_string(batch) + "/threads:" + std::to_string(threads);
+            benchmark::RegisterBenchmark(
+                name.c_str(),
+                [b, engine, batch, threads](benchmark::State& state) { Train(state, b, engine, batch, threads); })
+                ->Unit(benchmark::kMillisecond)
+                ->MeasureProcessCPUTime()
+                ->UseRealTime();
+          }
+        }
       }
     }
   }

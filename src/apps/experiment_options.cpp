@@ -15,9 +15,23 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   fit.train.lr = o.lr;
   fit.train.batch_size = o.batch_size;
   fit.train.patience = o.patience;
+  fit.train.loss = ParseTrainLoss(o.loss);
+  fit.train.engine = ParseTrainEngine(o.train_engine);
+  if (o.prior != "auto") {
+    OptionSpec prior;
+    prior.name = "prior";
+    prior.min = 0;
+    prior.max = 1;
+    fit.train.prior = ParseFloatOption(prior, o.prior);
+    if (fit.train.prior <= 0 || fit.train.prior >= 1)
+      throw UsageError("--prior", "must lie strictly between 0 and 1, or be auto");
+  }
+  if (fit.train.loss == TrainLoss::NonNegativePu && fit.train.engine == TrainEngine::Torch)
+    throw UsageError("--loss", "nnpu needs --train-engine fused");
   fit.augment = ParseAugmentMethod(o.augment);
   fit.augment_ratio = o.augment_ratio;
   fit.threads = o.threads > 0 ? o.threads : DefaultThreadCount();
+  fit.train.threads = fit.threads;
   FeatureSettings& features = settings.features;
   features.transform = ParseTransform(o.transform);
   features.zero_rule = o.zero_replace;

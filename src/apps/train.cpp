@@ -40,6 +40,7 @@ FinalModelSummary SummariseFinalModel(const FinalModel& model, const CellScores&
   summary.epochs_run = first.epochs_run;
   summary.best_epoch = first.best_epoch;
   summary.best_validation_loss = first.best_validation_loss;
+  summary.nnpu_prior = first.prior;
   summary.class_breaks = AreaShareBreaks(cells.scores);
   summary.score_class_breaks = AreaShareBreaks(raw.scores);
   summary.class_breaks_method = kAreaShareBreaksMethod;

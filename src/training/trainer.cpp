@@ -15,36 +15,6 @@
 
 namespace geoprosp {
 
-const float* SampleSet::adjacency_of(size_t i) const {
-  const size_t block = size_t(n_elements) * n_elements;
-  return adjacency.data() + (per_sample_adjacency ? i * block : 0);
-}
-
-void SampleSet::Append(const SampleSet& other, size_t i) {
-  AppendSynthetic(other.features.data() + i * other.n_elements, other.adjacency_of(i), other.labels[i]);
-}
-
-void SampleSet::AppendSynthetic(const float* values, const float* adjacency_source, int label) {
-  features.insert(features.end(), values, values + n_elements);
-  if (per_sample_adjacency)
-    adjacency.insert(adjacency.end(), adjacency_source, adjacency_source + size_t(n_elements) * n_elements);
-  labels.push_back(label);
-}
-
-SampleSet SampleSet::Empty() const {
-  SampleSet empty;
-  empty.n_elements = n_elements;
-  empty.per_sample_adjacency = per_sample_adjacency;
-  if (!per_sample_adjacency) empty.adjacency = adjacency;
-  return empty;
-}
-
-SampleSet SampleSet::Subset(const std::vector<size_t>& indices) const {
-  SampleSet subset = Empty();
-  for (size_t i : indices) subset.Append(*this, i);
-  return subset;
-}
-
 void SetTorchThreads(int threads) {
   at::set_num_threads(threads > 0 ? threads : DefaultThreadCount());
   ClaimBlasBuffer();
@@ -154,9 +124,15 @@ TrainedModel TrainTorchModel(const std::function<TorchTrainee()>& make, const Sa
 }
 
 TrainedModel TrainResGnn(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
-                         const TrainSettings& settings, const Progress& progress) {
+                         const TrainSettings& settings, const Progress& progress,
+                         const std::vector<NamedTensor>& initial_weights) {
+  if (settings.engine == TrainEngine::Fused)
+    return TrainFusedResGnn(spec, train, validation, settings, progress, initial_weights);
+  if (settings.loss != TrainLoss::WeightedCrossEntropy)
+    throw UsageError("--loss", ToString(settings.loss) + " needs --train-engine fused");
   const auto make = [&] {
     ResGnn model(spec, train.n_elements);
+    if (!initial_weights.empty()) ImportWeights(model, initial_weights);
     return TorchTrainee{model.ptr(), WeightedCrossEntropy(
                                          [model](const torch::Tensor& values, const torch::Tensor& adjacency) mutable {
                                            return model->forward(values, adjacency);

@@ -40,6 +40,9 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   int epochs = 200;
   int batch_size = 64;
   int patience = 30;
+  std::string loss = "ce";
+  std::string prior = "auto";
+  std::string train_engine = "fused";
   std::string augment = "gan";
   double augment_ratio = 1.0;
   std::string cv = "spatial";
@@ -138,6 +141,19 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Range(1, 100000)
       .Advanced()
       .Help("Early stopping: epochs without a better validation loss");
+  t.Add("loss", &O::loss)
+      .Choices({"ce", "nnpu"})
+      .Help(
+          "Training loss: class-weighted cross-entropy, or the non-negative PU risk (Kiryo et al. 2017), where "
+          "background cells are unlabelled (use with --negatives all)");
+  t.Add("prior", &O::prior)
+      .Help(
+          "nnpu: share of prospective cells among all cells, in (0, 1), or 'auto' (Elkan-Noto estimate from a "
+          "cross-entropy fit)");
+  t.Add("train-engine", &O::train_engine)
+      .Choices({"fused", "torch"})
+      .Advanced()
+      .Help("ResGCN/ResGAT training: the fused CPU trainer, or LibTorch (the reference; ce only)");
   t.Add("augment", &O::augment)
       .Choices({"gan", "vae", "smote", "noise", "none"})
       .Help("Synthetic positives, made inside training folds only");

@@ -1,50 +1,22 @@
 #pragma once
-// Training a residual GNN with LibTorch (the header stays torch-free).
+// Training a residual GNN with the fused CPU trainer or LibTorch (the header stays torch-free).
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "geoprosp/core/progress.hpp"
+#include "geoprosp/learning/fused_trainer.hpp"
+#include "geoprosp/learning/samples.hpp"
 #include "geoprosp/models/model_spec.hpp"
 
 namespace geoprosp {
 
-// Labelled graphs: standardised features (n x E) and Â, shared (E x E) or per sample (n x E x E).
-struct SampleSet {
-  int n_elements = 0;
-  bool per_sample_adjacency = false;
-  std::vector<float> features;
-  std::vector<float> adjacency;
-  std::vector<int> labels;
-
-  size_t size() const { return labels.size(); }
-  const float* adjacency_of(size_t i) const;
-  void Append(const SampleSet& other, size_t i);  // copies sample i of `other`
-  void AppendSynthetic(const float* features, const float* adjacency_source, int label);
-  SampleSet Subset(const std::vector<size_t>& indices) const;
-  SampleSet Empty() const;  // same shape, no samples (shares the global Â)
-};
-
-struct TrainSettings {
-  int epochs = 200;
-  double lr = 1e-3;
-  int batch_size = 64;
-  int patience = 30;  // epochs without a better validation loss before stopping
-  uint64_t seed = 42;
-  int threads = 0;
-};
-
-struct TrainedModel {
-  std::vector<NamedTensor> weights;
-  int epochs_run = 0;
-  int best_epoch = 0;
-  double best_validation_loss = 0;
-};
-
-// Adam on class-weighted cross-entropy; keeps the weights of the epoch with the best validation
-// loss. Deterministic for a given seed.
+// Adam on class-weighted cross-entropy (or the nnPU risk, fused engine only); keeps the weights of the
+// epoch with the best validation loss. settings.engine picks the fused CPU trainer (TrainFusedResGnn)
+// or LibTorch (the reference). Starts from `initial_weights` when given. Deterministic for a given seed.
 TrainedModel TrainResGnn(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
-                         const TrainSettings& settings, const Progress& progress);
+                         const TrainSettings& settings, const Progress& progress,
+                         const std::vector<NamedTensor>& initial_weights = {});
 
 // Probabilities of the prospective class, through the fused CPU scorer.
 std::vector<float> PredictResGnn(const ModelSpec& spec, const std::vector<NamedTensor>& weights,

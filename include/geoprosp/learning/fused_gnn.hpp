@@ -1,0 +1,64 @@
+#pragma once
+// The residual GNN of training/torch_model.cpp (ResGCN or ResGAT) in plain C++, for training: its
+// parameters, under the names, shapes and order LibTorch gives them, and its forward and backward
+// passes over batches of samples, one cell per SIMD lane (the kernels of models/lanes.hpp).
+//
+// Deterministic: a batch is cut into chunks of one register of cells and the chunks into groups that
+// depend on the batch size only; each group sums its chunks' gradients in order, and the groups are
+// summed in order, whatever thread ran them. Dropout draws from a counter-based hash of (key, the
+// sample's slot in the batch, the unit), so it does not depend on threads or chunks either.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "geoprosp/learning/samples.hpp"
+#include "geoprosp/models/model_spec.hpp"
+
+namespace geoprosp {
+
+// What a batch contributes to the loss: the sample in slot s adds negative[s] ℓ(z, 0) + positive[s]
+// ℓ(z, 1), where z are its two logits and ℓ(z, y) = -log softmax(z)_y (cross-entropy).
+struct LossWeights {
+  std::vector<float> negative, positive;
+};
+
+// The two sums of a batch: Σ negative[s] ℓ(z_s, 0) and Σ positive[s] ℓ(z_s, 1).
+struct LossParts {
+  double negative = 0, positive = 0;
+  double total() const { return negative + positive; }
+};
+
+class FusedResGnn {
+ public:
+  // `threads` split each batch's chunks (0: all cores).
+  FusedResGnn(const ModelSpec& spec, int n_elements, int threads);
+  ~FusedResGnn();
+  FusedResGnn(const FusedResGnn&) = delete;
+  FusedResGnn& operator=(const FusedResGnn&) = delete;
+
+  // LibTorch's default distributions (Linear: U(±1/sqrt(fan_in)); attention vectors: N(0, 0.1²)),
+  // drawn from our own generator: the same seed gives the same bytes on every run.
+  void Initialise(uint64_t seed);
+  // Weights as ExportWeights(ResGnn) gives them (names, shapes, order); throws Error on a mismatch.
+  void SetWeights(const std::vector<NamedTensor>& weights);
+  std::vector<NamedTensor> Weights() const;
+
+  // Every parameter, flat, in the order of Weights(); gradients use the same layout.
+  std::vector<float>& parameters();
+  const std::vector<float>& parameters() const;
+
+  // The loss of samples[batch[s]] weighted by `weights` (slot s), and its gradient with respect to
+  // parameters() in `gradient` (overwritten). Dropout is on when dropout_key != 0 and the spec has
+  // dropout. `positive_gradient`, when not null, receives the gradient of the positive part alone
+  // (Σ positive[s] ℓ(z_s, 1)), for losses that recombine the two parts (nnPU).
+  LossParts Backward(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
+                     uint64_t dropout_key, float* gradient, float* positive_gradient = nullptr);
+  // The same loss in evaluation mode (no dropout), forward only.
+  LossParts Loss(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace geoprosp

@@ -1,0 +1,70 @@
+#pragma once
+// How a residual GNN is trained (settings and results both engines share), and the fused CPU trainer:
+// Adam on class-weighted cross-entropy or on the non-negative PU risk, over FusedResGnn. Torch-free;
+// training/trainer.hpp's TrainResGnn picks the engine.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "geoprosp/core/progress.hpp"
+#include "geoprosp/learning/samples.hpp"
+#include "geoprosp/models/model_spec.hpp"
+
+namespace geoprosp {
+
+// fused: FusedResGnn (plain C++, the default); torch: LibTorch's autograd (the reference).
+enum class TrainEngine { Fused, Torch };
+// ce: cross-entropy, each class weighted n / (2 n_class). nnpu: the non-negative PU risk of Kiryo et
+// al. (2017), positives against unlabelled cells (label 0 means unlabelled, not negative).
+enum class TrainLoss { WeightedCrossEntropy, NonNegativePu };
+std::string ToString(TrainEngine engine);
+std::string ToString(TrainLoss loss);
+TrainEngine ParseTrainEngine(const std::string& text);  // UsageError names --train-engine
+TrainLoss ParseTrainLoss(const std::string& text);      // UsageError names --loss
+
+struct TrainSettings {
+  int epochs = 200;
+  double lr = 1e-3;
+  int batch_size = 64;
+  int patience = 30;  // epochs without a better validation loss before stopping
+  uint64_t seed = 42;
+  int threads = 0;  // fused engine: 0 = all cores (LibTorch uses its own setting)
+  TrainEngine engine = TrainEngine::Fused;
+  TrainLoss loss = TrainLoss::WeightedCrossEntropy;
+  double prior = 0;  // nnpu: the class prior π in (0, 1); 0 = estimated (EstimateClassPrior)
+};
+
+struct TrainedModel {
+  std::vector<NamedTensor> weights;
+  int epochs_run = 0;
+  int best_epoch = 0;
+  double best_validation_loss = 0;
+  double prior = 0;  // nnpu: the class prior used, given or estimated
+};
+
+// Adam (LibTorch's defaults: betas 0.9, 0.999, eps 1e-8) over shuffled mini-batches; keeps the weights
+// of the epoch with the best validation loss (the training loss without a validation set) and stops
+// after `patience` epochs without one, as TrainTorchModel does. Starts from `initial_weights` when
+// given (named as ExportWeights names them), else from settings.seed. The same inputs and seed give
+// the same weight bytes, whatever settings.threads.
+TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
+                              const TrainSettings& settings, const Progress& progress,
+                              const std::vector<NamedTensor>& initial_weights = {});
+
+// The class prior π for nnPU, from the ranking of a classifier of labelled against unlabelled
+// samples (the class-weighted cross-entropy model, trained first): the share κ of positives hidden
+// among the unlabelled samples is estimated as the smallest ratio P_U(score >= t) / P_P(score >= t)
+// over thresholds t that keep at least half of the held-out positives above them (the mixture
+// proportion estimator of Blanchard, Lee & Scott 2010; it needs no calibrated probabilities, unlike
+// Elkan & Noto's, which gave π = 0.7 on hunan-jiangxi-li). Held out: the validation set, else the
+// training set. π = share + κ (1 - share), within [labelled share, 0.5]. It is an upper bound when
+// the classifier ranks some true negatives above positives.
+struct PriorEstimate {
+  double prior = 0;
+  double labelled_share = 0;             // positives among the held-out samples
+  double unlabelled_positive_share = 0;  // κ
+};
+PriorEstimate EstimateClassPrior(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
+                                 const TrainSettings& settings, const Progress& progress);
+
+}  // namespace geoprosp
