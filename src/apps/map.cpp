@@ -52,6 +52,7 @@ void PrintSummary(const MapOptions& options, const MapSummary& s) {
                 static_cast<long long>(s.class_cells[c]), 100.0 * s.class_cells[c] / valid);
   }
   if (s.areas) std::printf("  %s\n  areas:       %s\n", DescribeAreas(*s.areas).c_str(), options.areas.c_str());
+  if (!options.explain.empty()) std::printf("  explained:   %s\n", options.explain.c_str());
   if (!options.quicklook.empty()) std::printf("  quick look:  %s\n", options.quicklook.c_str());
   if (s.nonfinite_cells)
     std::printf("  NaN or inf cells set to nodata: %lld\n", static_cast<long long>(s.nonfinite_cells));
@@ -77,8 +78,8 @@ struct MapPlan {
   int readers = 1;
   // Every file the run reads is protected; the outputs are staged now and committed together.
   OutputSet outputs{false};
-  OutputSpec probability, classes, spread;                  // with the final paths
-  std::string probability_path, classes_path, spread_path;  // where they are staged
+  OutputSpec probability, classes, spread, contributions;                       // with the final paths
+  std::string probability_path, classes_path, spread_path, contributions_path;  // where they are staged
   AreasRequest areas;
   QuicklookRequest quicklook;
 };
@@ -136,6 +137,7 @@ MapPlan PlanMap(const MapOptions& options) {
   if (!options.sd.empty() && bundle.members < 2)
     throw UsageError("--sd", "needs an ensemble model (geoprosp-train --ensemble N)");
   plan.spread_path = stage_raster("--sd", plan.spread, options.sd, OutputKind::Spread);
+  plan.contributions_path = stage_raster("--explain", plan.contributions, options.explain, OutputKind::Contributions);
   // --areas and --quicklook are made from the staged rasters once written; they are checked now.
   if (!options.deposits.empty() && options.areas.empty() && options.quicklook.empty())
     throw UsageError("--deposits", "is used only with --areas or --quicklook");
@@ -144,12 +146,21 @@ MapPlan PlanMap(const MapOptions& options) {
   plan.areas = {plan.classes_path,
                 plan.probability_path,
                 plan.breaks,
+                plan.contributions_path,
                 deposits,
                 options.areas,
                 ParseMinClass(options.areas_min_class),
                 options.areas_min_size,
                 options.overwrite};
   const std::string areas_path = options.areas.empty() ? "" : CheckAreasRequest(plan.areas, outputs);
+  scoring.explain = !options.explain.empty() || !options.areas.empty();
+  if (!options.areas.empty() && options.explain.empty()) {
+    // The areas name their top elements: only the cells that can lie in an area are explained, into a
+    // scratch raster that is never committed.
+    scoring.explain_from = plan.breaks[plan.areas.min_class - 1];
+    plan.areas.contributions = plan.contributions_path = outputs.Scratch(options.areas, "contributions.tif");
+    plan.contributions = {plan.contributions_path, "GTiff", {"COMPRESS=ZSTD"}};
+  }
   plan.quicklook = {plan.probability_path,   areas_path, deposits,         options.quicklook,
                     "Mineral prospectivity", "",         options.overwrite};
   if (!options.quicklook.empty()) CheckQuicklookRequest(plan.quicklook, outputs);
@@ -194,6 +205,43 @@ std::map<std::string, std::string> Provenance(const MapPlan& plan) {
   };
 }
 
+// The rasters a map run writes, where its plan staged them.
+struct MapRasters {
+  std::unique_ptr<RasterOutput> probability, classes, spread, contributions;
+
+  MapRasters(const MapPlan& plan, const Grid& grid) {
+    const auto make = [&](const std::string& path, const OutputSpec& spec, OutputKind kind) {
+      return path.empty() ? nullptr : std::make_unique<RasterOutput>(path, spec, grid, kind, plan.stack->elements());
+    };
+    probability = make(plan.probability_path, plan.probability,
+                       plan.scoring.calibration.active() ? OutputKind::Probability : OutputKind::Score);
+    classes = make(plan.classes_path, plan.classes, OutputKind::Classes);
+    spread = make(plan.spread_path, plan.spread, OutputKind::Spread);
+    contributions = make(plan.contributions_path, plan.contributions, OutputKind::Contributions);
+  }
+
+  RasterStripSink Sink(const MapPlan& plan) {
+    return RasterStripSink(*probability, classes.get(), spread.get(), contributions.get(), plan.breaks);
+  }
+
+  // Stamps the provenance and completes every file.
+  void Finish(const MapPlan& plan, const Progress& progress) {
+    auto provenance = Provenance(plan);
+    for (RasterOutput* output : {spread.get(), classes.get(), probability.get()}) {
+      if (!output) continue;
+      output->SetMetadata(provenance);
+      output->Finish(progress);
+    }
+    if (!contributions) return;
+    provenance["GEOPROSP_VALUE"] = "contribution of each element (band) to the " +
+                                   ValueMeaning(plan.scoring.calibration) +
+                                   ": the value minus the value with the element at its training mean (occlusion)";
+    provenance["GEOPROSP_EXPLAIN"] = "occlusion: standardised feature set to the training mean (0), graph kept";
+    contributions->SetMetadata(provenance);
+    contributions->Finish(progress);
+  }
+};
+
 // The stack for each reader thread: the plan's own, and reopened copies.
 std::vector<std::unique_ptr<RasterStack>> ExtraReaders(const RasterStack& stack, int readers) {
   std::vector<std::unique_ptr<RasterStack>> extra;
@@ -209,15 +257,8 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   const double areas_share = options.areas.empty() ? 0.0 : 0.05;  // of the progress bar
   const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
 
-  const Grid grid = RegionGrid(plan.stack->grid(), plan.scoring.region);
-  RasterOutput probability(plan.probability_path, plan.probability, grid,
-                           plan.scoring.calibration.active() ? OutputKind::Probability : OutputKind::Score);
-  std::unique_ptr<RasterOutput> classes, spread;
-  if (!options.classes.empty())
-    classes = std::make_unique<RasterOutput>(plan.classes_path, plan.classes, grid, OutputKind::Classes);
-  if (!options.sd.empty())
-    spread = std::make_unique<RasterOutput>(plan.spread_path, plan.spread, grid, OutputKind::Spread);
-  RasterStripSink sink(probability, classes.get(), spread.get(), plan.breaks);
+  MapRasters rasters(plan, RegionGrid(plan.stack->grid(), plan.scoring.region));
+  RasterStripSink sink = rasters.Sink(plan);
   const auto extra_readers = ExtraReaders(*plan.stack, plan.readers);
   std::vector<const RasterStack*> readers = {plan.stack.get()};
   for (const auto& reader : extra_readers) readers.push_back(reader.get());
@@ -228,13 +269,8 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     plan.stack->ThrowNoValidCell(region.x0, region.y0, region.width, region.height, "the mapped area");
   }
 
-  const auto provenance = Provenance(plan);
   ScaledProgress finish(progress, compute_share, 1.0 - areas_share);
-  for (RasterOutput* output : {spread.get(), classes.get(), &probability}) {
-    if (!output) continue;
-    output->SetMetadata(provenance);
-    output->Finish(finish.get());
-  }
+  rasters.Finish(plan, finish.get());
   MapSummary summary;
   if (!options.areas.empty()) {
     ScaledProgress areas_progress(progress, 1.0 - areas_share, 1.0);
@@ -303,6 +339,13 @@ Command<MapOptions> MapCommand() {
       .Role("output_file")
       .Extensions({"png"})
       .Help("Quick-look map (PNG) of the probability, target areas and deposits");
+  t.Add("explain", &MapOptions::explain)
+      .Path()
+      .Role("output_raster")
+      .Help(
+          "Element contributions (Float32, one band per element, named by it): how much each element raises (+) or"
+          " lowers (-) the cell's probability, by occlusion against the training mean; costs about E + 1 times the"
+          " scoring");
   t.Add("sd", &MapOptions::sd)
       .Path()
       .Role("output_raster")

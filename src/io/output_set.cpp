@@ -390,6 +390,12 @@ std::string OutputSet::Stage(const std::string& option, const std::string& path,
   return staged;
 }
 
+std::string OutputSet::Scratch(const std::string& near, const std::string& name) {
+  const std::string folder = Join(StagingFor(Parent(Normal(near)), near).root, "scratch");
+  if (!IsFolder(folder)) MakeFolder(folder, near);
+  return Join(folder, name);
+}
+
 void OutputSet::CommitOutput(const Output& output, std::vector<Step>& steps) {
   const std::string& target = output.target;
   std::string backup_prefix = Join(output.root, "old-");

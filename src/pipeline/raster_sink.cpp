@@ -11,8 +11,12 @@ uint8_t ClassOf(float probability, const std::vector<double>& breaks) {
 }
 
 RasterStripSink::RasterStripSink(RasterOutput& probability, RasterOutput* classes, RasterOutput* spread,
-                                 std::vector<double> breaks)
-    : probability_(probability), classes_(classes), spread_(spread), breaks_(std::move(breaks)) {}
+                                 RasterOutput* contributions, std::vector<double> breaks)
+    : probability_(probability),
+      classes_(classes),
+      spread_(spread),
+      contributions_(contributions),
+      breaks_(std::move(breaks)) {}
 
 void RasterStripSink::Write(const ScoredStrip& strip) {
   probability_.WriteRows(strip.row, strip.rows, strip.probability.data());
@@ -24,6 +28,13 @@ void RasterStripSink::Write(const ScoredStrip& strip) {
   }
   if (classes_) classes_->WriteRows(strip.row, strip.rows, class_buffer_.data());
   if (spread_) spread_->WriteRows(strip.row, strip.rows, strip.spread.data());
+  if (contributions_) {
+    const size_t band_cells = strip.probability.size();
+    for (size_t band = 0; band * band_cells < strip.contributions.size(); ++band) {
+      contributions_->WriteRows(static_cast<int>(band) + 1, strip.row, strip.rows,
+                                strip.contributions.data() + band * band_cells);
+    }
+  }
 }
 
 }  // namespace geoprosp

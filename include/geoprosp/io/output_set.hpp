@@ -45,6 +45,10 @@ class OutputSet {
   // staging folder. Declaring it again (same option and form) returns the same path.
   std::string Stage(const std::string& option, const std::string& path, OutputForm form);
 
+  // Where to write `name`, a file the run needs only while it works (an intermediate raster): in the
+  // staging folder beside the output `near`, removed with it and never moved into place.
+  std::string Scratch(const std::string& near, const std::string& name);
+
   // Moves every staged output into place; throws if any cannot be, having undone its moves and
   // removed what it staged.
   void Commit();
