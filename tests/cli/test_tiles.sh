@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_tiles.sh BUILD_DIR -- geoprosp-map --tile i/n bands mosaic (gdalbuildvrt) into exactly the
-# whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model; also
+# whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model, the
+# element contributions (--explain, one band per element) included; also
 # when each tile is mapped with another of the fused kernels (GEOPROSP_KERNEL), as on a partition
 # that mixes AVX2 and AVX-512 nodes; and so does a whole run read by several reader threads in small
 # strips.
@@ -35,12 +36,12 @@ done
 check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
   local model=$2 dir=$TEST_TMP/$1 tiles k kind kernel
   mkdir -p "$dir"
-  must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" -q
+  must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" \
+    --explain "$dir/whole_explain.tif" -q
   # Many small strips read by three reader threads (out of order) are written in order, unchanged.
   must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/readers_prob.tif" --classes "$dir/readers_class.tif" \
-    --readers 3 --batch-size 2000 -q
-  check_same_pixels "$dir/whole_prob.tif" "$dir/readers_prob.tif"
-  check_same_pixels "$dir/whole_class.tif" "$dir/readers_class.tif"
+    --explain "$dir/readers_explain.tif" --readers 3 --batch-size 2000 -q
+  for kind in prob class explain; do check_same_pixels "$dir/whole_$kind.tif" "$dir/readers_$kind.tif"; done
   # "mixed": as many tiles as kernels, tile k mapped with kernel k; the whole run used the fastest.
   for tiles in "${tile_counts[@]}" mixed; do
     local count=$tiles
@@ -50,9 +51,9 @@ check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
       kernel=auto
       [ "$tiles" = mixed ] && kernel=${kernels[k]}
       must env GEOPROSP_KERNEL=$kernel "$map_bin" "${inputs[@]}" --model "$model" --tile "$k/$count" \
-        -o "$dir/prob_tile$k.tif" --classes "$dir/class_tile$k.tif" -q
+        -o "$dir/prob_tile$k.tif" --classes "$dir/class_tile$k.tif" --explain "$dir/explain_tile$k.tif" -q
     done
-    for kind in prob class; do
+    for kind in prob class explain; do
       must gdalbuildvrt -q "$dir/${kind}_tiles.vrt" "$dir/${kind}"_tile*.tif
       must gdal_translate -q "$dir/${kind}_tiles.vrt" "$dir/mosaic_${kind}_$tiles.tif"
       check_same_pixels "$dir/whole_$kind.tif" "$dir/mosaic_${kind}_$tiles.tif"
