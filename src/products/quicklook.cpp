@@ -242,25 +242,31 @@ struct LabelBox {
 };
 
 // The best ranks, each at or beside its anchor where it hides no better rank and no deposit, the
-// best of them with their top elements underneath; a rank with no free place is left out.
+// best of them with their top elements underneath where there is room for them; a rank with no free
+// place is left out.
 void DrawRanks(const Canvas& canvas, std::vector<RankLabel> labels, const std::vector<RankLabel>& deposits) {
   std::sort(labels.begin(), labels.end(), [](const RankLabel& a, const RankLabel& b) { return a.rank < b.rank; });
   labels.resize(std::min(labels.size(), kMaxRanks));
   std::vector<LabelBox> taken;
   for (const auto& deposit : deposits) taken.push_back({deposit.x, deposit.y, 3, 4.5, 4.5});
   const double offsets[][2] = {{0, 0}, {0, -15}, {0, 15}, {-18, 0}, {18, 0}};
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const RankLabel& label = labels[i];
-    const bool explained = i < kMaxExplainedRanks && !label.elements.empty();
+  // Places the label with or without its elements; false when every spot is taken.
+  const auto place = [&](const RankLabel& label, bool with_elements) {
     for (const auto& [dx, dy] : offsets) {
       const double x = label.x + dx, y = label.y + dy;
-      const LabelBox box{x, y, explained ? std::max(11.0, 3.3 * label.elements.size()) : 11, 7.5, explained ? 20 : 7.5};
+      const LabelBox box{x, y, with_elements ? std::max(11.0, 3.3 * label.elements.size()) : 11, 7.5,
+                         with_elements ? 20 : 7.5};
       if (std::any_of(taken.begin(), taken.end(), [&](const LabelBox& other) { return box.Overlaps(other); })) continue;
       canvas.Text(std::to_string(label.rank), x, y + 5, 14, kInk, Align::Centre, true, true);
-      if (explained) canvas.Text(label.elements, x, y + 18, 10, kInk, Align::Centre, false, true);
+      if (with_elements) canvas.Text(label.elements, x, y + 18, 10, kInk, Align::Centre, false, true);
       taken.push_back(box);
-      break;
+      return true;
     }
+    return false;
+  };
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const bool explained = i < kMaxExplainedRanks && !labels[i].elements.empty();
+    if (!(explained && place(labels[i], true))) place(labels[i], false);
   }
 }
 
@@ -377,8 +383,11 @@ double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probabi
     cairo_rectangle(canvas.cr(), x + 1, row - 12, bar_width - 2, 16);
     canvas.Outline();
     canvas.Text("1", x + bar_width / 2, row + 1, 11, kInk, Align::Centre, true, true);
-    canvas.Text(explained ? "target area, rank and top elements" : "target area and rank", x + bar_width + 8, row, 11,
-                kInk);
+    canvas.Text("target area and rank", x + bar_width + 8, row, 11, kInk);
+    if (explained) {
+      row += 15;
+      canvas.Text("under it: its top elements", x + bar_width + 8, row, 10, kMuted);
+    }
     if (areas > kMaxRanks) {
       row += 15;
       canvas.Text("(ranks 1 to " + std::to_string(kMaxRanks) + " shown)", x + bar_width + 8, row, 10, kMuted);

@@ -153,7 +153,7 @@ std::string ConfusionPlot(const std::string& title, const Confusion& c) {
 
 std::string ElementImportanceChart(const ImportanceSummary& importance) {
   svg::BarChart chart;
-  chart.title = "Element importance in the final map, and the data's association with the deposits";
+  chart.title = "Element importance and association with the deposits";
   chart.x_label = "share of the largest value";
   svg::BarSeries model{"model: mean |contribution|", {}, {}, "#1f77b4"};
   svg::BarSeries data{"data: |r| with deposit cells", {}, {}, "#ff7f0e"};

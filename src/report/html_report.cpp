@@ -268,7 +268,8 @@ std::string ImportanceSection(const ImportanceSummary& importance, const ReportC
       "--explain</code> writes it); its global importance is the mean absolute contribution over the map's " +
       std::to_string(importance.cells) +
       " valid cells. Beside it, the data's own association: Pearson r of the element's standardised clr value "
-      "with the deposit cells (1 on the labelled deposit cells, 0 elsewhere). Rank agreement (Spearman ρ of "
+      "with the deposit cells (1 on the labelled deposit cells, 0 elsewhere; small when deposit cells are few, so "
+      "compare its ranking). Rank agreement (Spearman ρ of "
       "importance against |r|): " +
       FixedText(importance.rank_agreement, 2) + "; " + std::to_string(importance.top3_shared) +
       " of the top three elements are the same. Occlusion is not additive, and correlated elements share "

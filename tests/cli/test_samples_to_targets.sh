@@ -50,10 +50,10 @@ info = json.load(sys.stdin)
 c = info["cornerCoordinates"]
 print(*info["size"], c["lowerLeft"][0], c["lowerLeft"][1], c["upperRight"][0], c["upperRight"][1])')
 must gdal_rasterize -q -a rank -init 0 -ot Int32 -ts "$width" "$height" -te "$x0" "$y0" "$x1" "$y1" \
-  wa/targets.gpkg wa/ranks.tif
-gdal_translate -q -of ENVI wa/contributions.tif wa/contributions.img
+  -l targets wa/targets.gpkg wa/ranks.tif
+gdal_translate -q -of ENVI -co INTERLEAVE=BSQ wa/contributions.tif wa/contributions.img
 gdal_translate -q -of ENVI wa/ranks.tif wa/ranks.img
-ogr2ogr -q -f CSV wa/targets.csv wa/targets.gpkg
+ogr2ogr -f CSV wa/targets.csv wa/targets.gpkg targets
 python3 - wa/model/manifest.json <<'PY' && pass "every area's top_elems are its largest mean contributions" \
   || fail "top_elems do not follow the contributions"
 import array, csv, json, sys
