@@ -158,7 +158,7 @@ MapPlan PlanMap(const MapOptions& options) {
     // The areas name their top elements: only the cells that can lie in an area are explained, into a
     // scratch raster that is never committed.
     scoring.explain_from = plan.breaks[plan.areas.min_class - 1];
-    plan.areas.contributions = plan.contributions_path = outputs.Scratch(options.areas, "contributions.tif");
+    plan.areas.contributions = plan.contributions_path = outputs.Scratch("contributions.tif");
     plan.contributions = {plan.contributions_path, "GTiff", {"COMPRESS=ZSTD"}};
   }
   plan.quicklook = {plan.probability_path,   areas_path, deposits,         options.quicklook,
