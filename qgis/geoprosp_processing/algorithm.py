@@ -6,12 +6,12 @@ import shlex
 import shutil
 
 from qgis.core import (QgsProcessingAlgorithm, QgsProcessingDestinationParameter, QgsProcessingException,
-                       QgsProcessingParameterRasterDestination)
+                       QgsProcessingParameterEnum, QgsProcessingParameterRasterDestination)
 
 from .legend import NamedCategoriesLegend
 
-from .parameters import (command_arguments, existing_files, is_exposed, is_layer_input, label, make_parameter,
-                         parameter_name)
+from .parameters import (command_arguments, enum_acceptable, existing_files, form_help, is_exposed, is_layer_input,
+                         label, make_parameter, parameter_name)
 from .runner import ERROR, run_tool
 
 
@@ -29,11 +29,11 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
         return self.usage['program'].split('-', 1)[-1]  # geoprosp-map -> map
 
     def displayName(self):
-        return self.usage['program']
+        return self.usage.get('title') or self.usage['program']
 
     def shortHelpString(self):
-        options = [f"{label(option)}: {option['help']}" for option in self.options
-                   if option.get('help', '') not in ('', label(option))]  # what the short labels left out
+        options = [f"{label(option)}: {form_help(option)}" for option in self.options
+                   if form_help(option) not in ('', label(option))]  # what the short labels left out
         return '\n'.join([self.usage.get('description', ''), ''] + options +
                          ['', f"{self.usage['program']} {self.usage.get('version', '')}"])
 
@@ -47,6 +47,12 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
         for definition in self.parameterDefinitions():
             value = parameters.get(definition.name())
             if is_layer_input(definition) and existing_files(value):
+                continue
+            if isinstance(definition, QgsProcessingParameterEnum):  # a choice, or its index
+                if not enum_acceptable(definition, value):
+                    choices = definition.options()
+                    return False, (f'Incorrect parameter value for {definition.description()}: {value!r} is not one '
+                                   f'of {", ".join(choices)} (or their numbers, 0 to {len(choices) - 1})')
                 continue
             if not definition.checkValueIsAcceptable(value, context):
                 return False, f'Incorrect parameter value for {definition.description()}'
@@ -79,9 +85,12 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
             remove_partial_outputs(outputs.values(), pids)
             raise QgsProcessingException(f"{self.usage['program']}: canceled")
         exit_code, messages = finished
+        errors = [line for line in messages if ERROR.search(line)]
         if exit_code != 0:
-            errors = [line for line in messages if ERROR.search(line)] or messages
-            raise QgsProcessingException('\n'.join(errors) or f"{self.usage['program']} failed (exit code {exit_code})")
+            raise QgsProcessingException('\n'.join(errors or messages) or
+                                         f"{self.usage['program']} failed (exit code {exit_code})")
+        for line in errors:  # a tool that succeeds prints none; should one, it is shown, once
+            feedback.reportError(line)
         for name, path in outputs.items():
             if isinstance(self.parameterDefinition(name), QgsProcessingParameterRasterDestination) \
                     and context.willLoadLayerOnCompletion(path):
