@@ -259,6 +259,7 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
                                          settings.features.zero_rule);
   model.composition = space.params;
   model.correlation = space.correlation;
+  model.applicability = FitApplicability(space.features.data(), data.valid, data.n_elements);
   model.graph = settings.features.graph;
   model.alpha.automatic = settings.features.alpha_auto;
   if (settings.features.alpha_auto) {
@@ -323,6 +324,7 @@ Bundle MakeBundle(const std::vector<std::string>& elements, const FinalModel& mo
   if (model.graph.mode != GraphMode::Window) bundle.correlation = model.correlation;
   if (!model.graph.per_cell()) bundle.adjacency = GraphAdjacency(model.correlation, int(elements.size()), model.graph);
   bundle.graph_edges = model.graph_edges;
+  bundle.applicability = model.applicability;
   bundle.model = spec;
   bundle.members = static_cast<int>(model.members.size());
   for (size_t member = 0; member < model.members.size(); ++member) {
