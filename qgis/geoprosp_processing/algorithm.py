@@ -10,8 +10,8 @@ from qgis.core import (QgsProcessingAlgorithm, QgsProcessingDestinationParameter
 
 from .legend import NamedCategoriesLegend
 
-from .parameters import (command_arguments, enum_acceptable, existing_files, form_help, is_exposed, is_layer_input,
-                         label, make_parameter, parameter_name)
+from .parameters import (command_arguments, enum_acceptable, existing_files, file_of, form_help, is_exposed,
+                         is_layer_input, label, make_parameter, parameter_name)
 from .runner import ERROR, run_tool
 
 
@@ -32,7 +32,8 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
         return self.usage.get('title') or self.usage['program']
 
     def shortHelpString(self):
-        options = [f"{label(option)}: {form_help(option)}" for option in self.options
+        options = [form_help(option) if form_help(option).startswith(label(option))
+                   else f"{label(option)}: {form_help(option)}" for option in self.options
                    if form_help(option) not in ('', label(option))]  # what the short labels left out
         return '\n'.join([self.usage.get('description', ''), ''] + options +
                          ['', f"{self.usage['program']} {self.usage.get('version', '')}"])
@@ -44,6 +45,7 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
     def checkParameterValues(self, parameters, context):
         """As QGIS's own check, except that input files are left for the tool to judge,
         so that a file it cannot read fails with the tool's own message."""
+        self._release_inputs(parameters, context)  # also when the check fails and nothing runs
         for definition in self.parameterDefinitions():
             value = parameters.get(definition.name())
             if is_layer_input(definition) and existing_files(value):
@@ -57,6 +59,18 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
             if not definition.checkValueIsAcceptable(value, context):
                 return False, f'Incorrect parameter value for {definition.description()}'
         return True, ''
+
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        self._release_inputs(parameters, context)
+        return True
+
+    def _release_inputs(self, parameters, context):
+        """The tools read the input files themselves. QGIS may have opened them as layers to check the
+        parameters (qgis_process does), which computes statistics that GDAL then saves beside each file
+        when the layer closes; those layers are closed now and the .aux.xml they leave removed."""
+        files = [path for definition in self.parameterDefinitions() if is_layer_input(definition)
+                 for path in existing_files(parameters.get(definition.name())) or []]
+        release_input_layers(files, context)
 
     def validateInputCrs(self, parameters, context):
         """The tools check their inputs' grids and CRSs themselves, and say what is wrong; QGIS's check
@@ -96,6 +110,28 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
                     and context.willLoadLayerOnCompletion(path):
                 context.layerToLoadOnCompletionDetails(path).setPostProcessor(NamedCategoriesLegend.create())
         return outputs
+
+
+def release_input_layers(paths, context):
+    """Closes the layers of `paths` that QGIS loaded into the run's temporary layer store, and removes
+    the .aux.xml that closing them wrote where none was before: the inputs stay as the user left them."""
+    store = context.temporaryLayerStore()
+    wanted = {os.path.realpath(path) for path in paths}
+    layers = [layer for layer in store.mapLayers().values() if _layer_file(layer) in wanted]
+    if not layers:
+        return
+    fresh = [path + '.aux.xml' for path in paths if not os.path.exists(path + '.aux.xml')]
+    store.removeMapLayers(layers)
+    for aux in fresh:
+        if os.path.isfile(aux):
+            os.remove(aux)
+
+
+def _layer_file(layer):
+    try:
+        return os.path.realpath(file_of(layer))
+    except QgsProcessingException:
+        return None
 
 
 def remove_partial_outputs(paths, pids):

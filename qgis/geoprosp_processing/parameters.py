@@ -163,9 +163,9 @@ def _values(algorithm, option, definition, parameters, context, feedback):
         return [algorithm.parameterAsCompatibleSourceLayerPath(
             parameters, name, context, ['gpkg', 'shp', 'geojson'], 'gpkg', feedback)]
     if isinstance(definition, QgsProcessingParameterMultipleLayers):
-        return [_file_of(layer) for layer in algorithm.parameterAsLayerList(parameters, name, context)]
+        return [file_of(layer) for layer in algorithm.parameterAsLayerList(parameters, name, context)]
     if isinstance(definition, QgsProcessingParameterRasterLayer):
-        return [_file_of(algorithm.parameterAsRasterLayer(parameters, name, context))]
+        return [file_of(algorithm.parameterAsRasterLayer(parameters, name, context))]
     if isinstance(definition, QgsProcessingParameterEnum):
         return _non_empty([enum_value(definition, value)])
     if isinstance(definition, QgsProcessingParameterNumber):
@@ -212,7 +212,7 @@ def enum_acceptable(definition, value):
         return False
 
 
-def _file_of(layer):
+def file_of(layer):
     """The dataset a layer reads, as GDAL names it."""
     if layer is not None and layer.providerType() == 'gdal':
         return layer.source()
