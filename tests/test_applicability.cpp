@@ -147,19 +147,7 @@ std::string WritePolygons(const std::string& path, const std::vector<std::string
   return path;
 }
 
-Grid TestGrid() {
-  Grid grid;
-  grid.width = 20;
-  grid.height = 12;
-  grid.geotransform = {500000, 100, 0, 2500000, 0, -100};
-  OGRSpatialReference srs;
-  srs.importFromEPSG(32650);
-  char* wkt = nullptr;
-  srs.exportToWkt(&wkt);
-  grid.wkt = wkt;
-  CPLFree(wkt);
-  return grid;
-}
+Grid TestGrid() { return test::UtmGrid(20, 12); }
 
 TEST(PolygonMask, CellCentresInsideAPolygonAndOutsideItsHole) {
   GDALAllRegister();

@@ -367,6 +367,18 @@ void EditManifest(const std::string& dir, const std::function<void(nlohmann::jso
   RewriteChecksums(dir);
 }
 
+// `bundle` saved at `folder` with its manifest edited (checksums rewritten) fails to load with an
+// error naming manifest.json, holding `wanted`, and never blaming an option.
+void ExpectManifestError(Bundle bundle, const std::string& folder, const std::function<void(nlohmann::json&)>& edit,
+                         const std::string& wanted) {
+  SaveBundle(bundle, folder, true);
+  EditManifest(folder, edit);
+  const std::string message = LoadError(folder);
+  EXPECT_NE(message.find(wanted), std::string::npos) << message;
+  EXPECT_NE(message.find("manifest.json"), std::string::npos) << message;
+  EXPECT_EQ(message.find("--"), std::string::npos) << message;
+}
+
 TEST(Bundle, TheChecksumCoversTheManifest) {
   const auto dir = test::ScratchDir("bundle_checksum");
   Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 4);
@@ -398,12 +410,7 @@ TEST(Bundle, EveryTensorIsCheckedAgainstTheManifestBeforeScoring) {
   Bundle saved = b;
   SaveBundle(saved, dir + "/m", false);
   const auto expect = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& wanted) {
-    SaveBundle(saved, dir + "/m", true);
-    EditManifest(dir + "/m", edit);
-    const std::string message = LoadError(dir + "/m");
-    EXPECT_NE(message.find(wanted), std::string::npos) << message;
-    EXPECT_NE(message.find("manifest.json"), std::string::npos) << message;
-    EXPECT_EQ(message.find("--"), std::string::npos) << message;  // never blamed on an option
+    ExpectManifestError(saved, dir + "/m", edit, wanted);
   };
   // The cases: a larger hidden size (a segfault before), hidden-16 weights under hidden 32,
   // and weights of 4 elements under a 5-element manifest.
@@ -451,11 +458,7 @@ TEST(Bundle, ApplicabilityRoundTripsExactlyAndIsChecked) {
   EXPECT_EQ(loaded.applicability.cells, 300);
   EXPECT_EQ(loaded.applicability.Distance(cells.data()), b.applicability.Distance(cells.data()));
   const auto expect = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& wanted) {
-    SaveBundle(saved, dir + "/m", true);
-    EditManifest(dir + "/m", edit);
-    const std::string message = LoadError(dir + "/m");
-    EXPECT_NE(message.find(wanted), std::string::npos) << message;
-    EXPECT_NE(message.find("manifest.json"), std::string::npos) << message;
+    ExpectManifestError(saved, dir + "/m", edit, wanted);
   };
   expect([](nlohmann::json& j) { j["applicability"]["mean"].push_back(0.0); }, "do not match the 4 elements");
   expect([](nlohmann::json& j) { j["applicability"]["precision"].erase(3); }, "do not match the 4 elements");

@@ -251,12 +251,12 @@ std::map<std::string, std::string> Provenance(const MapPlan& plan) {
 
 // What the applicability rasters hold, stamped into both.
 std::map<std::string, std::string> ApplicabilityProvenance(const Applicability& a) {
-  return {{"GEOPROSP_APPLICABILITY",
-           "Mahalanobis distance of each cell's model features from the training cells' (mean and covariance of " +
-               std::to_string(a.cells) + " cells, ridge " + FormatNumber(a.ridge) + ")"},
+  return {{"GEOPROSP_APPLICABILITY", "Mahalanobis distance of each cell's model features from those of " +
+                                         a.cells_from + " (mean and " + "covariance of " + std::to_string(a.cells) +
+                                         " cells, ridge " + FormatNumber(a.ridge) + ")"},
           {"GEOPROSP_APPLICABILITY_THRESHOLD", CPLSPrintf("%.9g", a.threshold)},  // a float's every digit
           {"GEOPROSP_APPLICABILITY_RULE", "outside when the distance exceeds the " + FormatNumber(a.percentile) +
-                                              "th percentile of the training cells' own distances"}};
+                                              "th percentile of those cells' own distances"}};
 }
 
 // The stack for each reader thread: the plan's own, and reopened copies.

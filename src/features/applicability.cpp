@@ -12,6 +12,9 @@ namespace geoprosp {
 
 const double kApplicabilityPercentile = 99;
 const char* const kApplicabilityMethod = "mahalanobis";
+const char* const kApplicabilityFromTrainingCells = "the model's training cells (deposit and background cells)";
+const char* const kApplicabilityFromEveryCell =
+    "every valid cell of the training rasters (too few training cells for a covariance)";
 
 float Applicability::Distance(const float* features) const {
   const size_t n = mean.size();

@@ -82,7 +82,8 @@ std::string CompactNumberArrays(const std::string& text) {
 
 nlohmann::json ApplicabilityJson(const Applicability& a, size_t n_elements) {
   return {{"method", kApplicabilityMethod},
-          {"space", "standardised model features (the transform's output) of the training cells"},
+          {"space", "standardised model features (the transform's output)"},
+          {"cells_from", a.cells_from},
           {"cells", a.cells},
           {"ridge", a.ridge},
           {"percentile", a.percentile},
@@ -437,6 +438,7 @@ Bundle LoadBundle(const std::string& directory) {
         throw Error(manifest_path,
                     "declares an applicability method " + a.at("method").dump() + " this geoprosp does not know");
       b.applicability.cells = a.at("cells");
+      b.applicability.cells_from = a.value("cells_from", std::string());
       b.applicability.ridge = a.at("ridge");
       b.applicability.percentile = a.at("percentile");
       b.applicability.threshold = a.at("threshold");

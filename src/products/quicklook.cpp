@@ -399,7 +399,7 @@ double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probabi
     row += 22;
     for (int i = 0; i < 4; ++i) canvas.Rect(x + i * bar_width / 4, row - 11, bar_width / 4, 14, Greyed(Ramp(i / 3.0)));
     canvas.Frame(x, row - 11, bar_width, 14, kMuted);
-    canvas.Text("left out (mask)", x + bar_width + 8, row, 11, kInk);
+    canvas.Text("left out of the areas", x + bar_width + 8, row, 11, kInk);
   }
   if (areas) {
     row += 28;

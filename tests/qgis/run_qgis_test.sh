@@ -115,6 +115,23 @@ else
   fail "the provider setting (path of geoprosp-map) finds the tools without \$GEOPROSP_BIN"
 fi
 
+# What each Python check starts with, as the Toolbox runs the algorithms: QGIS, Processing, the plugin.
+cat >"$work/start_qgis.py" <<'PY'
+import os, sys
+from qgis.core import QgsApplication
+
+def start(work):
+    app = QgsApplication([], False)
+    app.initQgis()
+    sys.path[:0] = ['/usr/share/qgis/python/plugins', os.path.join(work, 'plugins')]
+    from processing.core.Processing import Processing
+    Processing.initialize()
+    import geoprosp_processing
+    plugin = geoprosp_processing.classFactory(None)
+    plugin.initProcessing()
+    return app, plugin  # both kept: the provider lives as long as the plugin
+PY
+
 # Copies of the sample data, so that a .aux.xml written beside an input would show (checked at the end).
 mkdir -p "$work/data"
 cp "$repo"/sample_data/*.tif "$repo/sample_data/deposits.gpkg" "$work/data/"
@@ -232,14 +249,9 @@ if [ "$reported" = 1 ] && "$system_python" - "$work" "$python_model" <<'PY'
 import os, sys
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject
 work, model = sys.argv[1], sys.argv[2]
-app = QgsApplication([], False)
-app.initQgis()
-sys.path[:0] = ['/usr/share/qgis/python/plugins', os.path.join(work, 'plugins')]
-from processing.core.Processing import Processing
-Processing.initialize()
-import geoprosp_processing
-plugin = geoprosp_processing.classFactory(None)
-plugin.initProcessing()
+sys.path.insert(0, work)
+from start_qgis import start
+app, plugin = start(work)
 
 class Counting(QgsProcessingFeedback):
     errors = []
@@ -289,14 +301,9 @@ import os, sys
 from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingFeedback,
                        QgsProcessingOutputLayerDefinition, QgsProject, QgsRasterLayer)
 work, model, inputs = sys.argv[1], sys.argv[2], sys.argv[3:]
-app = QgsApplication([], False)
-app.initQgis()
-sys.path[:0] = ['/usr/share/qgis/python/plugins', os.path.join(work, 'plugins')]
-from processing.core.Processing import Processing
-Processing.initialize()
-import geoprosp_processing
-plugin = geoprosp_processing.classFactory(None)
-plugin.initProcessing()
+sys.path.insert(0, work)
+from start_qgis import start
+app, plugin = start(work)
 algorithm = QgsApplication.processingRegistry().createAlgorithmById('geoprosp:map')
 project, context, feedback = QgsProject.instance(), QgsProcessingContext(), QgsProcessingFeedback()
 context.setProject(project)

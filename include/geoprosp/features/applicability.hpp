@@ -15,6 +15,7 @@ struct Applicability {
   double percentile = 99;         // of the training cells' distances, giving the threshold
   double threshold = 0;           // cells farther than this are outside the model's experience
   int64_t cells = 0;              // training cells the statistics come from
+  std::string cells_from;         // which cells: kApplicabilityFromTrainingCells or ...FromEveryCell
 
   bool present() const { return !mean.empty(); }
   // Distance of one cell's E standardised features (double arithmetic in a fixed order, so a cell
@@ -24,6 +25,11 @@ struct Applicability {
 
 extern const double kApplicabilityPercentile;   // 99
 extern const char* const kApplicabilityMethod;  // how the manifest and the outputs name it
+// The statistics come from the cells a model was fitted on (its deposit and background cells) when
+// there are at least this many per element, else from every valid cell of its training rasters.
+constexpr int kApplicabilityCellsPerElement = 5;
+extern const char* const kApplicabilityFromTrainingCells;
+extern const char* const kApplicabilityFromEveryCell;
 
 // Fits the statistics on the cells of `features` (cell-major, E per cell) where `use` is set: mean,
 // covariance, ridge (1e-3 of the mean variance), its inverse, and the `percentile` of the same
