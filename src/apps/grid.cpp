@@ -411,82 +411,135 @@ GridSummary RunGrid(const GridOptions& o, const Progress& progress) {
 Command<GridOptions> GridCommand() {
   Command<GridOptions> command;
   command.program = "geoprosp-grid";
+  command.title = "Grid samples";
   command.description =
       "Grid point samples (any OGR source, or a CSV with x/y columns) into one Float32 raster per element, in ppm,"
       " with GDAL's gridding.";
   auto& t = command.table;
   using O = GridOptions;
   t.Add("samples", &O::samples)
+      .Label("Point samples")
       .Positional()
       .Path()
       .Role("input_vector")
       .Required()
       .Help("Point samples: any OGR vector, or a CSV whose x/y (or lon/lat) columns are recognised by name");
   t.Add("output", &O::output)
+      .Label("Output folder")
       .Flags({"-o", "--output"})
       .Path()
       .Role("output_dir")
       .Help("Output folder (made if missing): one raster per element, named after it (Au.tif)");
   t.Add("stack", &O::stack)
+      .Label("Multi-band raster")
+      .FormHelp("Multi-band raster instead of an output folder: one band per element, described by its name")
       .Path()
       .Role("output_raster")
       .Help("Multi-band raster instead of -o: one band per element, described by its name");
-  t.Add("srs", &O::srs).Help("CRS of the samples when the file declares none (e.g. EPSG:4326 for lon/lat)");
-  t.Add("t-srs", &O::t_srs).Help("CRS of the grid, e.g. EPSG:28350 (default: the samples')");
+  t.Add("srs", &O::srs)
+      .Label("CRS of the samples")
+      .Help("CRS of the samples when the file declares none (e.g. EPSG:4326 for lon/lat)");
+  t.Add("t-srs", &O::t_srs).Label("CRS of the grid").Help("CRS of the grid, e.g. EPSG:28350 (default: the samples')");
   t.Add("cell-size", &O::cell_size)
+      .Label("Cell size")
+      .FormHelp("Cell size in the grid's CRS units (required unless the grid of a raster is used)")
       .Range(0, std::nullopt)
       .Help("Cell size in the grid's CRS units (required unless --align-to)");
   t.Add("extent", &O::extent)
+      .Label("Grid extent")
       .Help("Grid extent xmin,ymin,xmax,ymax in the grid's CRS (default: the samples', snapped to the cell size)");
-  t.Add("align-to", &O::align_to).Path().Role("input_raster").Help("Use this raster's grid: CRS, extent and cells");
+  t.Add("align-to", &O::align_to)
+      .Label("Use this raster's grid")
+      .Path()
+      .Role("input_raster")
+      .Help("Use this raster's grid: CRS, extent and cells");
   t.Add("elements", &O::elements)
+      .Label("Elements to grid")
+      .FormHelp(
+          "Comma-separated elements to grid (default: those measured in at least the minimum coverage of the rows)")
       .Help("Comma-separated elements to grid (default: those measured in at least --min-coverage of the rows)");
   t.Add("min-coverage", &O::min_coverage)
+      .Label("Minimum coverage")
+      .FormHelp("Without a list of elements: the share of the rows an element must be measured in")
       .Range(0, 1)
       .Help("Without --elements: the share of the rows an element must be measured in");
-  t.Add("keep-oxides", &O::keep_oxides).Help("Keep an oxide column (ZnO) next to its element's (Zn)");
+  t.Add("keep-oxides", &O::keep_oxides)
+      .Label("Keep oxide columns")
+      .Help("Keep an oxide column (ZnO) next to its element's (Zn)");
   t.Add("missing", &O::missing)
+      .Label("Missing-value codes")
       .Help(
           "Value meaning 'not measured' (default -9999); repeat or separate with commas. Negative values are"
           " below detection");
   t.Add("assume-unit", &O::assume_unit)
+      .Label("Unit of columns without one")
       .Advanced()
       .Help("Unit (ppm, ppb, pct) of element columns whose name has none (default: they are skipped)");
   t.Add("duplicates", &O::duplicates)
+      .Label("Samples at one location")
       .Choices({"mean", "first"})
       .Help("Rows at the same location: their mean, or the first row's values");
   t.Add("survey-column", &O::survey_column)
+      .Label("Survey column")
       .Help("Column naming each row's survey or report: level each survey's values per element");
   t.Add("levelling", &O::levelling)
+      .Label("Levelling of surveys")
+      .FormHelp("With a survey column: median/MAD of log values, or quantile matching, onto all surveys together")
       .Choices({"median-mad", "quantile"})
       .Help("With --survey-column: median/MAD of log values, or quantile matching, onto all surveys together");
-  t.Add("method", &O::method).Choices(GridMethodNames()).Help("GDAL gridding algorithm");
-  t.Add("power", &O::power).Range(0, std::nullopt).Help("Inverse-distance weighting power (invdist, invdistnn)");
-  t.Add("smoothing", &O::smoothing).Range(0, std::nullopt).Help("Smoothing distance (invdist, invdistnn)");
-  t.Add("radius", &O::radius).Range(0, std::nullopt).Help("Search radius in the grid's CRS units (0: --max-distance)");
+  t.Add("method", &O::method).Label("Gridding method").Choices(GridMethodNames()).Help("GDAL gridding algorithm");
+  t.Add("power", &O::power)
+      .Label("IDW power")
+      .Range(0, std::nullopt)
+      .Help("Inverse-distance weighting power (invdist, invdistnn)");
+  t.Add("smoothing", &O::smoothing)
+      .Label("Smoothing distance")
+      .Range(0, std::nullopt)
+      .Help("Smoothing distance (invdist, invdistnn)");
+  t.Add("radius", &O::radius)
+      .Label("Search radius")
+      .FormHelp("Search radius in the grid's CRS units (0: the maximum distance from samples)")
+      .Range(0, std::nullopt)
+      .Help("Search radius in the grid's CRS units (0: --max-distance)");
   t.Add("max-points", &O::max_points)
+      .Label("Maximum points per cell")
       .Range(0, 1 << 20)
       .Help("Nearest points used per cell (invdist, invdistnn; 0: all within the radius)");
   t.Add("min-points", &O::min_points)
+      .Label("Minimum points per cell")
       .Range(0, 1 << 20)
       .Advanced()
       .Help("Fewer points within the radius leave a cell nodata (invdist, invdistnn, average)");
   t.Add("algorithm", &O::algorithm)
+      .Label("gdal_grid algorithm")
+      .FormHelp(
+          "A gdal_grid algorithm string instead of the method and its parameters, e.g. "
+          "invdist:power=3:radius1=200:radius2=200")
       .Flags({"-a", "--algorithm"})
       .Advanced()
       .Help(
           "A gdal_grid -a string instead of --method and its parameters, e.g. invdist:power=3:radius1=200:radius2=200");
   t.Add("max-distance", &O::max_distance)
+      .Label("Maximum distance from samples")
       .Range(0, std::nullopt)
       .Help("Cells farther than this from every sample are nodata (0: 3 x the median sample spacing)");
-  t.Add("layer", &O::layer).Advanced().Help("Layer of a multi-layer vector source");
+  t.Add("layer", &O::layer).Label("Layer").Advanced().Help("Layer of a multi-layer vector source");
   t.Add("x-field", &O::x_field)
+      .Label("X column")
       .Advanced()
       .Help("Column holding x (easting or longitude) (default: recognised by name)");
-  t.Add("y-field", &O::y_field).Advanced().Help("Column holding y (northing or latitude)");
-  t.Add("of", &O::format).Flags({"-of", "--of"}).Help("Output format (GDAL driver short name, e.g. GTiff, COG)");
-  t.Add("co", &O::creation_options).Flags({"-co", "--co"}).Advanced().Help("Creation option NAME=VALUE");
+  t.Add("y-field", &O::y_field).Label("Y column").Advanced().Help("Column holding y (northing or latitude)");
+  t.Add("of", &O::format)
+      .Label("Output format")
+      .Flags({"-of", "--of"})
+      .Help("Output format (GDAL driver short name, e.g. GTiff, COG)");
+  t.Add("co", &O::creation_options)
+      .Label("Creation options")
+      .Flags({"-co", "--co"})
+      .Advanced()
+      .Help("Creation option NAME=VALUE");
   t.Add("report", &O::report)
+      .Label("JSON report")
       .Path()
       .Role("output_file")
       .Extensions({"json"})

@@ -228,24 +228,29 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
 Command<TrainOptions> TrainCommand() {
   Command<TrainOptions> command;
   command.program = "geoprosp-train";
+  command.title = "Train model";
   command.description =
       "Train a residual GNN prospectivity model from element rasters and known deposits, with honest cross-validation.";
   auto& t = command.table;
   using O = TrainOptions;
   AddInputRasterOptions(t);
   t.Add("output", &O::output)
+      .Label("Model bundle folder")
       .Flags({"-o", "--output"})
       .Path()
       .Role("output_model")
       .Required()
       .Help("Model bundle folder to write");
   AddSurveyOptions(t);
-  t.Add("arch", &O::arch).Choices({"resgcn", "resgat"}).Help("Residual GCN or residual GAT");
+  t.Add("arch", &O::arch).Label("Architecture").Choices({"resgcn", "resgat"}).Help("Residual GCN or residual GAT");
   AddTrainingOptions(t);
   t.Add("ensemble", &O::ensemble)
+      .Label("Ensemble members")
+      .FormHelp("Train N members over seeds and random sets of background cells; the map can then show their spread")
       .Range(1, 100)
       .Help("Train N members over seeds and random negative sets; geoprosp-map --sd then maps their spread");
   t.Add("report", &O::report)
+      .Label("JSON report")
       .Path()
       .Role("output_file")
       .Help("JSON report of the cross-validation and the final model");

@@ -268,6 +268,7 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
   model.alpha.value = model.graph.alpha;
   if (model.graph.mode != GraphMode::Window)
     model.graph_edges = CountEdges(model.correlation, data.n_elements, model.graph);
+  std::vector<uint8_t> trained(data.valid.size(), 0);
   for (int member = 0; member < members; ++member) {
     std::vector<LabelledCell> member_cells = labelled.cells;
     if (member > 0) {
@@ -275,10 +276,18 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
       labels.seed = settings.labels.seed + member;
       member_cells = ChooseSamples(labels, data).cells;
     }
+    for (const auto& cell : member_cells) trained[cell.cell] = 1;
     ScaledProgress member_progress(progress, double(member) / members, double(member + 1) / members);
     model.members.push_back(Fit(BuildSamples(data, space, model.graph, member_cells), settings.fit,
                                 settings.seed + 7919 * member, member_progress.get(), nullptr));
   }
+  // Where the model has seen data: the cells it was fitted on (deposit and background cells of every
+  // member), so that deposit-like compositions count as seen; every valid cell when they are too few
+  // to estimate a covariance from.
+  const auto labelled_count = std::count(trained.begin(), trained.end(), uint8_t(1));
+  const bool enough = labelled_count >= kApplicabilityCellsPerElement * data.n_elements;
+  model.applicability = FitApplicability(space.features.data(), enough ? trained : data.valid, data.n_elements);
+  model.applicability.cells_from = enough ? kApplicabilityFromTrainingCells : kApplicabilityFromEveryCell;
   return model;
 }
 
@@ -323,6 +332,7 @@ Bundle MakeBundle(const std::vector<std::string>& elements, const FinalModel& mo
   if (model.graph.mode != GraphMode::Window) bundle.correlation = model.correlation;
   if (!model.graph.per_cell()) bundle.adjacency = GraphAdjacency(model.correlation, int(elements.size()), model.graph);
   bundle.graph_edges = model.graph_edges;
+  bundle.applicability = model.applicability;
   bundle.model = spec;
   bundle.members = static_cast<int>(model.members.size());
   for (size_t member = 0; member < model.members.size(); ++member) {
