@@ -41,6 +41,7 @@ FinalModelSummary SummariseFinalModel(const FinalModel& model, const CellScores&
   summary.best_epoch = first.best_epoch;
   summary.best_validation_loss = first.best_validation_loss;
   summary.nnpu_prior = first.prior;
+  summary.pretraining = first.pretraining;
   summary.class_breaks = AreaShareBreaks(cells.scores);
   summary.score_class_breaks = AreaShareBreaks(raw.scores);
   summary.class_breaks_method = kAreaShareBreaksMethod;

@@ -137,7 +137,9 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
   const RasterStack& stack = *readers.front();
   const PixelWindow& region = scoring.region;
   const int n = static_cast<int>(stack.elements().size());
-  const int halo = scoring.graph.halo();
+  // Window graphs and spatial context read the cells around each cell: strips read that halo too.
+  const int halo = std::max(scoring.graph.halo(), scoring.context.halo());
+  const int node_features = scoring.context.node_features(), row_width = node_features * n;
   const bool per_cell = scoring.graph.per_cell();
   const bool ensemble = members.size() > 1;
   if (!per_cell && scoring.adjacency.size() != size_t(n) * n)
@@ -146,7 +148,7 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
     throw Error(scoring.model, "holds no global correlation for its hybrid graph");
   int strip_rows = std::max(1, std::min(region.height, scoring.batch_size / std::max(1, region.width)));
   // The halo rows are read and transformed twice; strips of 16 halos keep that under 7 %.
-  if (per_cell) strip_rows = std::min(region.height, std::max(strip_rows, 16 * halo));
+  if (halo > 0) strip_rows = std::min(region.height, std::max(strip_rows, 16 * halo));
   const int strips = (region.height + strip_rows - 1) / strip_rows;
   const int threads = std::max(1, scoring.threads);
   const ScopedOmpThreads omp_threads(threads);
@@ -182,8 +184,17 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
       }
     }
     const int64_t m = static_cast<int64_t>(cells.size());
-    cell_features.resize(size_t(m) * n);
-    for (int64_t i = 0; i < m; ++i) std::copy_n(features.data() + cells[i] * n, n, cell_features.data() + i * n);
+    cell_features.resize(size_t(m) * row_width);
+    if (scoring.context.active()) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int64_t i = 0; i < m; ++i) {
+        NodeFeatures(features.data(), window.valid.data(), window.width, window.height, n,
+                     static_cast<int>(cells[i] % window.width), static_cast<int>(cells[i] / window.width),
+                     scoring.context, cell_features.data() + i * row_width);
+      }
+    } else {
+      for (int64_t i = 0; i < m; ++i) std::copy_n(features.data() + cells[i] * n, n, cell_features.data() + i * n);
+    }
     probabilities.resize(m);
     spread.resize(m);
     // Per-cell graphs (n x n each) are built and scored a batch at a time, so memory stays bounded.
@@ -199,9 +210,9 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
                           adjacency.data() + size_t(i) * n * n, scoring.correlation.data());
         }
       }
-      ScoreMembers(members, cell_features.data() + first * n, per_cell ? adjacency.data() : scoring.adjacency.data(),
-                   per_cell, count, member_scores, probabilities.data() + first, spread.data() + first,
-                   scoring.calibration);
+      ScoreMembers(members, cell_features.data() + first * row_width,
+                   per_cell ? adjacency.data() : scoring.adjacency.data(), per_cell, count, member_scores,
+                   probabilities.data() + first, spread.data() + first, scoring.calibration);
     }
     ScoredStrip& out = slots[slot].scored;
     out.row = row;
@@ -250,6 +261,7 @@ std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int
   scoring.region = {0, 0, grid.width, grid.height};
   scoring.composition = bundle.composition;
   scoring.graph = bundle.graph;
+  scoring.context = bundle.context;
   scoring.adjacency = bundle.adjacency;
   scoring.correlation = bundle.correlation;
   if (calibrated) scoring.calibration = bundle.calibration;

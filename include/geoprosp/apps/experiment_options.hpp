@@ -43,6 +43,10 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   std::string loss = "ce";
   std::string prior = "auto";
   std::string train_engine = "fused";
+  std::string pretrain = "none";
+  int pretrain_epochs = 5;
+  double mask_share = 0.25;
+  std::string context = "none";
   std::string augment = "gan";
   double augment_ratio = 1.0;
   std::string cv = "spatial";
@@ -124,6 +128,10 @@ void AddSurveyOptions(OptionTable<Options>& t) {
       .Choices({"binary", "abs-r"})
       .Advanced()
       .Help("Edge weights before normalisation");
+  t.Add("context", &O::context)
+      .Help(
+          "Spatial context node features: K or K1,K2 (odd window sizes) adds each element's mean and SD over the "
+          "K x K window to its node; none: off");
 }
 
 // Network size, training, augmentation and cross-validation.
@@ -154,6 +162,13 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Choices({"fused", "torch"})
       .Advanced()
       .Help("ResGCN/ResGAT training: the fused CPU trainer, or LibTorch (the reference; ce only)");
+  t.Add("pretrain", &O::pretrain)
+      .Choices({"none", "masked"})
+      .Help(
+          "Self-supervised pre-training of the ResGCN/ResGAT backbone on every valid cell (no labels): hide "
+          "--mask-share of each cell's elements and predict them, then train on the labelled cells");
+  t.Add("pretrain-epochs", &O::pretrain_epochs).Range(1, 1000).Help("Epochs of --pretrain masked");
+  t.Add("mask-share", &O::mask_share).Range(0.01, 0.99).Help("Share of each cell's elements hidden in pre-training");
   t.Add("augment", &O::augment)
       .Choices({"gan", "vae", "smote", "noise", "none"})
       .Help("Synthetic positives, made inside training folds only");
