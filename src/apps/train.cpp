@@ -182,6 +182,11 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   report.alpha.sweep = final_model.alpha.sweep;
   report.graph_edges = final_model.graph_edges;
   WarnIfEmptyGraph(final_model.graph_edges, final_model.graph, "the final model", report.warnings);
+  if (settings.fit.pretrain.active() && final_model.graph_edges == 0) {
+    AddWarning(report.warnings,
+               "--pretrain masked: with no edges a hidden element sees no other one, so pre-training cannot learn to "
+               "predict it (its loss stays near 1); use --edge-rule top-k or a lower --alpha");
+  }
   clock.Lap("final_model");
 
   Bundle bundle = MakeBundle(data.elements, final_model, settings.fit.spec);

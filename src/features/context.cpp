@@ -54,8 +54,8 @@ void CheckContext(const ContextSpec& spec, const std::string& subject) {
   if (!problem.empty()) throw Error(subject, "declares a spatial context whose " + problem);
 }
 
-void NodeFeatures(const float* features, const uint8_t* valid, int width, int height, int n_elements, int col,
-                  int row, const ContextSpec& spec, float* out) {
+void NodeFeatures(const float* features, const uint8_t* valid, int width, int height, int n_elements, int col, int row,
+                  const ContextSpec& spec, float* out) {
   const int n = n_elements;
   const float* own = features + (size_t(row) * width + col) * n;
   std::copy_n(own, n, out);

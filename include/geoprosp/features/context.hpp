@@ -34,7 +34,7 @@ void CheckContext(const ContextSpec& spec, const std::string& subject);
 // read their halo as invalid cells), are skipped. The cell itself is valid, so a window has at least
 // one value; a window of one valid cell has standard deviation 0. The sums run in double, in row-major
 // order, so every strip or tile gives the same bytes.
-void NodeFeatures(const float* features, const uint8_t* valid, int width, int height, int n_elements, int col,
-                  int row, const ContextSpec& spec, float* out);
+void NodeFeatures(const float* features, const uint8_t* valid, int width, int height, int n_elements, int col, int row,
+                  const ContextSpec& spec, float* out);
 
 }  // namespace geoprosp
