@@ -199,29 +199,36 @@ void ExpectFiniteDifferences(FusedResGnn& model, const std::vector<float>& gradi
   EXPECT_LE(kinks, gradient.size() / 12) << name;
 }
 
-// Central differences of the loss on a tiny model agree with the backward pass, for every parameter,
-// with and without spatial context: a check that does not lean on LibTorch.
-TEST(FusedGradients, AgreeWithFiniteDifferencesOnATinyModel) {
+// Every tiny model of the finite-difference checks: both architectures, 0 to 2 residual layers (a
+// shared Â with one, per-sample Â otherwise), without and with spatial context (1 and 3 node features).
+void ForEachTinyModel(const std::function<void(const ModelSpec&, bool, const std::string&)>& check) {
   for (const std::string arch : {"resgcn", "resgat"}) {
     for (int layers : {0, 1, 2}) {
       for (int node_features : {1, 3}) {
         const bool per_sample = layers != 1;
-        const ModelSpec spec = SmallSpec(arch, 4, layers, 2, 0, node_features);
-        const int n = 3;
-        const SampleSet s = RandomSamples(n, 20, per_sample, 0.3, 5, 0.3, node_features);
-        const LossWeights w = RandomLossWeights(s, 6);
-        FusedResGnn fused(spec, n, 1);
-        fused.Initialise(3);
-        for (float& p : fused.parameters()) p *= 3;  // away from the flat start
-        std::vector<float> gradient(fused.parameters().size());
-        fused.Backward(s, AllSlots(s), w, 0, gradient.data());
-        ExpectFiniteDifferences(
-            fused, gradient, [&] { return fused.Loss(s, AllSlots(s), w).total(); },
-            arch + ", " + std::to_string(layers) + " layers" + (per_sample ? ", window" : ", global") + ", " +
-                std::to_string(node_features) + " node features");
+        check(SmallSpec(arch, 4, layers, 2, 0, node_features), per_sample,
+              arch + ", " + std::to_string(layers) + " layers" + (per_sample ? ", window" : ", global") + ", " +
+                  std::to_string(node_features) + " node features");
       }
     }
   }
+}
+
+// Central differences of the loss on a tiny model agree with the backward pass, for every parameter,
+// with and without spatial context: a check that does not lean on LibTorch.
+TEST(FusedGradients, AgreeWithFiniteDifferencesOnATinyModel) {
+  ForEachTinyModel([](const ModelSpec& spec, bool per_sample, const std::string& name) {
+    const int n = 3;
+    const SampleSet s = RandomSamples(n, 20, per_sample, 0.3, 5, 0.3, spec.node_features);
+    const LossWeights w = RandomLossWeights(s, 6);
+    FusedResGnn fused(spec, n, 1);
+    fused.Initialise(3);
+    for (float& p : fused.parameters()) p *= 3;  // away from the flat start
+    std::vector<float> gradient(fused.parameters().size());
+    fused.Backward(s, AllSlots(s), w, 0, gradient.data());
+    ExpectFiniteDifferences(
+        fused, gradient, [&] { return fused.Loss(s, AllSlots(s), w).total(); }, name);
+  });
 }
 
 // Hidden-node flags for every sample: `hidden` of its E elements, at random.
@@ -240,39 +247,31 @@ std::vector<uint8_t> RandomHiddenNodes(size_t samples, int n_elements, int hidde
 // The masked pre-training network (mask token and regression head on the backbone): its backward
 // pass against central differences of its loss, for every parameter.
 TEST(FusedGradients, MaskedPretrainingHeadAgreesWithFiniteDifferences) {
-  for (const std::string arch : {"resgcn", "resgat"}) {
-    for (int layers : {0, 1, 2}) {
-      for (int node_features : {1, 3}) {
-        const bool per_sample = layers != 1;
-        const ModelSpec spec = SmallSpec(arch, 4, layers, 2, 0, node_features);
-        const int n = 4;
-        const SampleSet s = RandomSamples(n, 21, per_sample, 0.3, 8, 0.3, node_features);
-        const auto hidden = RandomHiddenNodes(s.size(), n, 2, 9);
-        FusedResGnn fused(spec, n, 1, GnnObjective::MaskedValues);
-        fused.Initialise(4);
-        for (float& p : fused.parameters()) p *= 3;
-        std::vector<float> gradient(fused.parameters().size());
-        const double loss = fused.MaskedBackward(s, AllSlots(s), hidden, 0, gradient.data());
-        EXPECT_DOUBLE_EQ(loss, fused.MaskedLoss(s, AllSlots(s), hidden));
-        // The loss is the mean of (ŷ - value)² over the hidden nodes, so it is positive and finite.
-        EXPECT_GT(loss, 0);
-        ExpectFiniteDifferences(
-            fused, gradient, [&] { return fused.MaskedLoss(s, AllSlots(s), hidden); },
-            "masked " + arch + ", " + std::to_string(layers) + " layers" + (per_sample ? ", window" : ", global") +
-                ", " + std::to_string(node_features) + " node features");
-        // The mask token and every head tensor get a gradient; the classifier's tensors do not exist.
-        FusedResGnn unpacked(spec, n, 1, GnnObjective::MaskedValues);
-        unpacked.parameters() = gradient;
-        for (const NamedTensor& t : unpacked.Weights()) {
-          EXPECT_EQ(t.name.rfind("head_", 0), std::string::npos) << t.name;
-          if (t.name.rfind(kPretrainPrefix, 0) != 0) continue;
-          float largest = 0;
-          for (float g : t.values) largest = std::max(largest, std::abs(g));
-          EXPECT_GT(largest, 0) << t.name << " gets no gradient";
-        }
-      }
+  ForEachTinyModel([](const ModelSpec& spec, bool per_sample, const std::string& name) {
+    const int n = 4;
+    const SampleSet s = RandomSamples(n, 21, per_sample, 0.3, 8, 0.3, spec.node_features);
+    const auto hidden = RandomHiddenNodes(s.size(), n, 2, 9);
+    FusedResGnn fused(spec, n, 1, GnnObjective::MaskedValues);
+    fused.Initialise(4);
+    for (float& p : fused.parameters()) p *= 3;
+    std::vector<float> gradient(fused.parameters().size());
+    const double loss = fused.MaskedBackward(s, AllSlots(s), hidden, 0, gradient.data());
+    EXPECT_DOUBLE_EQ(loss, fused.MaskedLoss(s, AllSlots(s), hidden));
+    // The loss is the mean of (ŷ - value)² over the hidden nodes, so it is positive and finite.
+    EXPECT_GT(loss, 0);
+    ExpectFiniteDifferences(
+        fused, gradient, [&] { return fused.MaskedLoss(s, AllSlots(s), hidden); }, "masked " + name);
+    // The mask token and every head tensor get a gradient; the classifier's tensors do not exist.
+    FusedResGnn unpacked(spec, n, 1, GnnObjective::MaskedValues);
+    unpacked.parameters() = gradient;
+    for (const NamedTensor& t : unpacked.Weights()) {
+      EXPECT_EQ(t.name.rfind("head_", 0), std::string::npos) << t.name;
+      if (t.name.rfind(kPretrainPrefix, 0) != 0) continue;
+      float largest = 0;
+      for (float g : t.values) largest = std::max(largest, std::abs(g));
+      EXPECT_GT(largest, 0) << name << ": " << t.name << " gets no gradient";
     }
-  }
+  });
 }
 
 // A hidden node reads zeros and the mask token whatever its value: changing the values of hidden

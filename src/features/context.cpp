@@ -5,6 +5,7 @@
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/options.hpp"
+#include "window_cells.hpp"
 
 namespace geoprosp {
 
@@ -61,30 +62,18 @@ void NodeFeatures(const float* features, const uint8_t* valid, int width, int he
   std::copy_n(own, n, out);
   double sum[256], squares[256];  // E <= 256 (as the window graphs)
   for (size_t s = 0; s < spec.windows.size(); ++s) {
-    const int half = spec.windows[s] / 2;
-    const int r0 = std::max(row - half, 0), r1 = std::min(row + half, height - 1);
-    const int c0 = std::max(col - half, 0), c1 = std::min(col + half, width - 1);
+    const WindowCells window(valid, width, height, col, row, spec.windows[s] / 2);
     std::fill_n(sum, n, 0.0);
     std::fill_n(squares, n, 0.0);
-    int count = 0;
-    for (int y = r0; y <= r1; ++y) {
-      for (int x = c0; x <= c1; ++x) {
-        const size_t cell = size_t(y) * width + x;
-        if (!valid[cell]) continue;
-        const float* f = features + cell * n;
-        for (int e = 0; e < n; ++e) sum[e] += f[e];
-        ++count;
-      }
-    }
+    const int count = window.ForEachValid([&](size_t cell) {
+      const float* f = features + cell * n;
+      for (int e = 0; e < n; ++e) sum[e] += f[e];
+    });
     for (int e = 0; e < n; ++e) sum[e] /= std::max(count, 1);  // the means
-    for (int y = r0; y <= r1; ++y) {
-      for (int x = c0; x <= c1; ++x) {
-        const size_t cell = size_t(y) * width + x;
-        if (!valid[cell]) continue;
-        const float* f = features + cell * n;
-        for (int e = 0; e < n; ++e) squares[e] += (f[e] - sum[e]) * (f[e] - sum[e]);
-      }
-    }
+    window.ForEachValid([&](size_t cell) {
+      const float* f = features + cell * n;
+      for (int e = 0; e < n; ++e) squares[e] += (f[e] - sum[e]) * (f[e] - sum[e]);
+    });
     float* mean = out + (1 + 2 * s) * n;
     float* sd = mean + n;
     for (int e = 0; e < n; ++e) {

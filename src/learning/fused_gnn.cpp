@@ -283,6 +283,7 @@ struct FusedResGnn::Impl {
   void BackwardGcn(Workspace& ws, int l, float* buffer) const;
   void BackwardGat(Workspace& ws, int l, float* buffer) const;
   void Fold(float* buffer) const;
+  void AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const;
   void CheckBatch(const SampleSet& samples, const std::vector<size_t>& batch) const;
   // chunk(ws, chunk, first slot, lanes, group buffer, positive group buffer) for every chunk of
   // `count` slots, on the team; then the groups' buffers summed in order and folded into `gradient`
@@ -853,6 +854,19 @@ void FusedResGnn::Impl::BackwardGat(Workspace& ws, int l, float* buffer) const {
   }
 }
 
+// out[r][m] += Σ_c rows[r][c] matrix[c][m] for r < count, c < cols, m < hidden (rows `stride` apart).
+void FusedResGnn::Impl::AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix,
+                                       float* out) const {
+  const int h = hidden;
+  for (int r = 0; r < count; ++r) {
+    float* sum = out + size_t(r) * h;
+    for (int c = 0; c < cols; ++c) {
+      const float value = rows[size_t(r) * stride + c];
+      for (int m = 0; m < h; ++m) sum[m] += value * matrix[c * h + m];
+    }
+  }
+}
+
 // Turns the sums of a batch into the gradients of layer 0, of the input layer (and the mask token)
 // and (GAT) of W and the attention vectors. Every loop runs over contiguous rows, so that it vectorises.
 void FusedResGnn::Impl::Fold(float* g) const {
@@ -886,24 +900,10 @@ void FusedResGnn::Impl::Fold(float* g) const {
           for (int m = 0; m < h; ++m) dw0[c * h + m] += z * eb[j * h + m];
         }
       }
-      // (Σ x_f Y) W0 and (Σ Y) W0: layer 0's share of d/dh0.
-      const float* z3 = g + aux_z3;
+      // (Σ Y) W0 and (Σ x_f Y) W0: layer 0's share of d/dh0.
       const float* w0 = params.data() + w[0];
-      for (int e = 0; e < n; ++e) {
-        for (int c = 0; c < h; ++c) {
-          const float element = z2[e * width + c];
-          for (int m = 0; m < h; ++m) element_sum[e * h + m] += element * w0[c * h + m];
-        }
-      }
-      for (int f = 0; f < inputs; ++f) {
-        for (int e = 0; e < n; ++e) {
-          float* sum = value_sum.data() + (size_t(f) * n + e) * h;
-          for (int c = 0; c < h; ++c) {
-            const float value = z3[(size_t(f) * n + e) * h + c];
-            for (int m = 0; m < h; ++m) sum[m] += value * w0[c * h + m];
-          }
-        }
-      }
+      AddRowProducts(z2, width, n, h, w0, element_sum.data());
+      AddRowProducts(g + aux_z3, h, inputs * n, h, w0, value_sum.data());
     } else {
       // dWext0[m][c] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_i z2[i][c] eb[i][m]
       float* ext0 = g + aux_ext[0];
@@ -919,23 +919,10 @@ void FusedResGnn::Impl::Fold(float* g) const {
           for (int c = 0; c < width; ++c) ext0[m * width + c] += z2[i * width + c] * e;
         }
       }
-      // (Σ x_f dP0) Wext0^T and (Σ dP0) Wext0^T
+      // (Σ dP0) Wext0^T and (Σ x_f dP0) Wext0^T
       const float* wext0_t = wext_t[0].data();
-      for (int e = 0; e < n; ++e) {
-        for (int c = 0; c < width; ++c) {
-          const float element = z2[e * width + c];
-          for (int m = 0; m < h; ++m) element_sum[e * h + m] += element * wext0_t[c * h + m];
-        }
-      }
-      for (int f = 0; f < inputs; ++f) {
-        for (int e = 0; e < n; ++e) {
-          float* sum = value_sum.data() + (size_t(f) * n + e) * h;
-          for (int c = 0; c < width; ++c) {
-            const float value = z1[(size_t(f) * n + e) * width + c];
-            for (int m = 0; m < h; ++m) sum[m] += value * wext0_t[c * h + m];
-          }
-        }
-      }
+      AddRowProducts(z2, width, n, width, wext0_t, element_sum.data());
+      AddRowProducts(z1, width, inputs * n, width, wext0_t, value_sum.data());
       // dWext -> dW (out x in) and the attention vectors: Wext[m][h + k] = Σ_d W[k d][m] a_src[k d].
       std::vector<float> d_src(h), d_dst(h);
       for (int l = 0; l < layers; ++l) {
