@@ -1,9 +1,9 @@
 // Micro-benchmarks of geoprosp-map's stages, in cells per second (items_per_second): the
 // compositional transform, the global and window graphs, the fused and LibTorch forward passes (and
-// FusedKernel/...: each fused kernel the CPU runs, forced), sgemm for the compute floor; and training throughput (Train/...: epochs of TrainResGnn, fused or
-// LibTorch, cells per second). Random inputs, fixed seeds. `--bundle=DIR` adds the fused forward of that
-// bundle, with its FLOPs per cell; `--bundle=DIR --stack=FILE ...` (one per element raster) adds
-// MapStages: geoprosp-map's loop on that stack, timed stage by stage.
+// FusedKernel/...: each fused kernel the CPU runs, forced), sgemm for the compute floor; and training throughput
+// (Train/...: epochs of TrainResGnn, fused or LibTorch, cells per second). Random inputs, fixed seeds. `--bundle=DIR`
+// adds the fused forward of that bundle, with its FLOPs per cell; `--bundle=DIR --stack=FILE ...` (one per element
+// raster) adds MapStages: geoprosp-map's loop on that stack, timed stage by stage.
 #include <benchmark/benchmark.h>
 #include <gdal.h>
 #include <torch/torch.h>

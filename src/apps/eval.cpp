@@ -319,8 +319,8 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
   results.data = SummariseData(o.inputs, stack->input_paths(), data, labelled, settings.labels);
 
   const auto report_start = Clock::now();
-  results.files = WriteEvalReport(results, ReportedStudyFigures(), results.final_map ? &thumbnail : nullptr, out_dir,
-                                  o.out_dir);
+  results.files =
+      WriteEvalReport(results, ReportedStudyFigures(), results.final_map ? &thumbnail : nullptr, out_dir, o.out_dir);
   if (results.final_map) results.files.push_back(results.final_map->probability_raster);
   results.timing.emplace_back("report_seconds", SecondsSince(report_start));
   results.timing.emplace_back("total_seconds", SecondsSince(start));

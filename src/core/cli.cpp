@@ -146,7 +146,10 @@ int ReportFailure(const std::string& program, std::exception_ptr failure) {
       PrintError(program, e.what());
     }
   } catch (const std::exception& e) {  // geoprosp::Error, and anything from GDAL or LibTorch
-    PrintError(program, g_gdal_out_of_memory || SaysOutOfMemory(e.what()) ? OutOfMemory(e.what()).what() : e.what());
+    // An OutOfMemory that crossed the LibTorch plugin's boundary arrives as an Error that says so.
+    const bool said = std::strstr(e.what(), OutOfMemory("").what() + std::strlen("out of memory"));
+    const bool out_of_memory = !said && (g_gdal_out_of_memory || SaysOutOfMemory(e.what()));
+    PrintError(program, out_of_memory ? OutOfMemory(e.what()).what() : e.what());
   } catch (...) {
     PrintError(program, "internal error: unknown exception");
   }

@@ -3,6 +3,8 @@
 #include <cpl_error.h>
 
 #include <cpl_conv.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
@@ -44,6 +46,13 @@ std::string DiskProblem(const std::string& path) {
   if (reason.empty() && statvfs(folder.empty() ? "." : folder.c_str(), &disk) == 0 &&
       uint64_t(disk.f_bavail) * disk.f_frsize < (uint64_t(1) << 20))
     reason = std::strerror(ENOSPC);
+  // A file-size limit (ulimit -f): the write that hit it may have been another thread's (errno is
+  // per thread), so compare the file with the limit.
+  struct rlimit limit;
+  struct stat file;
+  if (reason.empty() && getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      stat(path.c_str(), &file) == 0 && uint64_t(file.st_size) + (uint64_t(1) << 16) >= uint64_t(limit.rlim_cur))
+    reason = std::strerror(EFBIG);
   return reason.empty() ? "" : " (" + reason + ")";
 }
 

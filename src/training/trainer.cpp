@@ -23,13 +23,16 @@ void SetTorchThreads(int threads) {
 void ClaimBlasBuffer() {
   static bool claimed = false;
   if (claimed) return;
-  // A little more address space than OpenBLAS's buffer takes (128 MB and a page on x86-64 and arm64).
-  constexpr size_t kRoom = size_t(136) << 20;
-  void* room = std::malloc(kRoom);
-  if (!room) throw OutOfMemory("no room for OpenBLAS's working buffer");
+  // OpenBLAS takes one working buffer (128 MB and a page on x86-64 and arm64) per thread of a product,
+  // and spins forever when it cannot get one: claim them all now, where failing is still an error.
+  constexpr size_t kBuffer = size_t(136) << 20;
+  const size_t buffers = static_cast<size_t>(DefaultThreadCount()) + 1;
+  void* room = std::malloc(kBuffer * buffers);
+  if (!room) throw OutOfMemory("no room for OpenBLAS's working buffers");
   std::free(room);
   torch::NoGradGuard no_grad;
-  torch::mm(torch::ones({2, 2}), torch::ones({2, 2}));  // the thread's first product claims the buffer
+  torch::mm(torch::ones({2, 2}), torch::ones({2, 2}));          // this thread's buffer
+  torch::mm(torch::ones({512, 512}), torch::ones({512, 512}));  // large enough to run on every BLAS thread
   claimed = true;
 }
 

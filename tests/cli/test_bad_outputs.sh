@@ -326,7 +326,7 @@ clean_out
 race "two trainings, one -o" \
   "$train" "${elements[@]}" --deposits "$deposits" -o "$out/m" "${train_fast[@]}" -- \
   "$train" "${elements[@]}" --deposits "$deposits" -o "$out/m" "${train_fast[@]}"
-expect_listing "$out/m" "the winning bundle" manifest.json weights.bin
+expect_listing "$out/m" "the winning bundle" SHA256SUMS manifest.json weights.bin
 expect_no_staging "$out" "two trainings"
 clean_out
 race "two evaluations, one --out-dir" \
