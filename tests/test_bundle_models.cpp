@@ -383,6 +383,18 @@ void EditManifest(const std::string& dir, const std::function<void(nlohmann::jso
   RewriteChecksums(dir);
 }
 
+// `bundle` saved at `folder` with its manifest edited (checksums rewritten) fails to load with an
+// error naming manifest.json, holding `wanted`, and never blaming an option.
+void ExpectManifestError(Bundle bundle, const std::string& folder, const std::function<void(nlohmann::json&)>& edit,
+                         const std::string& wanted) {
+  SaveBundle(bundle, folder, true);
+  EditManifest(folder, edit);
+  const std::string message = LoadError(folder);
+  EXPECT_NE(message.find(wanted), std::string::npos) << message;
+  EXPECT_NE(message.find("manifest.json"), std::string::npos) << message;
+  EXPECT_EQ(message.find("--"), std::string::npos) << message;
+}
+
 TEST(Bundle, TheChecksumCoversTheManifest) {
   const auto dir = test::ScratchDir("bundle_checksum");
   Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 4);
@@ -414,12 +426,7 @@ TEST(Bundle, EveryTensorIsCheckedAgainstTheManifestBeforeScoring) {
   Bundle saved = b;
   SaveBundle(saved, dir + "/m", false);
   const auto expect = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& wanted) {
-    SaveBundle(saved, dir + "/m", true);
-    EditManifest(dir + "/m", edit);
-    const std::string message = LoadError(dir + "/m");
-    EXPECT_NE(message.find(wanted), std::string::npos) << message;
-    EXPECT_NE(message.find("manifest.json"), std::string::npos) << message;
-    EXPECT_EQ(message.find("--"), std::string::npos) << message;  // never blamed on an option
+    ExpectManifestError(saved, dir + "/m", edit, wanted);
   };
   // The cases: a larger hidden size (a segfault before), hidden-16 weights under hidden 32,
   // and weights of 4 elements under a 5-element manifest.
@@ -459,6 +466,40 @@ TEST(Bundle, EveryTensorIsCheckedAgainstTheManifestBeforeScoring) {
       "elements and 1 member) needs [16,7]");
   SaveBundle(saved, dir + "/m", true);
   EXPECT_EQ(LoadError(dir + "/m"), "");
+}
+
+// The applicability statistics travel with the bundle exactly, and are checked like everything else.
+TEST(Bundle, ApplicabilityRoundTripsExactlyAndIsChecked) {
+  const auto dir = test::ScratchDir("bundle_applicability");
+  Bundle b = RandomBundle("resgcn", GraphMode::Global, 4, 4);
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0, 1);
+  std::vector<float> cells(300 * 4);
+  for (auto& v : cells) v = normal(rng);
+  b.applicability = FitApplicability(cells.data(), std::vector<uint8_t>(300, 1), 4);
+  Bundle saved = b;
+  SaveBundle(saved, dir + "/m", false);
+  const Bundle loaded = LoadBundle(dir + "/m");
+  EXPECT_EQ(loaded.applicability.mean, b.applicability.mean);
+  EXPECT_EQ(loaded.applicability.precision, b.applicability.precision);
+  EXPECT_EQ(loaded.applicability.threshold, b.applicability.threshold);
+  EXPECT_EQ(loaded.applicability.ridge, b.applicability.ridge);
+  EXPECT_EQ(loaded.applicability.cells, 300);
+  EXPECT_EQ(loaded.applicability.Distance(cells.data()), b.applicability.Distance(cells.data()));
+  const auto expect = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& wanted) {
+    ExpectManifestError(saved, dir + "/m", edit, wanted);
+  };
+  expect([](nlohmann::json& j) { j["applicability"]["mean"].push_back(0.0); }, "do not match the 4 elements");
+  expect([](nlohmann::json& j) { j["applicability"]["precision"].erase(3); }, "do not match the 4 elements");
+  expect([](nlohmann::json& j) { j["applicability"]["precision"][0][1] = 5.0; }, "not symmetric");
+  expect([](nlohmann::json& j) { j["applicability"]["threshold"] = -1.0; }, "threshold -1 is not positive");
+  expect([](nlohmann::json& j) { j["applicability"]["mean"][0] = nullptr; }, "corrupt or incomplete");
+  expect([](nlohmann::json& j) { j["applicability"]["method"] = "knn"; }, "applicability method \"knn\"");
+  // A bundle made before applicability existed loads, without it.
+  SaveBundle(saved, dir + "/m", true);
+  EditManifest(dir + "/m", [](nlohmann::json& j) { j.erase("applicability"); });
+  EXPECT_EQ(LoadError(dir + "/m"), "");
+  EXPECT_FALSE(LoadBundle(dir + "/m").applicability.present());
 }
 
 TEST(Bundle, NonFiniteWeightsAreRefusedAtLoad) {

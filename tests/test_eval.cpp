@@ -12,6 +12,7 @@
 #include "geoprosp/apps/train.hpp"
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/experiment/baselines.hpp"
+#include "geoprosp/experiment/calibration.hpp"
 #include "geoprosp/experiment/eval_models.hpp"
 #include "geoprosp/experiment/metrics.hpp"
 #include "geoprosp/features/element_graph.hpp"
@@ -378,6 +379,7 @@ EvalResults SmallResults(const std::string& wkt, double block_size) {
     results.comparison.push_back({model.name, model.label, model.family, model.description, model.paper_row,
                                   SmallRun(name, AugmentMethod::Gan, 0.6, 1), "", std::nullopt, std::nullopt});
   }
+  results.comparison[0].calibration = CalibrateOutOfFold(CalibrationMethod::Platt, results.comparison[0].run);
   AugmentationComparison augmentation{"resgcn", "ResGCN", "0.6", {}, {}};
   for (auto method : {AugmentMethod::None, AugmentMethod::Gan})
     augmentation.methods.push_back(SmallRun("resgcn", method, 0.6, 2));
@@ -405,7 +407,7 @@ TEST(EvalReport, WritesEveryTablePlotAndSectionFromTypedResults) {
   for (const std::string name :
        {"models.csv", "augmentation.csv", "alpha_sweep.csv", "study_table2.csv", "study_figure6.csv", "roc.svg",
         "success_rate.svg", "model_comparison.svg", "confusion_none.svg", "confusion_gan.svg",
-        "study_confusion_gan.svg", "alpha_sweep.svg", "prediction_area.svg", "report.html"}) {
+        "study_confusion_gan.svg", "alpha_sweep.svg", "prediction_area.svg", "reliability.svg", "report.html"}) {
     EXPECT_NE(std::find(files.begin(), files.end(), name), files.end()) << name;
     EXPECT_FALSE(ReadText(dir + "/" + name).empty()) << name;
   }
@@ -415,6 +417,12 @@ TEST(EvalReport, WritesEveryTablePlotAndSectionFromTypedResults) {
   for (const std::string id : {"data", "models", "augmentation", "alpha", "map", "study", "timing"})
     EXPECT_FALSE(Section(html, id).empty()) << id;
   EXPECT_NE(Section(html, "data").find("blocks of 4.1 km"), std::string::npos);
+  // The reliability diagram of the calibrated model: one dot per bin, in the models' section.
+  const std::string reliability = ReadText(dir + "/reliability.svg");
+  EXPECT_NE(Section(html, "models").find("Reliability diagram"), std::string::npos);
+  EXPECT_NE(Section(html, "models").find(reliability), std::string::npos);
+  EXPECT_NE(reliability.find("ResGCN"), std::string::npos);
+  EXPECT_EQ(reliability.find("Logistic"), std::string::npos);  // not calibrated
   // Each fold's confusion, from the typed folds.
   EXPECT_NE(Section(html, "models").find(ConfusionText(results.comparison[0].run.folds[1].metrics.confusion)),
             std::string::npos);

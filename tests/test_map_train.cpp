@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <ogrsf_frmts.h>
 #include <nlohmann/json.hpp>
 
 #include "geoprosp/apps/map.hpp"
@@ -157,6 +158,17 @@ TEST(Augment, GeneratedPositivesHaveTheRightShapeAndBackTransformToConcentration
   }
 }
 
+// A GeoJSON rectangle in the survey's CRS (EPSG:32650).
+std::string WriteMask(const std::string& path, double x0, double x1, double y0, double y1) {
+  std::ofstream out(path);
+  out << "{\"type\": \"FeatureCollection\", \"crs\": {\"type\": \"name\", \"properties\": {\"name\": "
+         "\"urn:ogc:def:crs:EPSG::32650\"}}, \"features\": [{\"type\": \"Feature\", \"properties\": {}, "
+         "\"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[["
+      << std::fixed << x0 << "," << y0 << "],[" << x1 << "," << y0 << "],[" << x1 << "," << y1 << "],[" << x0 << ","
+      << y1 << "],[" << x0 << "," << y0 << "]]]}}]}\n";
+  return path;
+}
+
 class MapFixture : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -221,25 +233,55 @@ TEST_F(MapFixture, OutputsKeepTheGridAndTheNodataMask) {
   GDALClose(classes);
 }
 
-// Window graphs and spatial context both read a halo around each strip or tile.
-TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterInWindowModeAndWithContext) {
-  for (const std::string model : {"window", "context"}) {
-    auto whole = Options(model, model + "_whole");
-    RunMap(whole, Progress{});
-    auto strips = Options(model, model + "_strips");
-    strips.batch_size = 40 * 3;  // three rows per strip: every strip needs its halo
-    RunMap(strips, Progress{});
-    EXPECT_EQ(test::ReadBand(whole.output), test::ReadBand(strips.output)) << model;
-    std::vector<float> mosaic;
-    for (int i = 0; i < 3; ++i) {
-      auto tile = Options(model, model + "_tile" + std::to_string(i));
-      tile.tile = std::to_string(i) + "/3";
-      RunMap(tile, Progress{});
-      const auto part = test::ReadBand(tile.output);
-      mosaic.insert(mosaic.end(), part.begin(), part.end());
+TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterInWindowMode) {
+  // The applicability rasters and a polygon mask on the classes, too.
+  const std::string mask = WriteMask(survey_->dir + "/tiles_mask.geojson", 500000, 501730, 2497000, 2499370);
+  const auto with_everything = [&](MapOptions o, const std::string& name) {
+    o.applicability = survey_->dir + "/" + name + "_d.tif";
+    o.mask = mask;
+    return o;
+  };
+  auto whole = with_everything(Options("window", "w_whole"), "w_whole");
+  RunMap(whole, Progress{});
+  auto strips = with_everything(Options("window", "w_strips"), "w_strips");
+  strips.batch_size = 40 * 3;  // three rows per strip: every strip needs its halo
+  RunMap(strips, Progress{});
+  const auto outputs = [](const MapOptions& o) {
+    return std::vector<std::string>{o.output, o.classes, o.applicability, ApplicabilityMaskPath(o.applicability)};
+  };
+  for (size_t k = 0; k < 4; ++k) EXPECT_EQ(test::ReadBand(outputs(whole)[k]), test::ReadBand(outputs(strips)[k]));
+  std::vector<std::vector<float>> mosaic(4);
+  for (int i = 0; i < 3; ++i) {
+    auto tile = with_everything(Options("window", "w_tile" + std::to_string(i)), "w_tile" + std::to_string(i));
+    tile.tile = std::to_string(i) + "/3";
+    RunMap(tile, Progress{});
+    for (size_t k = 0; k < 4; ++k) {
+      const auto part = test::ReadBand(outputs(tile)[k]);
+      mosaic[k].insert(mosaic[k].end(), part.begin(), part.end());
     }
-    EXPECT_EQ(test::ReadBand(whole.output), mosaic) << model;
   }
+  for (size_t k = 0; k < 4; ++k) EXPECT_EQ(test::ReadBand(outputs(whole)[k]), mosaic[k]) << outputs(whole)[k];
+  const auto classes = test::ReadBand(whole.classes);
+  EXPECT_EQ(std::count(classes.begin(), classes.end(), 255.0f), 40 * 30 - 17 * 24) << "the mask's cells are kept";
+}
+
+// Spatial context reads a halo around each strip or tile, as window graphs do.
+TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterWithSpatialContext) {
+  auto whole = Options("context", "ctx_whole");
+  RunMap(whole, Progress{});
+  auto strips = Options("context", "ctx_strips");
+  strips.batch_size = 40 * 3;  // three rows per strip: every strip needs its halo
+  RunMap(strips, Progress{});
+  EXPECT_EQ(test::ReadBand(whole.output), test::ReadBand(strips.output));
+  std::vector<float> mosaic;
+  for (int i = 0; i < 3; ++i) {
+    auto tile = Options("context", "ctx_tile" + std::to_string(i));
+    tile.tile = std::to_string(i) + "/3";
+    RunMap(tile, Progress{});
+    const auto part = test::ReadBand(tile.output);
+    mosaic.insert(mosaic.end(), part.begin(), part.end());
+  }
+  EXPECT_EQ(test::ReadBand(whole.output), mosaic);
 }
 
 // The spatial context the model trained on (BuildSamples, from the whole grid in memory) is the one
@@ -292,6 +334,168 @@ TEST_F(MapFixture, CogOutputAndClassBreaksOverride) {
   GDALClose(ds);
   o.class_breaks = {0.5, 0.2, 0.9};
   EXPECT_THROW(RunMap(o, Progress{}), UsageError);
+}
+
+// The training survey's own cells: few lie beyond the threshold (the 99th percentile of the training
+// cells' distances); a block of extreme values does, every cell of it.
+TEST_F(MapFixture, ApplicabilityFlagsCellsUnlikeTheTrainingCells) {
+  const Bundle bundle = LoadBundle(survey_->dir + "/global");
+  ASSERT_TRUE(bundle.applicability.present());
+  auto o = Options("global", "app");
+  o.applicability = survey_->dir + "/app_distance.tif";
+  const MapSummary summary = RunMap(o, Progress{});
+  const auto probability = test::ReadBand(o.output), distance = test::ReadBand(o.applicability);
+  const auto outside = test::ReadBand(ApplicabilityMaskPath(o.applicability));
+  EXPECT_EQ(ApplicabilityMaskPath(o.applicability), survey_->dir + "/app_distance_outside.tif");
+  int64_t flagged = 0;
+  for (size_t i = 0; i < probability.size(); ++i) {
+    if (probability[i] == -9999.0f) {
+      EXPECT_EQ(distance[i], -9999.0f);
+      EXPECT_EQ(outside[i], 255.0f);
+      continue;
+    }
+    EXPECT_GE(distance[i], 0.0f);
+    EXPECT_EQ(outside[i], distance[i] > bundle.applicability.threshold ? 1.0f : 0.0f);
+    flagged += outside[i] == 1.0f;
+  }
+  EXPECT_EQ(summary.outside_cells, flagged);
+  // The statistics come from the model's deposit and background cells; 1 % of those lie beyond the
+  // threshold, and about as many of the survey's cells, which the background cells sample.
+  EXPECT_EQ(bundle.applicability.cells_from, kApplicabilityFromTrainingCells);
+  EXPECT_LT(bundle.applicability.cells, summary.valid_cells / 2);
+  EXPECT_LE(flagged, summary.valid_cells / 20);
+  EXPECT_GE(flagged, 1);
+  auto* ds = GDALDataset::Open(o.applicability.c_str(), GDAL_OF_RASTER);
+  EXPECT_EQ(std::stof(ds->GetMetadataItem("GEOPROSP_APPLICABILITY_THRESHOLD")), float(bundle.applicability.threshold));
+  EXPECT_NE(std::string(ds->GetMetadataItem("GEOPROSP_MODEL_SHA256")), "");
+  GDALClose(ds);
+
+  // A copy of the survey with a block of extreme As (rows 20..25, columns 0..5).
+  const std::string dir = test::ScratchDir("applicability_extreme");
+  std::vector<std::string> extreme;
+  for (const auto& raster : survey_->rasters) {
+    const std::string name = fs::path(raster).filename().string();
+    const auto values = test::ReadBand(raster);
+    test::RasterSpec spec;
+    spec.width = 40;
+    spec.height = 30;
+    extreme.push_back(test::WriteRaster(dir + "/" + name, spec, [&](int, int c, int r) {
+      const double v = values[size_t(r) * 40 + c];
+      return name == "As.tif" && r >= 20 && r <= 25 && c <= 5 ? v * 1000 : v;
+    }));
+  }
+  auto far = Options("global", "app_far");
+  far.inputs = extreme;
+  far.applicability = survey_->dir + "/app_far_distance.tif";
+  far.areas = survey_->dir + "/app_far_areas.gpkg";
+  far.class_breaks = {0.01, 0.02, 0.03};  // areas over most of the survey, the block included
+  const MapSummary far_summary = RunMap(far, Progress{});
+  const auto far_outside = test::ReadBand(ApplicabilityMaskPath(far.applicability));
+  for (int r = 20; r <= 25; ++r) {
+    for (int c = 0; c <= 5; ++c) EXPECT_EQ(far_outside[size_t(r) * 40 + c], 1.0f) << "col " << c << " row " << r;
+  }
+  EXPECT_GE(far_summary.outside_cells, 36);
+  // Every target area carries its share of cells outside applicability.
+  ASSERT_TRUE(far_summary.areas);
+  ASSERT_TRUE(far_summary.areas->applicability);
+  double largest_share = 0;
+  for (const auto& area : far_summary.areas->areas) largest_share = std::max(largest_share, area.outside_share);
+  EXPECT_GT(largest_share, 0.0);
+  auto* areas = GDALDataset::Open(far.areas.c_str(), GDAL_OF_VECTOR);
+  ASSERT_NE(areas, nullptr);
+  EXPECT_GE(areas->GetLayer(0)->GetLayerDefn()->GetFieldIndex("outside_share"), 0);
+  GDALClose(areas);
+
+  // --mask-outside-applicability: those cells leave the classes (nodata), the probability stays.
+  auto masked = far;
+  masked.output = survey_->dir + "/app_masked_p.tif";
+  masked.classes = survey_->dir + "/app_masked_c.tif";
+  masked.applicability.clear();
+  masked.areas = survey_->dir + "/app_masked_areas.gpkg";
+  masked.mask_outside_applicability = true;
+  const MapSummary masked_summary = RunMap(masked, Progress{});
+  const auto masked_classes = test::ReadBand(masked.classes), masked_p = test::ReadBand(masked.output);
+  for (int r = 20; r <= 25; ++r) {
+    for (int c = 0; c <= 5; ++c) {
+      EXPECT_EQ(masked_classes[size_t(r) * 40 + c], 255.0f);
+      EXPECT_NE(masked_p[size_t(r) * 40 + c], -9999.0f);
+    }
+  }
+  EXPECT_EQ(masked_summary.excluded_cells, masked_summary.outside_cells);
+  for (const auto& area : masked_summary.areas->areas) EXPECT_EQ(area.outside_share, 0.0);
+}
+
+// A model bundle from before applicability: --applicability is an error naming it, before any work.
+TEST_F(MapFixture, OldBundlesWithoutApplicabilityAreRefusedByName) {
+  const std::string old_model = survey_->dir + "/old_model";
+  fs::create_directories(old_model);
+  Bundle bundle = LoadBundle(survey_->dir + "/global");
+  bundle.applicability = {};
+  SaveBundle(bundle, old_model, true);
+  auto o = Options("old_model", "old");
+  o.overwrite = false;
+  o.applicability = survey_->dir + "/old_distance.tif";
+  try {
+    RunMap(o, Progress{});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.subject(), old_model);
+    EXPECT_NE(e.problem().find("no applicability statistics, which --applicability needs"), std::string::npos);
+  }
+  EXPECT_FALSE(fs::exists(o.output));
+  o.applicability.clear();
+  o.mask_outside_applicability = true;
+  EXPECT_THROW(RunMap(o, Progress{}), Error);
+  o.mask_outside_applicability = false;
+  o.areas = survey_->dir + "/old_areas.gpkg";
+  const MapSummary summary = RunMap(o, Progress{});  // areas without an outside share
+  EXPECT_FALSE(summary.areas->applicability);
+  EXPECT_EQ(summary.outside_cells, -1);
+}
+
+// --mask: classes and areas only inside the polygons; the probability stays complete.
+TEST_F(MapFixture, MaskPolygonsRestrictTheClassesAndTheAreas) {
+  auto whole = Options("global", "unmasked");
+  whole.class_breaks = {0.01, 0.02, 0.03};
+  RunMap(whole, Progress{});
+  // Columns 0..19 of the 40 (x 500000..502000), every row.
+  auto o = whole;
+  o.output = survey_->dir + "/masked_p.tif";
+  o.classes = survey_->dir + "/masked_c.tif";
+  o.areas = survey_->dir + "/masked_areas.gpkg";
+  o.quicklook = survey_->dir + "/masked.png";
+  o.mask = WriteMask(survey_->dir + "/left_half.geojson", 499990, 502000, 2496900, 2500010);
+  const MapSummary summary = RunMap(o, Progress{});
+  EXPECT_EQ(test::ReadBand(o.output), test::ReadBand(whole.output));
+  const auto classes = test::ReadBand(o.classes), unmasked = test::ReadBand(whole.classes);
+  for (int r = 0; r < 30; ++r) {
+    for (int c = 0; c < 40; ++c) {
+      const size_t i = size_t(r) * 40 + c;
+      EXPECT_EQ(classes[i], c < 20 ? unmasked[i] : 255.0f) << "col " << c << " row " << r;
+    }
+  }
+  EXPECT_EQ(summary.excluded_cells, 20 * 30 - 4);  // the right half, but for the nodata corner
+  ASSERT_TRUE(summary.areas);
+  ASSERT_FALSE(summary.areas->areas.empty());
+  for (const auto& area : summary.areas->areas) EXPECT_LT(area.cx, 502000) << "area " << area.rank;
+  EXPECT_TRUE(fs::exists(o.quicklook));
+  // Refused before any work: polygons that miss the mapped area, a file without polygons, nothing to restrict.
+  auto bad = o;
+  bad.output = survey_->dir + "/bad_p.tif";
+  bad.classes = survey_->dir + "/bad_c.tif";
+  bad.areas.clear();
+  bad.quicklook.clear();
+  bad.mask = WriteMask(survey_->dir + "/away.geojson", 0, 1000, 0, 1000);
+  EXPECT_THROW(RunMap(bad, Progress{}), Error);
+  bad.mask = survey_->deposits;
+  EXPECT_THROW(RunMap(bad, Progress{}), Error);
+  bad.mask = o.mask;
+  bad.srcwin = "25,0,15,30";  // the polygons lie left of the window
+  EXPECT_THROW(RunMap(bad, Progress{}), Error);
+  bad.srcwin.clear();
+  bad.classes.clear();
+  EXPECT_THROW(RunMap(bad, Progress{}), UsageError);
+  EXPECT_FALSE(fs::exists(bad.output));
 }
 
 TEST_F(MapFixture, FailuresLeaveNoOutputBehindAndNeverTouchInputs) {

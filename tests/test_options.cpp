@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <set>
 
 #include <cpl_error.h>
@@ -7,6 +8,7 @@
 #include <system_error>
 
 #include "geoprosp/apps/eval.hpp"
+#include "geoprosp/apps/grid.hpp"
 #include "geoprosp/apps/map.hpp"
 #include "geoprosp/apps/train.hpp"
 #include "geoprosp/core/options.hpp"
@@ -115,6 +117,37 @@ TEST(Options, ToolTablesAreWellFormed) {
       }
     }
   }
+}
+
+// What QGIS shows comes from the same tables: a title per tool, and for every option a form sees a
+// short label that is a whole phrase, and help that names no command-line flag.
+TEST(Options, EveryOptionAFormShowsHasALabelAndHelpWithoutFlags) {
+  const std::regex flag(R"((^|[\s(/,'"])--?[a-z])");
+  const auto check = [&](const std::string& program, const std::string& title, const std::vector<OptionSpec>& specs) {
+    EXPECT_FALSE(title.empty()) << program;
+    EXPECT_EQ(title.find("geoprosp"), std::string::npos) << program << ": a title for people, not the program";
+    const nlohmann::json usage = UsageJson(program, "", specs, title);
+    EXPECT_EQ(usage["title"], title);
+    std::set<std::string> labels;
+    for (const auto& option : usage["options"]) {
+      if (option["role"] == "ui") continue;
+      const std::string name = option["name"], label = option["label"], help = option["form_help"];
+      EXPECT_FALSE(label.empty()) << program << " --" << name << " has no label";
+      EXPECT_LE(label.size(), 40u) << program << " --" << name << ": a label is short";
+      EXPECT_TRUE(labels.insert(label).second) << program << ": two options labelled '" << label << "'";
+      EXPECT_EQ(label.find_first_of(":;"), std::string::npos) << program << " --" << name << ": '" << label << "'";
+      EXPECT_FALSE(std::regex_search(label, flag)) << program << " --" << name << ": '" << label << "'";
+      EXPECT_FALSE(help.empty()) << program << " --" << name;
+      EXPECT_FALSE(std::regex_search(help, flag)) << program << " --" << name << " help names a flag: " << help;
+    }
+  };
+  check("geoprosp-map", MapCommand().title, MapCommand().table.specs());
+  check("geoprosp-train", TrainCommand().title, TrainCommand().table.specs());
+  check("geoprosp-eval", EvalCommand().title, EvalCommand().table.specs());
+  check("geoprosp-grid", GridCommand().title, GridCommand().table.specs());
+  EXPECT_EQ(MapCommand().title, "Map prospectivity");
+  EXPECT_EQ(TrainCommand().title, "Train model");
+  EXPECT_EQ(EvalCommand().title, "Evaluate models");
 }
 
 TEST(Options, EveryToolThatReadsDepositsTakesTheSameDepositOptions) {

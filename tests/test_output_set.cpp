@@ -261,19 +261,7 @@ TEST(RasterOutput, RefusesFormatsThatCannotHoldTheValues) {
   EXPECT_NO_THROW(CheckRasterFormat({"out", "PNG", {}}, OutputKind::Classes));  // Byte
 }
 
-Grid TestGrid() {
-  Grid grid;
-  grid.width = 40;
-  grid.height = 30;
-  grid.geotransform = {500000, 100, 0, 2500000, 0, -100};
-  OGRSpatialReference srs;
-  srs.importFromEPSG(32650);
-  char* wkt = nullptr;
-  srs.exportToWkt(&wkt);
-  grid.wkt = wkt;
-  CPLFree(wkt);
-  return grid;
-}
+Grid TestGrid() { return test::UtmGrid(40, 30); }
 
 TEST(RasterOutput, BadCreationOptionsFailBeforeAnyWork) {
   const std::string dir = test::ScratchDir("raster_bad_co");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "geoprosp/core/file_tree.hpp"
+#include "geoprosp/io/raster_stack.hpp"
 
 namespace geoprosp::test {
 
@@ -80,5 +81,20 @@ inline std::string ScratchDir(const std::string& name) {
 }
 
 inline std::string SourceDir() { return GEOPROSP_SOURCE_DIR; }
+
+// A grid of 100 m cells in EPSG:32650 from (500000, 2500000), as RasterSpec's rasters have.
+inline Grid UtmGrid(int width, int height) {
+  Grid grid;
+  grid.width = width;
+  grid.height = height;
+  grid.geotransform = {500000, 100, 0, 2500000, 0, -100};
+  OGRSpatialReference srs;
+  srs.importFromEPSG(32650);
+  char* wkt = nullptr;
+  srs.exportToWkt(&wkt);
+  grid.wkt = wkt;
+  CPLFree(wkt);
+  return grid;
+}
 
 }  // namespace geoprosp::test

@@ -6,12 +6,12 @@ import shlex
 import shutil
 
 from qgis.core import (QgsProcessingAlgorithm, QgsProcessingDestinationParameter, QgsProcessingException,
-                       QgsProcessingParameterRasterDestination)
+                       QgsProcessingParameterEnum, QgsProcessingParameterRasterDestination)
 
 from .legend import NamedCategoriesLegend
 
-from .parameters import (command_arguments, existing_files, is_exposed, is_layer_input, label, make_parameter,
-                         parameter_name)
+from .parameters import (command_arguments, enum_acceptable, existing_files, file_of, form_help, is_exposed,
+                         is_layer_input, label, make_parameter, parameter_name)
 from .runner import ERROR, run_tool
 
 
@@ -29,11 +29,12 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
         return self.usage['program'].split('-', 1)[-1]  # geoprosp-map -> map
 
     def displayName(self):
-        return self.usage['program']
+        return self.usage.get('title') or self.usage['program']
 
     def shortHelpString(self):
-        options = [f"{label(option)}: {option['help']}" for option in self.options
-                   if option.get('help', '') not in ('', label(option))]  # what the short labels left out
+        options = [form_help(option) if form_help(option).startswith(label(option))
+                   else f"{label(option)}: {form_help(option)}" for option in self.options
+                   if form_help(option) not in ('', label(option))]  # what the short labels left out
         return '\n'.join([self.usage.get('description', ''), ''] + options +
                          ['', f"{self.usage['program']} {self.usage.get('version', '')}"])
 
@@ -44,13 +45,32 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
     def checkParameterValues(self, parameters, context):
         """As QGIS's own check, except that input files are left for the tool to judge,
         so that a file it cannot read fails with the tool's own message."""
+        self._release_inputs(parameters, context)  # also when the check fails and nothing runs
         for definition in self.parameterDefinitions():
             value = parameters.get(definition.name())
             if is_layer_input(definition) and existing_files(value):
                 continue
+            if isinstance(definition, QgsProcessingParameterEnum):  # a choice, or its index
+                if not enum_acceptable(definition, value):
+                    choices = definition.options()
+                    return False, (f'Incorrect parameter value for {definition.description()}: {value!r} is not one '
+                                   f'of {", ".join(choices)} (or their numbers, 0 to {len(choices) - 1})')
+                continue
             if not definition.checkValueIsAcceptable(value, context):
                 return False, f'Incorrect parameter value for {definition.description()}'
         return True, ''
+
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        self._release_inputs(parameters, context)
+        return True
+
+    def _release_inputs(self, parameters, context):
+        """The tools read the input files themselves. QGIS may have opened them as layers to check the
+        parameters (qgis_process does), which computes statistics that GDAL then saves beside each file
+        when the layer closes; those layers are closed now and the .aux.xml they leave removed."""
+        files = [path for definition in self.parameterDefinitions() if is_layer_input(definition)
+                 for path in existing_files(parameters.get(definition.name())) or []]
+        release_input_layers(files, context)
 
     def validateInputCrs(self, parameters, context):
         """The tools check their inputs' grids and CRSs themselves, and say what is wrong; QGIS's check
@@ -79,14 +99,39 @@ class GeoprospAlgorithm(QgsProcessingAlgorithm):
             remove_partial_outputs(outputs.values(), pids)
             raise QgsProcessingException(f"{self.usage['program']}: canceled")
         exit_code, messages = finished
+        errors = [line for line in messages if ERROR.search(line)]
         if exit_code != 0:
-            errors = [line for line in messages if ERROR.search(line)] or messages
-            raise QgsProcessingException('\n'.join(errors) or f"{self.usage['program']} failed (exit code {exit_code})")
+            raise QgsProcessingException('\n'.join(errors or messages) or
+                                         f"{self.usage['program']} failed (exit code {exit_code})")
+        for line in errors:  # a tool that succeeds prints none; should one, it is shown, once
+            feedback.reportError(line)
         for name, path in outputs.items():
             if isinstance(self.parameterDefinition(name), QgsProcessingParameterRasterDestination) \
                     and context.willLoadLayerOnCompletion(path):
                 context.layerToLoadOnCompletionDetails(path).setPostProcessor(NamedCategoriesLegend.create())
         return outputs
+
+
+def release_input_layers(paths, context):
+    """Closes the layers of `paths` that QGIS loaded into the run's temporary layer store, and removes
+    the .aux.xml that closing them wrote where none was before: the inputs stay as the user left them."""
+    store = context.temporaryLayerStore()
+    wanted = {os.path.realpath(path) for path in paths}
+    layers = [layer for layer in store.mapLayers().values() if _layer_file(layer) in wanted]
+    if not layers:
+        return
+    fresh = [path + '.aux.xml' for path in paths if not os.path.exists(path + '.aux.xml')]
+    store.removeMapLayers(layers)
+    for aux in fresh:
+        if os.path.isfile(aux):
+            os.remove(aux)
+
+
+def _layer_file(layer):
+    try:
+        return os.path.realpath(file_of(layer))
+    except QgsProcessingException:
+        return None
 
 
 def remove_partial_outputs(paths, pids):

@@ -47,14 +47,20 @@ def parameter_name(option):
 
 
 def label(option):
-    """A short label from the help text: 'Probability raster (Float32, 0..1)' -> 'Probability raster'."""
-    return re.split(r' \(|: |; ', option.get('help') or '')[0].strip() or option['name']
+    """The option's label for forms, from the tool's option table (the option's name for a tool too old
+    to give one)."""
+    return option.get('label') or option['name']
+
+
+def form_help(option):
+    """The option's help written for forms: no command-line flags (tools too old to give it: their help)."""
+    return option.get('form_help') or option.get('help') or ''
 
 
 def make_parameter(option):
     parameter = _parameter_for(option, label(option), not option.get('required'))
-    if option.get('help'):
-        parameter.setHelp(option['help'])
+    if form_help(option):
+        parameter.setHelp(form_help(option))
     if option.get('advanced'):
         parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
     return parameter
@@ -157,11 +163,11 @@ def _values(algorithm, option, definition, parameters, context, feedback):
         return [algorithm.parameterAsCompatibleSourceLayerPath(
             parameters, name, context, ['gpkg', 'shp', 'geojson'], 'gpkg', feedback)]
     if isinstance(definition, QgsProcessingParameterMultipleLayers):
-        return [_file_of(layer) for layer in algorithm.parameterAsLayerList(parameters, name, context)]
+        return [file_of(layer) for layer in algorithm.parameterAsLayerList(parameters, name, context)]
     if isinstance(definition, QgsProcessingParameterRasterLayer):
-        return [_file_of(algorithm.parameterAsRasterLayer(parameters, name, context))]
+        return [file_of(algorithm.parameterAsRasterLayer(parameters, name, context))]
     if isinstance(definition, QgsProcessingParameterEnum):
-        return _non_empty([algorithm.parameterAsEnumString(parameters, name, context)])
+        return _non_empty([enum_value(definition, value)])
     if isinstance(definition, QgsProcessingParameterNumber):
         if definition.dataType() == QgsProcessingParameterNumber.Integer:
             return [str(algorithm.parameterAsInt(parameters, name, context))]
@@ -172,7 +178,41 @@ def _values(algorithm, option, definition, parameters, context, feedback):
     return _non_empty(LIST_SEPARATORS.split(text) if option.get('repeatable') else [text])
 
 
-def _file_of(layer):
+def enum_value(definition, value):
+    """The choice an enum parameter's value names: the choice itself, or its index (0-based, as
+    QGIS numbers the options), given as a number or as text. The tools take the choice."""
+    choices = definition.options()
+    if _is_unset(value):
+        value = definition.defaultValue()
+        if _is_unset(value):
+            return ''
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    text = str(value).strip()
+    if text in choices:
+        return text
+    if isinstance(value, bool):  # True is an int in Python, not an index
+        value = None
+    try:
+        index = int(text) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        index = None
+    if index is not None and str(index) == text and 0 <= index < len(choices):
+        return choices[index]
+    numbered = ', '.join(f'{i} {choice}' for i, choice in enumerate(choices))
+    raise QgsProcessingException(f'{definition.description()}: {text!r} is not one of its options ({numbered})')
+
+
+def enum_acceptable(definition, value):
+    """Whether enum_value accepts `value` (for the algorithm's parameter check)."""
+    try:
+        enum_value(definition, value)
+        return True
+    except QgsProcessingException:
+        return False
+
+
+def file_of(layer):
     """The dataset a layer reads, as GDAL names it."""
     if layer is not None and layer.providerType() == 'gdal':
         return layer.source()

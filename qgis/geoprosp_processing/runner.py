@@ -54,7 +54,8 @@ def _pump(stream, name, chunks):
 
 def run_tool(command, feedback, started=lambda pid: None):
     """Runs `command`; returns (exit code, its stderr messages), or None if the user cancelled.
-    `started` gets the process id once the tool runs."""
+    Progress, warnings and other messages go to `feedback` as they come; error lines do not, so that
+    the caller reports them once. `started` gets the process id once the tool runs."""
     messages, last_progress = [], [-1]
 
     def on_progress(percent):
@@ -65,7 +66,7 @@ def run_tool(command, feedback, started=lambda pid: None):
     def on_message(line):
         messages.append(line)
         if ERROR.search(line):
-            feedback.reportError(line)
+            pass  # the algorithm's exception carries the tool's errors: each is shown once
         elif WARNING.search(line):
             feedback.pushWarning(line)
         else:

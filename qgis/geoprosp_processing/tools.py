@@ -59,6 +59,17 @@ def find_program(program, configured_location=''):
     return shutil.which(program)
 
 
+def places_searched(configured_location=''):
+    """Where find_program looks, in its order, for messages."""
+    places = []
+    for what, location in (('the provider setting', configured_location), (f'${BIN_ENV}', os.environ.get(BIN_ENV, ''))):
+        location = (location or '').strip()
+        places.append(f'{what} ({location})' if location else f'{what} (not set)')
+    if installed_bin():
+        places.append(f'the tools installed with this plugin ({installed_bin()})')
+    return ', '.join(places + ['PATH'])
+
+
 def program_names(configured_location=''):
     """The tools to offer: the required ones, then every other executable named geoprosp-* in
     geoprosp-map's folder, so that a new tool appears without a change to the plugin."""

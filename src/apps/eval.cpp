@@ -334,6 +334,7 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
 Command<EvalOptions> EvalCommand() {
   Command<EvalOptions> command;
   command.program = "geoprosp-eval";
+  command.title = "Evaluate models";
   command.description =
       "Run the study's experiments on your own data: ResGCN and ResGAT against graph, neural and classical "
       "baselines on the same folds, the augmentation comparison, the alpha sweep and the final map, written as "
@@ -342,6 +343,7 @@ Command<EvalOptions> EvalCommand() {
   using O = EvalOptions;
   AddInputRasterOptions(t);
   t.Add("out-dir", &O::out_dir)
+      .Label("Output folder")
       .Path()
       .Role("output_dir")
       .Required()
@@ -349,11 +351,15 @@ Command<EvalOptions> EvalCommand() {
   AddSurveyOptions(t);
   std::string model_names;
   for (const auto& name : ModelNames()) model_names += (model_names.empty() ? "" : ",") + name;
-  t.Add("models", &O::models).Help("Models to compare, comma-separated, or all: " + model_names);
+  t.Add("models", &O::models)
+      .Label("Models to compare")
+      .Help("Models to compare, comma-separated, or all: " + model_names);
   t.Add("augment-model", &O::augment_model)
+      .Label("Model of the augmentation comparison")
       .Choices(ModelNames())
       .Help("Model trained with each augmentation in the augmentation comparison");
   t.Add("experiments", &O::experiments)
+      .Label("Experiments")
       .Help("Experiments to run, comma-separated, or all: models,augmentation,alpha-sweep,map");
   AddTrainingOptions(t);
   AddRunOptions(t);

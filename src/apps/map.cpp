@@ -1,3 +1,6 @@
+#include <cpl_conv.h>
+#include <cpl_string.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -5,6 +8,7 @@
 
 #include "geoprosp/apps/map.hpp"
 #include "geoprosp/io/output_set.hpp"
+#include "geoprosp/io/polygon_mask.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/io/raster_stack.hpp"
 #include "geoprosp/models/bundle.hpp"
@@ -51,6 +55,21 @@ void PrintSummary(const MapOptions& options, const MapSummary& s) {
     std::printf("  %-9s %8lld cells (%5.2f %% of valid)\n", ClassNames()[c].c_str(),
                 static_cast<long long>(s.class_cells[c]), 100.0 * s.class_cells[c] / valid);
   }
+  if (s.outside_cells >= 0) {
+    std::printf("  beyond the model's applicability (distance > %.4g): %lld cells (%.2f %% of valid)\n",
+                s.applicability_threshold, static_cast<long long>(s.outside_cells), 100.0 * s.outside_cells / valid);
+  }
+  if (!options.applicability.empty()) {
+    std::printf("  applicability: %s\n  outside mask:  %s\n", options.applicability.c_str(),
+                ApplicabilityMaskPath(options.applicability).c_str());
+  }
+  if (!options.mask.empty() || options.mask_outside_applicability) {
+    std::printf("  left out of the classes and areas (%s): %lld cells (%.2f %% of valid)\n",
+                !options.mask.empty() && options.mask_outside_applicability ? "mask and applicability"
+                : !options.mask.empty()                                     ? "mask"
+                                                                            : "outside applicability",
+                static_cast<long long>(s.excluded_cells), 100.0 * s.excluded_cells / valid);
+  }
   if (s.areas) std::printf("  %s\n  areas:       %s\n", DescribeAreas(*s.areas).c_str(), options.areas.c_str());
   if (!options.quicklook.empty()) std::printf("  quick look:  %s\n", options.quicklook.c_str());
   if (s.nonfinite_cells)
@@ -77,11 +96,20 @@ struct MapPlan {
   int readers = 1;
   // Every file the run reads is protected; the outputs are staged now and committed together.
   OutputSet outputs{false};
-  OutputSpec probability, classes, spread;                  // with the final paths
-  std::string probability_path, classes_path, spread_path;  // where they are staged
+  OutputSpec probability, classes, spread, distance, outside;                            // with the final paths
+  std::string probability_path, classes_path, spread_path, distance_path, outside_path;  // where they are staged
   AreasRequest areas;
   QuicklookRequest quicklook;
+  std::unique_ptr<PolygonMask> mask;  // --mask, on the stack's grid
+  bool flag_cells = false;            // the areas or the quick look need each cell's flags
 };
+
+// The option that needs the model's applicability statistics, or "" when none does.
+std::string ApplicabilityOption(const MapOptions& options) {
+  if (!options.applicability.empty()) return "--applicability";
+  if (options.mask_outside_applicability) return "--mask-outside-applicability";
+  return "";
+}
 
 MapPlan PlanMap(const MapOptions& options) {
   MapPlan plan;
@@ -118,6 +146,27 @@ MapPlan PlanMap(const MapOptions& options) {
                                                 : bundle.score_class_breaks;
   plan.breaks = CheckedBreaks(options.class_breaks.empty() ? model_breaks : options.class_breaks);
   scoring.region = ResolveWindow(options.srcwin, options.tile, plan.stack->grid().width, plan.stack->grid().height);
+  const PixelWindow& region = scoring.region;
+  if (const std::string option = ApplicabilityOption(options); !option.empty() && !bundle.applicability.present()) {
+    throw Error(plan.model_path, "holds no applicability statistics, which " + option +
+                                     " needs: it was trained by a geoprosp older than them; train it again with "
+                                     "geoprosp-train");
+  }
+  for (const auto& [option, given] : {std::pair<std::string, bool>{"--mask", !options.mask.empty()},
+                                      {"--mask-outside-applicability", options.mask_outside_applicability}}) {
+    if (given && options.classes.empty() && options.areas.empty() && options.quicklook.empty())
+      throw UsageError(option, "restricts the --classes raster, the --areas and the --quicklook; give one of them");
+  }
+  // Distances also give the target areas their share outside applicability, whenever the model can.
+  if (!ApplicabilityOption(options).empty() || (!options.areas.empty() && bundle.applicability.present()))
+    scoring.applicability = bundle.applicability;
+  if (!options.mask.empty()) {
+    plan.mask = std::make_unique<PolygonMask>(options.mask, plan.stack->grid());
+    if (plan.mask->CountInside(region.x0, region.y0, region.width, region.height) == 0)
+      throw Error(options.mask, "does not overlap the mapped area: no cell centre of it lies inside its polygons");
+  }
+  plan.flag_cells =
+      (!options.areas.empty() || !options.quicklook.empty()) && (plan.mask || scoring.applicability.present());
   if (options.batch_size < 1) throw UsageError("--batch-size", "must be positive");
   scoring.batch_size = options.batch_size;
   scoring.threads = options.threads > 0 ? options.threads : DefaultThreadCount();
@@ -137,6 +186,10 @@ MapPlan PlanMap(const MapOptions& options) {
   if (!options.sd.empty() && bundle.members < 2)
     throw UsageError("--sd", "needs an ensemble model (geoprosp-train --ensemble N)");
   plan.spread_path = stage_raster("--sd", plan.spread, options.sd, OutputKind::Spread);
+  plan.distance_path = stage_raster("--applicability", plan.distance, options.applicability, OutputKind::Distance);
+  if (!options.applicability.empty())
+    plan.outside_path = stage_raster("--applicability", plan.outside, ApplicabilityMaskPath(options.applicability),
+                                     OutputKind::Outside);
   // --areas and --quicklook are made from the staged rasters once written; they are checked now.
   if (!options.deposits.empty() && options.areas.empty() && options.quicklook.empty())
     throw UsageError("--deposits", "is used only with --areas or --quicklook");
@@ -149,10 +202,12 @@ MapPlan PlanMap(const MapOptions& options) {
                 options.areas,
                 ParseMinClass(options.areas_min_class),
                 options.areas_min_size,
-                options.overwrite};
+                options.overwrite,
+                {},
+                scoring.applicability.present()};
   const std::string areas_path = options.areas.empty() ? "" : CheckAreasRequest(plan.areas, outputs);
-  plan.quicklook = {plan.probability_path,   areas_path, deposits,         options.quicklook,
-                    "Mineral prospectivity", "",         options.overwrite};
+  plan.quicklook = {plan.probability_path,   areas_path, deposits,          options.quicklook,
+                    "Mineral prospectivity", "",         options.overwrite, {}};
   if (!options.quicklook.empty()) CheckQuicklookRequest(plan.quicklook, outputs);
   const ScorerSettings scorer_settings{options.engine, options.device, scoring.threads};
   for (int member = 0; member < bundle.members; ++member) {
@@ -195,6 +250,16 @@ std::map<std::string, std::string> Provenance(const MapPlan& plan) {
   };
 }
 
+// What the applicability rasters hold, stamped into both.
+std::map<std::string, std::string> ApplicabilityProvenance(const Applicability& a) {
+  return {{"GEOPROSP_APPLICABILITY", "Mahalanobis distance of each cell's model features from those of " +
+                                         a.cells_from + " (mean and " + "covariance of " + std::to_string(a.cells) +
+                                         " cells, ridge " + FormatNumber(a.ridge) + ")"},
+          {"GEOPROSP_APPLICABILITY_THRESHOLD", CPLSPrintf("%.9g", a.threshold)},  // a float's every digit
+          {"GEOPROSP_APPLICABILITY_RULE", "outside when the distance exceeds the " + FormatNumber(a.percentile) +
+                                              "th percentile of those cells' own distances"}};
+}
+
 // The stack for each reader thread: the plan's own, and reopened copies.
 std::vector<std::unique_ptr<RasterStack>> ExtraReaders(const RasterStack& stack, int readers) {
   std::vector<std::unique_ptr<RasterStack>> extra;
@@ -213,37 +278,50 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   const Grid grid = RegionGrid(plan.stack->grid(), plan.scoring.region);
   RasterOutput probability(plan.probability_path, plan.probability, grid,
                            plan.scoring.calibration.active() ? OutputKind::Probability : OutputKind::Score);
-  std::unique_ptr<RasterOutput> classes, spread;
+  std::unique_ptr<RasterOutput> classes, spread, distance, outside;
   if (!options.classes.empty())
     classes = std::make_unique<RasterOutput>(plan.classes_path, plan.classes, grid, OutputKind::Classes);
   if (!options.sd.empty())
     spread = std::make_unique<RasterOutput>(plan.spread_path, plan.spread, grid, OutputKind::Spread);
-  RasterStripSink sink(probability, classes.get(), spread.get(), plan.breaks);
+  if (!options.applicability.empty()) {
+    distance = std::make_unique<RasterOutput>(plan.distance_path, plan.distance, grid, OutputKind::Distance);
+    outside = std::make_unique<RasterOutput>(plan.outside_path, plan.outside, grid, OutputKind::Outside);
+  }
+  const PixelWindow& region = plan.scoring.region;
+  ClassRestriction restriction{plan.mask.get(), region.x0, region.y0, plan.scoring.applicability.threshold,
+                               options.mask_outside_applicability};
+  std::vector<uint8_t> cell_flags(plan.flag_cells ? size_t(region.width) * region.height : 0);
+  RasterStripSink sink({&probability, classes.get(), spread.get(), distance.get(), outside.get()}, plan.breaks,
+                       restriction, plan.flag_cells ? &cell_flags : nullptr);
   const auto extra_readers = ExtraReaders(*plan.stack, plan.readers);
   std::vector<const RasterStack*> readers = {plan.stack.get()};
   for (const auto& reader : extra_readers) readers.push_back(reader.get());
   ScaledProgress scoring_progress(progress, 0.0, compute_share);
   const RegionTotals totals = ScoreRegion(readers, plan.scorers, plan.scoring, sink, scoring_progress.get());
   if (totals.valid_cells == 0) {
-    const PixelWindow& region = plan.scoring.region;
     plan.stack->ThrowNoValidCell(region.x0, region.y0, region.width, region.height, "the mapped area");
   }
 
   const auto provenance = Provenance(plan);
   ScaledProgress finish(progress, compute_share, 1.0 - areas_share);
-  for (RasterOutput* output : {spread.get(), classes.get(), &probability}) {
+  for (RasterOutput* output : {outside.get(), distance.get(), spread.get(), classes.get(), &probability}) {
     if (!output) continue;
     output->SetMetadata(provenance);
+    if (output == distance.get() || output == outside.get())
+      output->SetMetadata(ApplicabilityProvenance(plan.scoring.applicability));
     output->Finish(finish.get());
   }
   MapSummary summary;
   if (!options.areas.empty()) {
     ScaledProgress areas_progress(progress, 1.0 - areas_share, 1.0);
-    summary.areas = DelineateAreas(plan.areas, plan.outputs, areas_progress.get());
+    AreasRequest areas = plan.areas;
+    areas.cell_flags = cell_flags;
+    summary.areas = DelineateAreas(areas, plan.outputs, areas_progress.get());
   }
   if (!options.quicklook.empty()) {
     QuicklookRequest quicklook = plan.quicklook;
     if (summary.areas) quicklook.subtitle = DescribeAreas(*summary.areas);
+    quicklook.cell_flags = std::move(cell_flags);
     RenderQuicklook(quicklook, plan.outputs);
   }
   progress.Report(1.0);
@@ -255,24 +333,41 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   summary.nonfinite_cells = totals.nonfinite_cells;
   summary.replaced = totals.replaced;
   summary.class_cells = sink.class_cells();
+  summary.excluded_cells = sink.excluded_cells();
+  if (plan.scoring.applicability.present()) {
+    summary.outside_cells = sink.outside_cells();
+    summary.applicability_threshold = plan.scoring.applicability.threshold;
+  }
   summary.engine = plan.scorers.front()->name();
   summary.model_hash = plan.bundle.hash;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 
+std::string ApplicabilityMaskPath(const std::string& applicability) {
+  const std::string stem = std::string(CPLGetBasename(applicability.c_str())) + "_outside";
+  return CPLFormFilename(CPLGetPath(applicability.c_str()), stem.c_str(), CPLGetExtension(applicability.c_str()));
+}
+
 Command<MapOptions> MapCommand() {
   Command<MapOptions> command;
   command.program = "geoprosp-map";
+  command.title = "Map prospectivity";
   command.description = "Map mineral prospectivity from geochemical element rasters with a residual GNN.";
   auto& t = command.table;
   t.Add("inputs", &MapOptions::inputs)
+      .Label("Element rasters")
       .Positional()
       .Path()
       .Role("input_rasters")
       .Required()
       .Help("Element rasters (any GDAL format): one file per element, or multi-band files with band descriptions");
   t.Add("output", &MapOptions::output)
+      .Label("Probability raster")
+      .FormHelp(
+          "Probability raster (Float32, 0..1): the calibrated chance that a cell is a deposit cell; the model's raw "
+          "score, and named so, when the model has no calibration or when the raw score is asked for. The output "
+          "format must hold Float32")
       .Flags({"-o", "--output"})
       .Path()
       .Role("output_raster")
@@ -281,10 +376,15 @@ Command<MapOptions> MapCommand() {
           "Probability raster (Float32, 0..1; -of must hold Float32): the calibrated chance that a cell is a deposit "
           "cell (the model's raw score, and named so, when the model has no calibration or with --raw-score)");
   t.Add("classes", &MapOptions::classes)
+      .Label("Prospective classes raster")
       .Path()
       .Role("output_raster")
       .Help("Classified prospective-area raster (Byte: 0 background, 1 low, 2 moderate, 3 high)");
   t.Add("areas", &MapOptions::areas)
+      .Label("Target areas")
+      .FormHelp(
+          "Ranked polygons of the connected cells at or above the lowest class for a target area (the vector format "
+          "follows the file extension; GeoPackage without one), with a QGIS style beside them (<name>.qml)")
       .Path()
       .Role("output_vector")
       .Extensions(AreasExtensions())
@@ -292,65 +392,112 @@ Command<MapOptions> MapCommand() {
           "Target areas: ranked polygons of the connected cells at or above --areas-min-class (OGR format by"
           " extension, GeoPackage without one), with a QGIS style (<name>.qml, shared by layers of one name)");
   t.Add("areas-min-class", &MapOptions::areas_min_class)
+      .Label("Lowest class in a target area")
       .Choices({"low", "moderate", "high"})
       .Help("Lowest class inside a target area");
   t.Add("areas-min-size", &MapOptions::areas_min_size)
+      .Label("Smallest target area")
       .Help("Smallest target area: in cells or km2, e.g. 10cells or 0.5km2");
   AddDepositOptions(t,
                     "Known deposits (points, any OGR format or a table) counted in the target areas and shown on"
                     " the quick look");
   t.Add("quicklook", &MapOptions::quicklook)
+      .Label("Quick-look map (PNG)")
       .Path()
       .Role("output_file")
       .Extensions({"png"})
       .Help("Quick-look map (PNG) of the probability, target areas and deposits");
+  t.Add("applicability", &MapOptions::applicability)
+      .Label("Applicability raster")
+      .Path()
+      .Role("output_raster")
+      .Help(
+          "Applicability raster (Float32): each cell's distance from the model's training cells (Mahalanobis, in the"
+          " model's feature space); beside it, <name>_outside (Byte), 1 where the distance exceeds the model's"
+          " threshold (the training cells' 99th percentile): there the model extrapolates");
+  t.Add("mask", &MapOptions::mask)
+      .Label("Restrict classes and areas to polygons")
+      .Path()
+      .Role("input_vector")
+      .Help(
+          "Polygons (any OGR format) to which the classes, target areas and quick look are restricted; cells outside"
+          " are nodata in the classes (the probability stays complete)");
+  t.Add("mask-outside-applicability", &MapOptions::mask_outside_applicability)
+      .Label("Leave out cells beyond applicability")
+      .Help("Leave cells beyond the model's applicability threshold out of the classes, target areas and quick look");
   t.Add("sd", &MapOptions::sd)
+      .Label("Ensemble spread raster")
       .Path()
       .Role("output_raster")
       .Help("Per-cell standard deviation across an ensemble model's members (Float32)");
   t.Add("model", &MapOptions::model)
+      .Label("Model bundle folder")
       .Path()
       .Role("input_model")
       .Help("Model bundle folder (default: the sample_data model)");
-  t.Add("elements", &MapOptions::elements).Help("Comma-separated elements to use (default: those the model needs)");
+  t.Add("elements", &MapOptions::elements)
+      .Label("Elements to use")
+      .Help("Comma-separated elements to use (default: those the model needs)");
   t.Add("align-to", &MapOptions::align_to)
+      .Label("Align the inputs to this raster")
       .Path()
       .Role("input_raster")
       .Advanced()
       .Help("Warp every input onto this raster's grid instead of requiring aligned inputs");
   t.Add("resampling", &MapOptions::resampling)
+      .Label("Resampling for alignment")
+      .FormHelp("Resampling used when the inputs are aligned to a raster")
       .Choices({"near", "bilinear", "cubic", "average"})
       .Advanced()
       .Help("Resampling used by --align-to");
   t.Add("of", &MapOptions::format)
+      .Label("Output format")
       .Flags({"-of", "--of"})
       .Help("Output format (GDAL driver short name, e.g. GTiff, COG)");
-  t.Add("co", &MapOptions::creation_options).Flags({"-co", "--co"}).Advanced().Help("Creation option NAME=VALUE");
+  t.Add("co", &MapOptions::creation_options)
+      .Label("Creation options")
+      .Flags({"-co", "--co"})
+      .Advanced()
+      .Help("Creation option NAME=VALUE");
   t.Add("class-breaks", &MapOptions::class_breaks)
+      .Label("Class breaks (low, moderate, high)")
       .Range(0, 1)
       .Help("Probability thresholds low,moderate,high (default: the model's)");
   t.Add("zero-replace", &MapOptions::zero_replace)
+      .Label("Replacement for zero values")
       .Advanced()
       .Help("Concentration that replaces zero or negative values (default: the model's half-min values)");
-  t.Add("srcwin", &MapOptions::srcwin).Advanced().Help("Map only the window xoff,yoff,xsize,ysize");
+  t.Add("srcwin", &MapOptions::srcwin)
+      .Label("Window to map (pixels)")
+      .Advanced()
+      .Help("Map only the window xoff,yoff,xsize,ysize");
   t.Add("tile", &MapOptions::tile)
+      .Label("Row band to map (i/n)")
       .Advanced()
       .Help("Map only row band i of n (0-based), e.g. 2/8; tiles mosaic exactly");
   t.Add("engine", &MapOptions::engine)
+      .Label("Inference engine")
       .Choices({"auto", "fused", "torch"})
       .Advanced()
       .Help("Inference engine: fused CPU kernels or LibTorch (auto: fused on the CPU, LibTorch on CUDA)");
   t.Add("device", &MapOptions::device)
+      .Label("Device")
       .Choices({"cpu", "cuda"})
       .Advanced()
       .Help("Device: cpu, or cuda where LibTorch has it (agrees to ~1e-7, but tiles do not mosaic byte for byte)");
-  t.Add("threads", &MapOptions::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
+  t.Add("threads", &MapOptions::threads).Label("Threads").Range(0, 1024).Advanced().Help("Threads (0: all cores)");
   t.Add("readers", &MapOptions::readers)
+      .Label("Reader threads")
       .Range(0, 64)
       .Advanced()
       .Help("Threads reading the inputs, each with its own file handles (0: one per four threads, at most 4)");
-  t.Add("batch-size", &MapOptions::batch_size).Range(1, 1 << 24).Advanced().Help("Cells per processing strip");
+  t.Add("batch-size", &MapOptions::batch_size)
+      .Label("Cells per processing strip")
+      .Range(1, 1 << 24)
+      .Advanced()
+      .Help("Cells per processing strip");
   t.Add("raw-score", &MapOptions::raw_score)
+      .Label("Raw score instead of probability")
       .Advanced()
       .Help("Write the model's raw score instead of the calibrated probability (named as a score in the raster)");
   t.Add("overwrite", &MapOptions::overwrite).Role("ui").Help("Replace existing outputs");

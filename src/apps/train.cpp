@@ -129,6 +129,41 @@ void PrintSummary(const TrainOptions& options, const TrainReport& report) {
               report.final_model.epochs_run, report.seconds);
 }
 
+// The cross-validation, and the calibration fitted on its out-of-fold scores.
+void CrossValidateAndCalibrate(const CellData& data, const Labelled& labelled, const ExperimentSettings& settings,
+                               const std::string& arch, TrainReport& report, const Progress& progress) {
+  if (settings.cv.folds == 0) {
+    AddWarning(report.warnings, "no cross-validation, so no calibration: the map will hold raw scores");
+    return;
+  }
+  report.cv = CrossValidate(data, labelled.cells, settings, {{arch, kFoldAlpha, settings.fit.augment}}, progress);
+  report.alpha.per_fold = report.cv->fold_alphas;
+  int empty = 0;
+  for (const auto& fold : report.cv->runs.front().folds) empty += fold.graph_edges == 0 ? 1 : 0;
+  if (empty > 0) {
+    WarnIfEmptyGraph(0, settings.features.graph,
+                     std::to_string(empty) + " of " + std::to_string(report.cv->runs.front().folds.size()) +
+                         " cross-validation folds",
+                     report.warnings);
+  }
+  report.calibration =
+      CalibrateRun(settings.calibration, settings.cv.protocol, report.cv->runs.front(), report.warnings);
+}
+
+// Scores every cell with the final bundle (raw and calibrated): the summary and the class breaks.
+void ScoreEveryCell(const RasterStack& stack, const CellData& data, const Labelled& labelled,
+                    const FinalModel& final_model, int threads, Bundle& bundle, TrainReport& report,
+                    const Progress& progress) {
+  const std::vector<float> raw = ScoreGrid(stack, bundle, threads, progress, false);
+  const std::vector<float> calibrated =
+      bundle.calibration.active() ? ScoreGrid(stack, bundle, threads, Progress{}) : raw;
+  report.final_model = SummariseFinalModel(final_model, ValidCellScores(data, calibrated, labelled.cells),
+                                           ValidCellScores(data, raw, labelled.cells));
+  bundle.class_breaks = report.final_model.class_breaks;
+  bundle.score_class_breaks = report.final_model.score_class_breaks;
+  bundle.class_breaks_method = report.final_model.class_breaks_method;
+}
+
 }  // namespace
 
 TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
@@ -155,24 +190,10 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   report.ensemble = o.ensemble;
   report.settings = settings;
   const double cv_share = settings.cv.folds > 0 ? 0.8 : 0.0;
-  if (settings.cv.folds > 0) {
+  {
     ScaledProgress cv_progress(progress, 0.02, 0.02 + cv_share);
-    report.cv =
-        CrossValidate(data, labelled.cells, settings, {{o.arch, kFoldAlpha, settings.fit.augment}}, cv_progress.get());
-    report.alpha.per_fold = report.cv->fold_alphas;
-    int empty = 0;
-    for (const auto& fold : report.cv->runs.front().folds) empty += fold.graph_edges == 0 ? 1 : 0;
-    if (empty > 0) {
-      WarnIfEmptyGraph(0, settings.features.graph,
-                       std::to_string(empty) + " of " + std::to_string(report.cv->runs.front().folds.size()) +
-                           " cross-validation folds",
-                       report.warnings);
-    }
+    CrossValidateAndCalibrate(data, labelled, settings, o.arch, report, cv_progress.get());
   }
-  if (report.cv)
-    report.calibration =
-        CalibrateRun(settings.calibration, settings.cv.protocol, report.cv->runs.front(), report.warnings);
-  if (!report.cv) AddWarning(report.warnings, "no cross-validation, so no calibration: the map will hold raw scores");
   clock.Lap("cross_validation");
 
   ScaledProgress final_progress(progress, 0.02 + cv_share, 0.95);
@@ -191,15 +212,10 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
 
   Bundle bundle = MakeBundle(data.elements, final_model, settings.fit.spec);
   if (report.calibration) bundle.calibration = report.calibration->calibration;
-  ScaledProgress scoring_progress(progress, 0.95, 0.99);
-  const std::vector<float> raw = ScoreGrid(*stack, bundle, settings.fit.threads, scoring_progress.get(), false);
-  const std::vector<float> calibrated =
-      bundle.calibration.active() ? ScoreGrid(*stack, bundle, settings.fit.threads, Progress{}) : raw;
-  report.final_model = SummariseFinalModel(final_model, ValidCellScores(data, calibrated, labelled.cells),
-                                           ValidCellScores(data, raw, labelled.cells));
-  bundle.class_breaks = report.final_model.class_breaks;
-  bundle.score_class_breaks = report.final_model.score_class_breaks;
-  bundle.class_breaks_method = report.final_model.class_breaks_method;
+  {
+    ScaledProgress scoring_progress(progress, 0.95, 0.99);
+    ScoreEveryCell(*stack, data, labelled, final_model, settings.fit.threads, bundle, report, scoring_progress.get());
+  }
   clock.Lap("scoring_every_cell");
 
   report.data = SummariseData(o.inputs, stack->input_paths(), data, labelled, settings.labels);
@@ -218,24 +234,29 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
 Command<TrainOptions> TrainCommand() {
   Command<TrainOptions> command;
   command.program = "geoprosp-train";
+  command.title = "Train model";
   command.description =
       "Train a residual GNN prospectivity model from element rasters and known deposits, with honest cross-validation.";
   auto& t = command.table;
   using O = TrainOptions;
   AddInputRasterOptions(t);
   t.Add("output", &O::output)
+      .Label("Model bundle folder")
       .Flags({"-o", "--output"})
       .Path()
       .Role("output_model")
       .Required()
       .Help("Model bundle folder to write");
   AddSurveyOptions(t);
-  t.Add("arch", &O::arch).Choices({"resgcn", "resgat"}).Help("Residual GCN or residual GAT");
+  t.Add("arch", &O::arch).Label("Architecture").Choices({"resgcn", "resgat"}).Help("Residual GCN or residual GAT");
   AddTrainingOptions(t);
   t.Add("ensemble", &O::ensemble)
+      .Label("Ensemble members")
+      .FormHelp("Train N members over seeds and random sets of background cells; the map can then show their spread")
       .Range(1, 100)
       .Help("Train N members over seeds and random negative sets; geoprosp-map --sd then maps their spread");
   t.Add("report", &O::report)
+      .Label("JSON report")
       .Path()
       .Role("output_file")
       .Help("JSON report of the cross-validation and the final model");

@@ -214,7 +214,7 @@ std::string HelpText(const std::string& program, const std::string& description,
 }
 
 nlohmann::json UsageJson(const std::string& program, const std::string& description,
-                         const std::vector<OptionSpec>& specs) {
+                         const std::vector<OptionSpec>& specs, const std::string& title) {
   nlohmann::json options = nlohmann::json::array();
   for (const auto& spec : specs) {
     options.push_back({
@@ -232,9 +232,15 @@ nlohmann::json UsageJson(const std::string& program, const std::string& descript
         {"max", spec.max ? nlohmann::json(*spec.max) : nlohmann::json()},
         {"extensions", spec.extensions},
         {"help", spec.help},
+        {"label", spec.label},
+        {"form_help", spec.form_help.empty() ? spec.help : spec.form_help},
     });
   }
-  return {{"program", program}, {"version", GEOPROSP_VERSION}, {"description", description}, {"options", options}};
+  return {{"program", program},
+          {"title", title.empty() ? program : title},
+          {"version", GEOPROSP_VERSION},
+          {"description", description},
+          {"options", options}};
 }
 
 }  // namespace geoprosp

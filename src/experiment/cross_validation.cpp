@@ -300,6 +300,7 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
         BuildSamples(data, space, model.graph, model.context,
                      PretrainingCells(data, settings.fit.pretrain.max_cells, settings.seed)));
   }
+  std::vector<uint8_t> trained(data.valid.size(), 0);
   for (int member = 0; member < members; ++member) {
     std::vector<LabelledCell> member_cells = labelled.cells;
     if (member > 0) {
@@ -307,10 +308,18 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
       labels.seed = settings.labels.seed + member;
       member_cells = ChooseSamples(labels, data).cells;
     }
+    for (const auto& cell : member_cells) trained[cell.cell] = 1;
     ScaledProgress member_progress(progress, double(member) / members, double(member + 1) / members);
     model.members.push_back(Fit(BuildSamples(data, space, model.graph, model.context, member_cells), settings.fit,
                                 settings.seed + 7919 * member, member_progress.get(), nullptr, unlabelled));
   }
+  // Where the model has seen data: the cells it was fitted on (deposit and background cells of every
+  // member), so that deposit-like compositions count as seen; every valid cell when they are too few
+  // to estimate a covariance from.
+  const auto labelled_count = std::count(trained.begin(), trained.end(), uint8_t(1));
+  const bool enough = labelled_count >= kApplicabilityCellsPerElement * data.n_elements;
+  model.applicability = FitApplicability(space.features.data(), enough ? trained : data.valid, data.n_elements);
+  model.applicability.cells_from = enough ? kApplicabilityFromTrainingCells : kApplicabilityFromEveryCell;
   return model;
 }
 
@@ -356,6 +365,7 @@ Bundle MakeBundle(const std::vector<std::string>& elements, const FinalModel& mo
   if (!model.graph.per_cell()) bundle.adjacency = GraphAdjacency(model.correlation, int(elements.size()), model.graph);
   bundle.graph_edges = model.graph_edges;
   bundle.context = model.context;
+  bundle.applicability = model.applicability;
   bundle.model = spec;
   if (spec.node_features != model.context.node_features())
     throw Error("model", "reads " + std::to_string(spec.node_features) + " values per node; its context gives " +

@@ -10,6 +10,7 @@
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/options.hpp"
+#include "geoprosp/io/open_input.hpp"
 
 namespace geoprosp {
 namespace {
@@ -45,8 +46,8 @@ Grid RasterGrid(const std::string& path) {
   VSIStatBufL stat;
   if (VSIStatL(path.c_str(), &stat) != 0) throw Error(path, "no such file");
   CPLErrorReset();
-  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> dataset(
-      GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY), [](GDALDataset* d) { GDALClose(d); });
+  std::unique_ptr<GDALDataset, void (*)(GDALDataset*)> dataset(OpenInput(path, GDAL_OF_RASTER),
+                                                               [](GDALDataset* d) { GDALClose(d); });
   if (!dataset) throw Error(path, "not a raster GDAL can read (" + LastGdalError("unknown format") + ")");
   Grid grid = GridOf(*dataset);
   if (grid.wkt.empty()) throw Error(path, "has no CRS, so the samples cannot be placed on its grid");

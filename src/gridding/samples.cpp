@@ -15,6 +15,7 @@
 #include "geoprosp/core/element_names.hpp"
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/options.hpp"
+#include "geoprosp/io/open_input.hpp"
 
 namespace geoprosp {
 namespace {
@@ -134,7 +135,7 @@ SampleTable ReadSamples(const SampleSource& source) {
     open_options.AddString("EMPTY_STRING_AS_NULL=YES");
   }
   CPLErrorReset();
-  DatasetPtr dataset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, open_options.List()));
+  DatasetPtr dataset(OpenInput(path, GDAL_OF_VECTOR, open_options.List()));
   if (!dataset || dataset->GetLayerCount() < 1)
     throw Error(path, "not a vector file OGR can read (" + LastGdalError("no layers") + ")");
   OGRLayer* layer = nullptr;

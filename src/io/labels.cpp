@@ -15,6 +15,7 @@
 #include "geoprosp/core/element_names.hpp"
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/options.hpp"
+#include "geoprosp/io/open_input.hpp"
 
 namespace geoprosp {
 namespace {
@@ -23,20 +24,6 @@ struct DatasetCloser {
   void operator()(GDALDataset* d) const { GDALClose(d); }
 };
 using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
-
-std::unique_ptr<OGRCoordinateTransformation> TransformTo(const OGRSpatialReference* source, const Grid& grid,
-                                                         const std::string& path) {
-  if (!source || grid.wkt.empty()) return nullptr;
-  OGRSpatialReference target;
-  target.importFromWkt(grid.wkt.c_str());
-  target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  OGRSpatialReference from(*source);
-  from.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  if (from.IsSame(&target)) return nullptr;
-  std::unique_ptr<OGRCoordinateTransformation> transform(OGRCreateCoordinateTransformation(&from, &target));
-  if (!transform) throw Error(path, "its CRS cannot be transformed to the rasters' CRS: " + LastGdalError("unknown"));
-  return transform;
-}
 
 std::vector<DepositPoint> InsideGrid(std::vector<DepositPoint> points, const Grid& grid, const std::string& path,
                                      bool crs_assumed) {
@@ -161,7 +148,7 @@ std::vector<DepositPoint> ReadDeposits(const DepositSource& source, const Grid& 
   VSIStatBufL stat;
   if (VSIStatL(path.c_str(), &stat) != 0) throw Error(path, "no such file");
   CPLErrorReset();
-  DatasetPtr dataset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  DatasetPtr dataset(OpenInput(path, GDAL_OF_VECTOR));
   if (!dataset || dataset->GetLayerCount() < 1) {
     throw Error(path, "not a vector file OGR can read (" + LastGdalError("no layers") + ")");
   }
@@ -184,7 +171,7 @@ std::vector<DepositPoint> ReadDeposits(const DepositSource& source, const Grid& 
     crs = &declared;
   }
   const bool crs_assumed = crs == nullptr;
-  auto transform = TransformTo(crs, grid, path);
+  auto transform = TransformToGrid(crs, grid, path);
   std::vector<DepositPoint> points;
   const int name_field = NameField(*definition);
   for (auto& feature : *layer) {
@@ -215,10 +202,10 @@ std::vector<DepositPoint> ReadDeposits(const DepositSource& source, const Grid& 
 std::vector<DepositPoint> ReadLabelRaster(const std::string& path, const Grid& grid, double positive_value) {
   VSIStatBufL stat;
   if (VSIStatL(path.c_str(), &stat) != 0) throw Error(path, "no such file");
-  DatasetPtr dataset(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  DatasetPtr dataset(OpenInput(path, GDAL_OF_RASTER));
   if (!dataset) throw Error(path, "not a raster GDAL can read (" + LastGdalError("unknown format") + ")");
   const Grid labels = GridOf(*dataset);
-  auto transform = TransformTo(dataset->GetSpatialRef(), grid, path);
+  auto transform = TransformToGrid(dataset->GetSpatialRef(), grid, path);
   GDALRasterBand* band = dataset->GetRasterBand(1);
   double scale = 1, offset = 0;
   BandScaleOffset(*band, path, scale, offset);
@@ -295,7 +282,7 @@ Commodity DepositCommodity(const std::string& path, const std::string& stated) {
   }
   CPLErrorReset();
   CPLPushErrorHandler(CPLQuietErrorHandler);  // a raster of labels is no vector: then only its name tells
-  DatasetPtr dataset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  DatasetPtr dataset(OpenInput(path, GDAL_OF_VECTOR));
   CPLPopErrorHandler();
   CPLErrorReset();
   if (dataset && dataset->GetLayerCount() > 0) {

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <gdal.h>
+#include <gdal_priv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/file_tree.hpp"
+#include "geoprosp/io/open_input.hpp"
 
 namespace fs = std::filesystem;
 
@@ -168,8 +170,7 @@ bool Exchange(const std::string& a, const std::string& b) {
 std::vector<std::string> DatasetFiles(const std::string& target) {
   std::vector<std::string> files = {target};
   CPLPushErrorHandler(CPLQuietErrorHandler);
-  GDALDatasetH dataset =
-      GDALOpenEx(target.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+  GDALDatasetH dataset = GDALDataset::ToHandle(OpenInput(target, GDAL_OF_RASTER | GDAL_OF_VECTOR));
   CPLPopErrorHandler();
   if (!dataset) return files;
   const CPLStringList list(GDALGetFileList(dataset), TRUE);
@@ -271,8 +272,7 @@ void OutputSet::AddInput(const std::string& option, const std::string& path) {
   }
   // A dataset's other files: a VRT's sources, a shapefile's .shx and .dbf, an .aux.xml.
   CPLPushErrorHandler(CPLQuietErrorHandler);
-  GDALDatasetH dataset =
-      GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+  GDALDatasetH dataset = GDALDataset::ToHandle(OpenInput(path, GDAL_OF_RASTER | GDAL_OF_VECTOR));
   CPLPopErrorHandler();
   if (!dataset) return;
   const CPLStringList files(GDALGetFileList(dataset), TRUE);

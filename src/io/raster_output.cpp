@@ -27,12 +27,24 @@ GDALDriver* DriverFor(const std::string& format) {
 
 bool CanCreate(GDALDriver* driver) { return driver->GetMetadataItem(GDAL_DCAP_CREATE) != nullptr; }
 
-GDALDataType TypeOf(OutputKind kind) { return kind == OutputKind::Classes ? GDT_Byte : GDT_Float32; }
+bool IsByte(OutputKind kind) { return kind == OutputKind::Classes || kind == OutputKind::Outside; }
+
+GDALDataType TypeOf(OutputKind kind) { return IsByte(kind) ? GDT_Byte : GDT_Float32; }
 
 double NodataOf(OutputKind kind) {
-  return kind == OutputKind::Classes    ? kClassNodata
-         : kind == OutputKind::Elements ? kElementNodata
-                                        : kProbabilityNodata;
+  return IsByte(kind) ? kClassNodata : kind == OutputKind::Elements ? kElementNodata : kProbabilityNodata;
+}
+
+// A paletted Byte band: `colours` by value (the rest transparent), named by `names`.
+void SetPalette(GDALRasterBand& band, const std::vector<GDALColorEntry>& colours,
+                const std::vector<std::string>& names) {
+  GDALColorTable table;
+  const GDALColorEntry transparent = {0, 0, 0, 0};
+  for (int i = 0; i < 256; ++i) table.SetColorEntry(i, i < int(colours.size()) ? &colours[i] : &transparent);
+  band.SetColorTable(&table);
+  CPLStringList categories;
+  for (const auto& name : names) categories.AddString(name.c_str());
+  band.SetCategoryNames(categories.List());
 }
 
 void RemoveDataset(const std::string& path) {
@@ -62,7 +74,7 @@ CPLStringList CreationOptions(GDALDriver* driver, const std::vector<std::string>
   set_default("BIGTIFF", "IF_SAFER");
   const std::string compress = options.FetchNameValue("COMPRESS");
   if (EQUAL(compress.c_str(), "DEFLATE") || EQUAL(compress.c_str(), "LZW") || EQUAL(compress.c_str(), "ZSTD"))
-    set_default("PREDICTOR", kind == OutputKind::Classes ? "2" : "3");  // Byte: differences; Float32: floating point
+    set_default("PREDICTOR", IsByte(kind) ? "2" : "3");  // Byte: differences; Float32: floating point
   return options;
 }
 
@@ -90,7 +102,7 @@ void CheckRasterFormat(const OutputSpec& spec, OutputKind kind) {
   const char* type = GDALGetDataTypeName(TypeOf(kind));
   const char* types = driver->GetMetadataItem(GDAL_DMD_CREATIONDATATYPES);
   if (CPLStringList(CSLTokenizeString(types ? types : ""), TRUE).FindString(type) < 0) {
-    const std::string what = kind == OutputKind::Classes ? "classes" : "values";
+    const std::string what = kind == OutputKind::Classes ? "classes" : IsByte(kind) ? "mask values" : "values";
     throw UsageError("-of", spec.format + " cannot hold the " + type + " " + what + " of " + spec.path +
                                 " (it writes " + (types ? types : "no declared data types") +
                                 ", so values would be rounded or lost); choose a format that writes " + type +
@@ -145,25 +157,20 @@ RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, cons
   GDALRasterBand* band = dataset_->GetRasterBand(1);
   if (kind == OutputKind::Elements) {
     for (int b = 1; b <= bands_; ++b) dataset_->GetRasterBand(b)->SetDescription(elements[b - 1].c_str());
-  } else if (kind != OutputKind::Classes) {
-    band->SetDescription(kind == OutputKind::Probability ? "prospectivity probability (calibrated)"
-                         : kind == OutputKind::Score
-                             ? "prospectivity score (uncalibrated: ranks cells, not a probability)"
-                             : "ensemble standard deviation of the probability");
-  } else {
+  } else if (kind == OutputKind::Classes) {
     band->SetDescription("prospective area class");
-    GDALColorTable colours;
-    for (int i = 0; i < 4; ++i) {
-      const Rgb& c = ClassColours()[i];
-      const GDALColorEntry entry = {c.red, c.green, c.blue, 255};
-      colours.SetColorEntry(i, &entry);
-    }
-    const GDALColorEntry transparent = {0, 0, 0, 0};
-    for (int i = 4; i < 256; ++i) colours.SetColorEntry(i, &transparent);
-    band->SetColorTable(&colours);
-    CPLStringList names;
-    for (const auto& name : ClassNames()) names.AddString(name.c_str());
-    band->SetCategoryNames(names.List());
+    std::vector<GDALColorEntry> colours;
+    for (const Rgb& c : ClassColours()) colours.push_back({c.red, c.green, c.blue, 255});
+    SetPalette(*band, colours, ClassNames());
+  } else if (kind == OutputKind::Outside) {
+    band->SetDescription("outside the model's applicability (1) or within it (0)");
+    SetPalette(*band, {{0, 0, 0, 0}, {110, 110, 110, 255}}, {"within applicability", "outside applicability"});
+  } else {
+    band->SetDescription(
+        kind == OutputKind::Probability ? "prospectivity probability (calibrated)"
+        : kind == OutputKind::Score     ? "prospectivity score (uncalibrated: ranks cells, not a probability)"
+        : kind == OutputKind::Distance  ? "applicability distance (Mahalanobis, from the training cells' features)"
+                                        : "ensemble standard deviation of the probability");
   }
 }
 

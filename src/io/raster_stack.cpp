@@ -13,6 +13,7 @@
 #include "geoprosp/core/element_names.hpp"
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/options.hpp"
+#include "geoprosp/io/open_input.hpp"
 
 namespace geoprosp {
 namespace {
@@ -23,7 +24,7 @@ std::shared_ptr<GDALDataset> OpenRaster(const std::string& path) {
     throw Error(path, "no such file");
   }
   CPLErrorReset();
-  auto* dataset = GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY);
+  auto* dataset = OpenInput(path, GDAL_OF_RASTER);
   if (!dataset) throw Error(path, "not a raster GDAL can read (" + LastGdalError("unknown format") + ")");
   if (dataset->GetRasterCount() < 1) {
     delete dataset;
@@ -395,6 +396,20 @@ void RasterStack::ThrowNoValidCell(int x0, int y0, int width, int height, const 
   throw Error(join(empty_paths), std::string(empty_paths.size() == 1 ? "holds" : "hold") + " no valid cell in " + area +
                                      " (all nodata, masked or NaN): element" +
                                      (empty_elements.size() == 1 ? " " : "s ") + join(empty_elements));
+}
+
+std::unique_ptr<OGRCoordinateTransformation> TransformToGrid(const OGRSpatialReference* source, const Grid& grid,
+                                                             const std::string& path) {
+  if (!source || grid.wkt.empty()) return nullptr;
+  OGRSpatialReference target;
+  target.importFromWkt(grid.wkt.c_str());
+  target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  OGRSpatialReference from(*source);
+  from.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  if (from.IsSame(&target)) return nullptr;
+  std::unique_ptr<OGRCoordinateTransformation> transform(OGRCreateCoordinateTransformation(&from, &target));
+  if (!transform) throw Error(path, "its CRS cannot be transformed to the rasters' CRS: " + LastGdalError("unknown"));
+  return transform;
 }
 
 }  // namespace geoprosp

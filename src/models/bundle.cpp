@@ -80,6 +80,18 @@ std::string CompactNumberArrays(const std::string& text) {
   return out;
 }
 
+nlohmann::json ApplicabilityJson(const Applicability& a, size_t n_elements) {
+  return {{"method", kApplicabilityMethod},
+          {"space", "standardised model features (the transform's output)"},
+          {"cells_from", a.cells_from},
+          {"cells", a.cells},
+          {"ridge", a.ridge},
+          {"percentile", a.percentile},
+          {"threshold", a.threshold},
+          {"mean", a.mean},
+          {"precision", Rows(a.precision, n_elements)}};
+}
+
 nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
   nlohmann::json tensors = nlohmann::json::array();
   size_t offset = 0;
@@ -88,7 +100,7 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
     offset += t.values.size() * sizeof(float);
   }
   const auto& c = b.composition;
-  return {
+  nlohmann::json manifest = {
       {"format", "geoprosp-model"},
       {"format_version", kBundleFormatVersion},
       {"tool_version", b.tool_version},
@@ -150,6 +162,8 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
         {"sha256", weights_sha256},
         {"tensors", tensors}}},
   };
+  if (b.applicability.present()) manifest["applicability"] = ApplicabilityJson(b.applicability, b.elements.size());
+  return manifest;
 }
 
 // SHA256SUMS in sha256sum's format, so that `sha256sum -c SHA256SUMS` checks a bundle by hand.
@@ -226,6 +240,10 @@ void CheckManifest(const Bundle& b, const std::string& manifest_path) {
   if (!std::isfinite(cal.slope) || !std::isfinite(cal.intercept) || !AllFinite(cal.knot_scores) ||
       !AllFinite(cal.knot_probabilities))
     throw Error(manifest_path, "holds a calibration that is not finite");
+  if (b.applicability.present()) {
+    if (const std::string problem = ApplicabilityProblem(b.applicability, n); !problem.empty())
+      throw Error(manifest_path, problem);
+  }
   const auto& c = b.composition;
   if (n < 2 || c.zero_replacement.size() != n || c.mean.size() != n || c.sd.size() != n ||
       (b.graph.mode == GraphMode::Global && b.adjacency.size() != n * n) ||
@@ -427,6 +445,20 @@ Bundle LoadBundle(const std::string& directory) {
       b.calibration.deposit_cells = cal.at("deposit_cells");
       if (b.calibration.knot_scores.size() != b.calibration.knot_probabilities.size())
         throw Error(manifest_path, "is inconsistent: the isotonic calibration's knots do not pair up");
+    }
+    if (j.contains("applicability")) {
+      const auto& a = j.at("applicability");
+      if (a.at("method").get<std::string>() != kApplicabilityMethod)
+        throw Error(manifest_path,
+                    "declares an applicability method " + a.at("method").dump() + " this geoprosp does not know");
+      b.applicability.cells = a.at("cells");
+      b.applicability.cells_from = a.value("cells_from", std::string());
+      b.applicability.ridge = a.at("ridge");
+      b.applicability.percentile = a.at("percentile");
+      b.applicability.threshold = a.at("threshold");
+      b.applicability.mean = a.at("mean").get<std::vector<double>>();
+      b.applicability.precision = Flatten<double>(a.at("precision"));
+      if (b.applicability.mean.empty()) throw Error(manifest_path, "holds empty applicability statistics");
     }
     b.training = j.at("training");
     CheckManifest(b, manifest_path);

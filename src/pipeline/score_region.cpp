@@ -142,6 +142,9 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
   const int node_features = scoring.context.node_features(), row_width = node_features * n;
   const bool per_cell = scoring.graph.per_cell();
   const bool ensemble = members.size() > 1;
+  const bool with_distance = scoring.applicability.present();
+  if (with_distance && scoring.applicability.mean.size() != size_t(n))
+    throw Error(scoring.model, "holds applicability statistics for another number of elements");
   if (!per_cell && scoring.adjacency.size() != size_t(n) * n)
     throw Error(scoring.model, "holds no global graph for its " + std::to_string(n) + " elements");
   if (scoring.graph.mode == GraphMode::Hybrid && scoring.correlation.size() != size_t(n) * n)
@@ -221,6 +224,14 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
     out.valid_cells = m;
     out.probability.assign(size_t(rows) * region.width, kProbabilityNodata);
     out.spread.assign(ensemble ? size_t(rows) * region.width : 0, kProbabilityNodata);
+    out.distance.assign(with_distance ? size_t(rows) * region.width : 0, kProbabilityNodata);
+    if (with_distance) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int64_t i = 0; i < m; ++i) {
+        const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
+        out.distance[r * region.width + c] = scoring.applicability.Distance(cell_features.data() + i * n);
+      }
+    }
     for (int64_t i = 0; i < m; ++i) {
       const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
       if (!std::isfinite(probabilities[i])) {

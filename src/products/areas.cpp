@@ -15,6 +15,7 @@
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/file_tree.hpp"
 #include "geoprosp/core/options.hpp"
+#include "geoprosp/io/open_input.hpp"
 #include "geoprosp/io/raster_output.hpp"
 
 namespace fs = std::filesystem;
@@ -49,7 +50,7 @@ MinSize ParseMinSize(const std::string& text) {
 
 DatasetPtr OpenRaster(const std::string& path) {
   CPLErrorReset();
-  DatasetPtr dataset(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  DatasetPtr dataset(OpenInput(path, GDAL_OF_RASTER));
   if (!dataset) throw Error(path, "not a raster GDAL can read (" + LastGdalError("no such file") + ")");
   return dataset;
 }
@@ -93,13 +94,18 @@ std::vector<uint8_t> ReadClasses(const AreasRequest& request, GDALDataset* class
     if (classes) {
       ReadRow(classes->GetRasterBand(1), row, GDT_Byte, cls, request.classes);
       for (int c = 0; c < width; ++c) cls[c] = cls[c] > 3 ? kClassNodata : cls[c];
-      continue;
+    } else {
+      const auto& p = probability_rows.Read(row);
+      const auto& breaks = request.class_breaks;  // class = how many breaks p reaches, as in ClassOf
+      for (int c = 0; c < width; ++c) {
+        cls[c] = std::isnan(p[c]) ? kClassNodata
+                                  : uint8_t(std::upper_bound(breaks.begin(), breaks.end(), p[c]) - breaks.begin());
+      }
     }
-    const auto& p = probability_rows.Read(row);
-    const auto& breaks = request.class_breaks;  // class = how many breaks p reaches, as in ClassOf
+    if (request.cell_flags.empty()) continue;
+    const uint8_t* flags = request.cell_flags.data() + size_t(row) * width;
     for (int c = 0; c < width; ++c) {
-      cls[c] = std::isnan(p[c]) ? kClassNodata
-                                : uint8_t(std::upper_bound(breaks.begin(), breaks.end(), p[c]) - breaks.begin());
+      if (flags[c] & kCellExcluded) cls[c] = kClassNodata;
     }
   }
   return out;
@@ -175,7 +181,7 @@ CellAreas CellAreasOf(const Grid& grid) {
 struct Region {
   TargetArea area;
   double weighted_cells = 0, weighted_x = 0, weighted_y = 0;  // sums of row weights, times the cell centre
-  int64_t high_cells = 0, probability_cells = 0;
+  int64_t high_cells = 0, probability_cells = 0, outside_cells = 0;
   double probability_sum = 0;
 };
 
@@ -354,11 +360,12 @@ void WriteAreas(const AreasRequest& request, OutputSet& outputs, const Grid& gri
                                          wkbMultiPolygon, layer_options.List());
   if (!layer) throw failure("cannot add a layer", "unknown error");
   const std::pair<const char*, OGRFieldType> fields[] = {
-      {"id", OFTInteger},         {"rank", OFTInteger},    {"class", OFTInteger},  {"high_share", OFTReal},
-      {"area_km2", OFTReal},      {"cells", OFTInteger64}, {"mean_prob", OFTReal}, {"max_prob", OFTReal},
-      {"n_deposits", OFTInteger}, {"deposits", OFTString}, {"cx", OFTReal},        {"cy", OFTReal},
-      {"lon", OFTReal},           {"lat", OFTReal}};
+      {"id", OFTInteger},         {"rank", OFTInteger},    {"class", OFTInteger},     {"high_share", OFTReal},
+      {"area_km2", OFTReal},      {"cells", OFTInteger64}, {"mean_prob", OFTReal},    {"max_prob", OFTReal},
+      {"n_deposits", OFTInteger}, {"deposits", OFTString}, {"cx", OFTReal},           {"cy", OFTReal},
+      {"lon", OFTReal},           {"lat", OFTReal},        {"outside_share", OFTReal}};
   for (const auto& [name, type] : fields) {
+    if (!request.applicability && std::string(name) == "outside_share") continue;  // not known
     OGRFieldDefn field(name, type);
     if (layer->CreateField(&field) != OGRERR_NONE) throw failure(std::string("cannot add the field ") + name, "");
   }
@@ -384,6 +391,7 @@ void WriteAreas(const AreasRequest& request, OutputSet& outputs, const Grid& gri
       feature.SetField("lon", a.lon);
       feature.SetField("lat", a.lat);
     }
+    if (request.applicability) feature.SetField("outside_share", a.outside_share);
     feature.SetGeometryDirectly(polygons[i].release());
     if (layer->CreateFeature(&feature) != OGRERR_NONE) throw failure("write failed", "unknown error");
   }
@@ -484,6 +492,9 @@ AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, con
     if (const std::string difference = GridDifference(grid, GridOf(*classes_raster)); !difference.empty())
       throw Error(request.classes, "is not on the probability raster's grid: they differ in " + difference);
   }
+  if ((request.applicability || !request.cell_flags.empty()) &&
+      request.cell_flags.size() != size_t(grid.width) * grid.height)
+    throw Error(request.probability, "does not match the cells the map flagged");
   const std::vector<uint8_t> classes = ReadClasses(request, classes_raster.get(), *probability);
   std::vector<uint8_t> inside(classes.size());
   for (size_t i = 0; i < classes.size(); ++i) inside[i] = classes[i] != kClassNodata && classes[i] >= request.min_class;
@@ -511,6 +522,7 @@ AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, con
       region.weighted_cells += weight;
       region.area.max_class = std::max<int>(region.area.max_class, classes[cell]);
       region.high_cells += classes[cell] == 3;
+      if (request.applicability) region.outside_cells += (request.cell_flags[cell] & kCellOutside) != 0;
       region.weighted_x += x * weight;
       region.weighted_y += y * weight;
       if (!std::isnan(p[col])) {
@@ -528,6 +540,7 @@ AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, con
     TargetArea& a = region.area;
     a.mean_prob = region.probability_cells ? region.probability_sum / region.probability_cells : 0;
     a.high_share = double(region.high_cells) / a.cells;
+    a.outside_share = double(region.outside_cells) / a.cells;
     a.area_km2 = region.weighted_cells * cell_areas.km2;
     a.cx = region.weighted_x / region.weighted_cells;
     a.cy = region.weighted_y / region.weighted_cells;
@@ -557,7 +570,11 @@ AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, con
       ++summary.deposits_captured;
     }
   }
-  for (const auto& a : areas) summary.area_km2 += a.area_km2;
+  summary.applicability = request.applicability;
+  for (const auto& a : areas) {
+    summary.area_km2 += a.area_km2;
+    summary.mostly_outside += request.applicability && a.outside_share > 0.5;
+  }
   const double valid_km2 = valid_weighted_cells * cell_areas.km2;
   summary.valid_share = valid_km2 > 0 ? summary.area_km2 / valid_km2 : 0;
 
@@ -574,6 +591,8 @@ std::string DescribeAreas(const AreasSummary& s) {
                                 s.areas.size() == 1 ? "" : "s", s.area_km2, 100 * s.valid_share);
   if (s.deposits_total > 0)
     text += CPLSPrintf(", capturing %d of %d known deposits", s.deposits_captured, s.deposits_total);
+  if (s.applicability && !s.areas.empty())
+    text += CPLSPrintf("; %d mostly outside the model's applicability", s.mostly_outside);
   return text;
 }
 

@@ -12,6 +12,7 @@
 
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/core/options.hpp"
+#include "geoprosp/io/open_input.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/io/raster_stack.hpp"
 #include "geoprosp/products/areas.hpp"
@@ -141,8 +142,40 @@ struct MapFrame {
   }
 };
 
-// The probability as an image of the frame's size: averaged when shrunk, crisp cells when enlarged.
-void DrawProbability(const Canvas& canvas, GDALDataset& dataset, const MapFrame& frame, const std::string& path) {
+// Excluded cells keep the ramp's lightness, in grey, so the map still reads beneath them.
+Rgb Greyed(const Rgb& c) {
+  const double grey = 0.25 + 0.35 * (0.299 * c.r + 0.587 * c.g + 0.114 * c.b);  // darker than no data
+  return {grey, grey, grey};
+}
+
+// Whether most of the cells under each image pixel (w x h over the grid) are flagged excluded.
+std::vector<uint8_t> ExcludedPixels(const std::vector<uint8_t>& flags, const Grid& grid, int w, int h) {
+  std::vector<uint8_t> excluded(size_t(w) * h, 0);
+  if (flags.empty()) return excluded;
+  const auto span = [](int i, int pixels, int cells, int& first, int& end) {
+    first = static_cast<int>(int64_t(i) * cells / pixels);
+    end = std::max(first + 1, static_cast<int>(int64_t(i + 1) * cells / pixels));
+  };
+  for (int row = 0; row < h; ++row) {
+    int r0, r1;
+    span(row, h, grid.height, r0, r1);
+    for (int col = 0; col < w; ++col) {
+      int c0, c1;
+      span(col, w, grid.width, c0, c1);
+      int64_t flagged = 0, all = 0;
+      for (int r = r0; r < r1; ++r) {
+        for (int c = c0; c < c1; ++c, ++all) flagged += (flags[size_t(r) * grid.width + c] & kCellExcluded) != 0;
+      }
+      excluded[size_t(row) * w + col] = 2 * flagged > all;
+    }
+  }
+  return excluded;
+}
+
+// The probability as an image of the frame's size: averaged when shrunk, crisp cells when enlarged;
+// cells a mask excluded in grey.
+void DrawProbability(const Canvas& canvas, GDALDataset& dataset, const MapFrame& frame, const std::string& path,
+                     const std::vector<uint8_t>& cell_flags) {
   const int w = static_cast<int>(frame.width), h = static_cast<int>(frame.height);
   std::vector<float> values(size_t(w) * h);
   GDALRasterIOExtraArg extra;
@@ -155,6 +188,7 @@ void DrawProbability(const Canvas& canvas, GDALDataset& dataset, const MapFrame&
   }
   int has_nodata = 0;
   const double nodata = band->GetNoDataValue(&has_nodata);
+  const std::vector<uint8_t> excluded = ExcludedPixels(cell_flags, frame.grid, w, h);
   cairo_surface_t* image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
   cairo_surface_flush(image);
   unsigned char* pixels = cairo_image_surface_get_data(image);
@@ -164,7 +198,7 @@ void DrawProbability(const Canvas& canvas, GDALDataset& dataset, const MapFrame&
     for (int col = 0; col < w; ++col) {
       const float p = values[size_t(row) * w + col];
       const bool missing = !std::isfinite(p) || (has_nodata && p == static_cast<float>(nodata)) || p < 0;
-      const Rgb c = missing ? kNodata : Ramp(p);
+      const Rgb c = missing ? kNodata : excluded[size_t(row) * w + col] ? Greyed(Ramp(p)) : Ramp(p);
       line[col] = uint32_t(c.r * 255 + 0.5) << 16 | uint32_t(c.g * 255 + 0.5) << 8 | uint32_t(c.b * 255 + 0.5);
     }
   }
@@ -182,7 +216,7 @@ struct RankLabel {  // also a deposit marker's place, with rank 0
 // Area outlines; returns where each area's rank goes (a point inside it).
 std::vector<RankLabel> DrawAreas(const Canvas& canvas, const std::string& path, const MapFrame& frame,
                                  const OGRSpatialReference* raster_srs) {
-  DatasetPtr dataset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  DatasetPtr dataset(OpenInput(path, GDAL_OF_VECTOR));
   if (!dataset || dataset->GetLayerCount() < 1) throw Error(path, "cannot be read: " + LastGdalError("no layers"));
   OGRLayer* layer = dataset->GetLayer(0);
   // A layer in another CRS (KML is always WGS84) is reprojected onto the raster's, x = easting.
@@ -336,7 +370,8 @@ void DrawCoordinateTicks(const Canvas& canvas, const MapFrame& frame) {
 
 // The colour bar (with the class breaks when the raster records them) and the symbols; returns
 // the height used.
-double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probability, size_t areas, bool deposits) {
+double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probability, size_t areas, bool deposits,
+                  bool excluded) {
   canvas.Text("Probability", x, y, 14, kInk, Align::Left, true);
   const double bar_top = y + 14, bar_height = 240, bar_width = 22;
   for (int i = 0; i < bar_height; ++i) canvas.Rect(x, bar_top + i, bar_width, 1.5, Ramp(1 - i / (bar_height - 1)));
@@ -360,6 +395,12 @@ double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probabi
   canvas.Rect(x, row - 11, bar_width, 14, kNodata);
   canvas.Frame(x, row - 11, bar_width, 14, kMuted);
   canvas.Text("no data", x + bar_width + 8, row, 11, kInk);
+  if (excluded) {
+    row += 22;
+    for (int i = 0; i < 4; ++i) canvas.Rect(x + i * bar_width / 4, row - 11, bar_width / 4, 14, Greyed(Ramp(i / 3.0)));
+    canvas.Frame(x, row - 11, bar_width, 14, kMuted);
+    canvas.Text("left out of the areas", x + bar_width + 8, row, 11, kInk);
+  }
   if (areas) {
     row += 28;
     cairo_rectangle(canvas.cr(), x + 1, row - 12, bar_width - 2, 16);
@@ -406,7 +447,7 @@ void RenderQuicklook(const QuicklookRequest& request) {
 void RenderQuicklook(const QuicklookRequest& request, OutputSet& outputs) {
   const std::string path = CheckQuicklookRequest(request, outputs);
   CPLErrorReset();
-  DatasetPtr probability(GDALDataset::Open(request.probability.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  DatasetPtr probability(OpenInput(request.probability, GDAL_OF_RASTER));
   if (!probability) throw Error(request.probability, "not a raster GDAL can read (" + LastGdalError("") + ")");
   MapFrame frame;
   frame.grid = GridOf(*probability);
@@ -421,13 +462,18 @@ void RenderQuicklook(const QuicklookRequest& request, OutputSet& outputs) {
   frame.x = margin + axis;
   frame.y = margin + header;
   const int width = static_cast<int>(frame.x + frame.width + gap + legend + margin);
-  const int height = static_cast<int>(frame.y + std::max(frame.height, 560.0) + axis + 24 + margin);
+  const bool excluded = std::any_of(request.cell_flags.begin(), request.cell_flags.end(),
+                                    [](uint8_t flags) { return (flags & kCellExcluded) != 0; });
+  const double legend_height = excluded ? 585 : 560;  // the legend's own rows, scale bar included
+  const int height = static_cast<int>(frame.y + std::max(frame.height, legend_height) + axis + 24 + margin);
   Canvas canvas(width, height);
   canvas.Text(request.title, margin, margin + 22, 24, kInk, Align::Left, true);
   if (!request.subtitle.empty()) canvas.Text(request.subtitle, margin, margin + 50, 14, kMuted);
 
   const OGRSpatialReference* srs = probability->GetSpatialRef();
-  DrawProbability(canvas, *probability, frame, request.probability);
+  if (!request.cell_flags.empty() && request.cell_flags.size() != size_t(frame.grid.width) * frame.grid.height)
+    throw Error(request.probability, "does not match the cells the map flagged");
+  DrawProbability(canvas, *probability, frame, request.probability, request.cell_flags);
   cairo_save(canvas.cr());
   cairo_rectangle(canvas.cr(), frame.x, frame.y, frame.width, frame.height);
   cairo_clip(canvas.cr());
@@ -446,7 +492,7 @@ void RenderQuicklook(const QuicklookRequest& request, OutputSet& outputs) {
 
   const double legend_x = frame.x + frame.width + gap;
   double legend_y = frame.y + 14;
-  legend_y += DrawLegend(canvas, legend_x, legend_y, *probability, ranks.size(), !request.deposits.empty());
+  legend_y += DrawLegend(canvas, legend_x, legend_y, *probability, ranks.size(), !request.deposits.empty(), excluded);
   legend_y += 44;
   DrawNorthArrow(canvas, legend_x + 11, legend_y);
   legend_y += 90;

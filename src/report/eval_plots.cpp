@@ -12,6 +12,15 @@ namespace {
 
 std::string ModelColour(size_t index) { return svg::Palette()[index % svg::Palette().size()]; }
 
+// The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least `value` (> 0).
+double NiceCeiling(double value) {
+  const double power = std::pow(10.0, std::floor(std::log10(value)));
+  for (double step : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (step * power >= value) return step * power;
+  }
+  return 10 * power;
+}
+
 // Residual GNNs drawn thick, classical models dashed.
 svg::Series CurveSeries(const ModelComparison& model, size_t index, const Curve& curve, double auc) {
   svg::Series series;
@@ -79,6 +88,33 @@ std::string SuccessRateCurvesPlot(const std::vector<ModelComparison>& models) {
                       return std::pair{SuccessCurve(run.pooled_scores, run.pooled_labels),
                                        SuccessRateAuc(run.pooled_scores, run.pooled_labels)};
                     });
+}
+
+std::string ReliabilityPlot(const std::vector<ModelComparison>& models) {
+  svg::LinePlot plot;
+  plot.title = "Reliability of the calibrated probability (cross-fitted)";
+  plot.x_label = "mean calibrated probability in the bin";
+  plot.y_label = "share of deposit cells in the bin";
+  plot.diagonal = true;
+  plot.height = std::max(420, 60 + 17 * static_cast<int>(models.size()) + 40);
+  double top = 0;
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (!models[i].calibration) continue;
+    svg::Series series;
+    series.name = models[i].label;
+    series.colour = ModelColour(i);
+    series.dots = true;
+    for (const ReliabilityBin& bin : models[i].calibration->reliability) {
+      series.x.push_back(bin.mean_predicted);
+      series.y.push_back(bin.observed);
+      top = std::max({top, bin.mean_predicted, bin.observed});
+    }
+    plot.series.push_back(series);
+  }
+  if (plot.series.empty()) return "";
+  // Deposits are rare, so the bins sit near 0: both axes end just above the largest value.
+  plot.x_max = plot.y_max = top > 0 ? std::min(1.0, NiceCeiling(top * 1.05)) : 1.0;
+  return svg::RenderLinePlot(plot);
 }
 
 std::string AlphaSweepPlot(const std::vector<AlphaSweepModel>& sweep) {

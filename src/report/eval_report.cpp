@@ -40,6 +40,8 @@ std::vector<std::string> WriteEvalReport(const EvalResults& results, const Study
     charts.model_comparison = out.Write("model_comparison.svg", ModelComparisonChart(results.comparison));
     charts.roc = out.Write("roc.svg", RocCurvesPlot(results.comparison));
     charts.success_rate = out.Write("success_rate.svg", SuccessRateCurvesPlot(results.comparison));
+    if (const std::string reliability = ReliabilityPlot(results.comparison); !reliability.empty())
+      charts.reliability = out.Write("reliability.svg", reliability);
   }
   if (results.augmentation) {
     out.Write("augmentation.csv", AugmentationCsv(*results.augmentation));

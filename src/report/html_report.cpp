@@ -184,6 +184,14 @@ std::string ModelsSection(const EvalResults& results, const ReportCharts& charts
                 "the share of the test cells (the held-out ground under spatial or random CV), highest scores "
                 "first. Steeper is better.");
   out += Figure(charts.model_comparison, "Mean ROC AUC and accuracy per model, with ± sd whiskers.");
+  if (!charts.reliability.empty()) {
+    out += Figure(charts.reliability,
+                  "Reliability diagram: each model's out-of-fold scores, calibrated (Platt) at the data's deposit "
+                  "prevalence, in ten bins of equal cell count; each dot is a bin's mean calibrated probability "
+                  "against its share of deposit cells. Cross-fitted: each fold's scores were calibrated by a fit on "
+                  "the other folds. On the dashed diagonal a probability means what it says. With a few dozen "
+                  "deposit cells a bin holds a handful of them, so the dots are coarse.");
+  }
   out += "</div>\n<details><summary>What each model is</summary><table>";
   for (const auto& m : models) out += "<tr>" + Cell(m.label) + Cell(m.family) + Cell(m.description) + "</tr>";
   out +=

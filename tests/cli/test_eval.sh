@@ -62,7 +62,7 @@ for table in models augmentation alpha_sweep study_table2 study_figure6; do
     fail "$table.csv missing or malformed"
   fi
 done
-svgs=(model_comparison roc success_rate alpha_sweep prediction_area map confusion_none confusion_noise confusion_smote
+svgs=(model_comparison roc success_rate reliability alpha_sweep prediction_area map confusion_none confusion_noise confusion_smote
   confusion_vae confusion_gan study_confusion_gan)
 for name in "${svgs[@]}"; do
   if $py -c 'import sys, xml.etree.ElementTree as ET; root = ET.parse(sys.argv[1]).getroot(); assert root.tag.endswith("svg")' "$d/$name.svg" 2>/dev/null; then

@@ -4,7 +4,7 @@
 # model with spatial context node features; also
 # when each tile is mapped with another of the fused kernels (GEOPROSP_KERNEL), as on a partition
 # that mixes AVX2 and AVX-512 nodes; and so does a whole run read by several reader threads in small
-# strips.
+# strips. The applicability rasters (--applicability) and classes restricted by a --mask polygon too.
 set -uo pipefail
 build_dir=$(cd "${1:-build}" && pwd) || exit 1
 cd "$(dirname "$0")/../.." || exit 1
@@ -33,15 +33,24 @@ for kernel in scalar avx2 avx512; do
   fi
 done
 
+# A triangle across the survey (EPSG:4547, as sample_data): its edges cross every tile at a slant.
+mask=$TEST_TMP/triangle.geojson
+cat >"$mask" <<'JSON'
+{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4547"}},
+ "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+ "coordinates": [[[431000, 2501000], [470000, 2505000], [450300, 2540000], [431000, 2501000]]]}}]}
+JSON
+kinds=(prob class app app_outside)
+
 check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
   local model=$2 dir=$TEST_TMP/$1 tiles k kind kernel
   mkdir -p "$dir"
-  must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" -q
+  must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" \
+    --applicability "$dir/whole_app.tif" --mask "$mask" -q
   # Many small strips read by three reader threads (out of order) are written in order, unchanged.
   must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/readers_prob.tif" --classes "$dir/readers_class.tif" \
-    --readers 3 --batch-size 2000 -q
-  check_same_pixels "$dir/whole_prob.tif" "$dir/readers_prob.tif"
-  check_same_pixels "$dir/whole_class.tif" "$dir/readers_class.tif"
+    --applicability "$dir/readers_app.tif" --mask "$mask" --readers 3 --batch-size 2000 -q
+  for kind in "${kinds[@]}"; do check_same_pixels "$dir/whole_$kind.tif" "$dir/readers_$kind.tif"; done
   # "mixed": as many tiles as kernels, tile k mapped with kernel k; the whole run used the fastest.
   for tiles in "${tile_counts[@]}" mixed; do
     local count=$tiles
@@ -51,10 +60,13 @@ check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
       kernel=auto
       [ "$tiles" = mixed ] && kernel=${kernels[k]}
       must env GEOPROSP_KERNEL=$kernel "$map_bin" "${inputs[@]}" --model "$model" --tile "$k/$count" \
-        -o "$dir/prob_tile$k.tif" --classes "$dir/class_tile$k.tif" -q
+        -o "$dir/prob_tile$k.tif" --classes "$dir/class_tile$k.tif" --applicability "$dir/app_tile$k.tif" \
+        --mask "$mask" -q
     done
-    for kind in prob class; do
-      must gdalbuildvrt -q "$dir/${kind}_tiles.vrt" "$dir/${kind}"_tile*.tif
+    for kind in "${kinds[@]}"; do
+      # app_tile0.tif's outside mask is app_tile0_outside.tif (at most 9 tiles here)
+      local stem=${kind%_outside} suffix=${kind#"${kind%_outside}"}
+      must gdalbuildvrt -q "$dir/${kind}_tiles.vrt" "$dir/$stem"_tile?"$suffix".tif
       must gdal_translate -q "$dir/${kind}_tiles.vrt" "$dir/mosaic_${kind}_$tiles.tif"
       check_same_pixels "$dir/whole_$kind.tif" "$dir/mosaic_${kind}_$tiles.tif"
       check_same_geotransform "$dir/whole_$kind.tif" "$dir/mosaic_${kind}_$tiles.tif"

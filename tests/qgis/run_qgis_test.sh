@@ -59,6 +59,44 @@ else
   fail "qgis_process list shows geoprosp:map and geoprosp:train"
 fi
 
+# the algorithms carry the tools' own titles
+titles_ok=1
+for title in "geoprosp:map	Map prospectivity" "geoprosp:train	Train model"; do
+  grep -qF "$title" "$work/list.log" || titles_ok=0
+done
+if [ -x "$tools/geoprosp-eval" ] && ! grep -qF "geoprosp:eval	Evaluate models" "$work/list.log"; then titles_ok=0; fi
+if [ "$titles_ok" = 1 ]; then
+  pass "algorithms are shown as the tools' titles (Map prospectivity, Train model, Evaluate models)"
+else
+  grep -A6 '^geoprosp' "$work/list.log"
+  fail "algorithms are shown as the tools' titles (Map prospectivity, Train model, Evaluate models)"
+fi
+
+# labels and help come from the option tables: whole phrases, no command-line flags
+"$qgis_process" help geoprosp:map >"$work/help.log" 2>&1
+if grep -q '^areas_min_class: Lowest class in a target area$' "$work/help.log" \
+    && ! grep -Eq '(^|[[:space:](])--?[a-z][a-z_-]' "$work/help.log"; then
+  pass "geoprosp:map's labels are whole phrases and its help names no command-line flag"
+else
+  grep -En '(^|[[:space:](])--?[a-z][a-z_-]|^areas_min_class' "$work/help.log" | head
+  fail "geoprosp:map's labels are whole phrases and its help names no command-line flag"
+fi
+
+# without the tools, running an algorithm says where they were looked for and how to set it
+if ! env -u GEOPROSP_BIN PATH=/usr/bin:/bin sh -c 'command -v geoprosp-map' >/dev/null; then
+  env -u GEOPROSP_BIN PATH=/usr/bin:/bin "$qgis_process" run geoprosp:map --inputs=/nonexistent.tif \
+    --output="$work/none.tif" >"$work/missing.log" 2>&1
+  if grep -q 'geoprosp-map was not found' "$work/missing.log" && grep -q 'geoprosp binaries' "$work/missing.log" \
+      && grep -qF '$GEOPROSP_BIN' "$work/missing.log" && ! grep -q 'not found!' "$work/missing.log"; then
+    pass "without the binaries, geoprosp:map explains: the setting and \$GEOPROSP_BIN"
+  else
+    cat "$work/missing.log"
+    fail "without the binaries, geoprosp:map explains: the setting and \$GEOPROSP_BIN"
+  fi
+else
+  echo "note: geoprosp-map is on /usr/bin:/bin; the missing-binaries check is skipped"
+fi
+
 # every geoprosp-* tool beside geoprosp-map is offered, without a list in the plugin
 if [ -x "$tools/geoprosp-grid" ] && grep -q 'geoprosp:grid' "$work/list.log"; then
   pass "qgis_process list shows geoprosp:grid (found beside geoprosp-map)"
@@ -77,7 +115,24 @@ else
   fail "the provider setting (path of geoprosp-map) finds the tools without \$GEOPROSP_BIN"
 fi
 
-# Copies of the sample data: QGIS writes statistics (.aux.xml) beside every raster it opens as a layer.
+# What each Python check starts with, as the Toolbox runs the algorithms: QGIS, Processing, the plugin.
+cat >"$work/start_qgis.py" <<'PY'
+import os, sys
+from qgis.core import QgsApplication
+
+def start(work):
+    app = QgsApplication([], False)
+    app.initQgis()
+    sys.path[:0] = ['/usr/share/qgis/python/plugins', os.path.join(work, 'plugins')]
+    from processing.core.Processing import Processing
+    Processing.initialize()
+    import geoprosp_processing
+    plugin = geoprosp_processing.classFactory(None)
+    plugin.initProcessing()
+    return app, plugin  # both kept: the provider lives as long as the plugin
+PY
+
+# Copies of the sample data, so that a .aux.xml written beside an input would show (checked at the end).
 mkdir -p "$work/data"
 cp "$repo"/sample_data/*.tif "$repo/sample_data/deposits.gpkg" "$work/data/"
 cd "$work"
@@ -130,6 +185,30 @@ else
   fail "the tool's progress reaches QGIS's progress bar"
 fi
 
+# (g) an enum takes the option's number as QGIS shows it (0 low, 1 moderate, 2 high) or its name
+"$tools/geoprosp-map" "${inputs[@]}" -o "$work/cli/P_high.tif" --areas "$work/cli/A_high.gpkg" --areas-min-class high \
+  "${model_args[@]}" >"$work/cli_high.log" 2>&1 || cat "$work/cli_high.log"
+"$qgis_process" run geoprosp:map "${qgis_inputs[@]}" --output="$work/qgis/P_index.tif" \
+  --areas="$work/qgis/A_index.gpkg" --areas_min_class=2 "${qgis_model_args[@]}" >"$work/index.log" 2>&1
+index_status=$?
+area_classes() { ogrinfo -q -al "$1" 2>/dev/null | sed -n 's/^ *class (Integer) = //p' | sort | uniq -c | tr -s ' '; }
+if [ "$index_status" -eq 0 ] && [ -n "$(area_classes "$work/cli/A_high.gpkg")" ] \
+    && [ "$(area_classes "$work/qgis/A_index.gpkg")" = "$(area_classes "$work/cli/A_high.gpkg")" ] \
+    && [ "$(area_classes "$work/qgis/A_index.gpkg" | awk '{print $2}' | sort -u)" = 3 ]; then
+  pass "--areas_min_class=2 (an option's number) maps as high, like the command line's --areas-min-class high"
+else
+  cat "$work/index.log"; echo "cli: $(area_classes "$work/cli/A_high.gpkg")"; echo "qgis: $(area_classes "$work/qgis/A_index.gpkg")"
+  fail "--areas_min_class=2 (an option's number) maps as high (exit $index_status)"
+fi
+"$qgis_process" run geoprosp:map "${qgis_inputs[@]}" --output="$work/qgis/P_bad_index.tif" \
+  --areas="$work/qgis/A_bad_index.gpkg" --areas_min_class=7 "${qgis_model_args[@]}" >"$work/bad_index.log" 2>&1
+if [ $? -ne 0 ] && grep -q 'Lowest class in a target area' "$work/bad_index.log" && [ ! -e "$work/qgis/P_bad_index.tif" ]; then
+  pass "an enum number out of range is refused, naming the parameter"
+else
+  cat "$work/bad_index.log"
+  fail "an enum number out of range is refused, naming the parameter"
+fi
+
 # geoprosp:grid grids point samples (a CSV path, as a vector input) into the same bytes as the command line
 samples="$repo/../shared/data/wa-soil-area6/samples.csv"
 if [ -f "$samples" ] && [ -x "$tools/geoprosp-grid" ]; then
@@ -163,6 +242,39 @@ else
   echo "the tool said: $tool_message"; cat "$work/bad.log"
   fail "a bad input fails with the tool's message about that file, no traceback (exit $bad_status)"
 fi
+# Shown once: qgis_process prints the run's errors as 'ERROR:<tab>…' (it also echoes QGIS's message log,
+# which is not the run's report); from Python, the feedback (what the Toolbox dialog shows) gets it once.
+reported=$(grep -cF "ERROR:	geoprosp-map: ERROR: $work/bad.tif" "$work/bad.log")
+if [ "$reported" = 1 ] && "$system_python" - "$work" "$python_model" <<'PY'
+import os, sys
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject
+work, model = sys.argv[1], sys.argv[2]
+sys.path.insert(0, work)
+from start_qgis import start
+app, plugin = start(work)
+
+class Counting(QgsProcessingFeedback):
+    errors = []
+    def reportError(self, error, fatal_error=False):  # noqa: N802
+        self.errors.append(error)
+
+algorithm = QgsApplication.processingRegistry().createAlgorithmById('geoprosp:map')
+context, feedback = QgsProcessingContext(), Counting()
+context.setProject(QgsProject.instance())
+parameters = {'inputs': [os.path.join(work, 'bad.tif')], 'output': os.path.join(work, 'py_bad.tif')}
+if model:
+    parameters['model'] = model
+results, ok = algorithm.run(parameters, context, feedback)
+mentions = [error for error in feedback.errors if 'bad.tif' in error]
+print('errors reported:', feedback.errors)
+assert not ok and len(mentions) == 1, mentions
+PY
+then
+  pass "the tool's error is shown once"
+else
+  grep -n "bad.tif" "$work/bad.log"
+  fail "the tool's error is shown once ($reported 'ERROR:' lines from qgis_process)"
+fi
 
 # (d) --json output parses and names the outputs
 "$qgis_process" run geoprosp:map --json "${qgis_inputs[@]}" --output="$work/qgis/P_json.tif" \
@@ -189,14 +301,9 @@ import os, sys
 from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingFeedback,
                        QgsProcessingOutputLayerDefinition, QgsProject, QgsRasterLayer)
 work, model, inputs = sys.argv[1], sys.argv[2], sys.argv[3:]
-app = QgsApplication([], False)
-app.initQgis()
-sys.path[:0] = ['/usr/share/qgis/python/plugins', os.path.join(work, 'plugins')]
-from processing.core.Processing import Processing
-Processing.initialize()
-import geoprosp_processing
-plugin = geoprosp_processing.classFactory(None)
-plugin.initProcessing()
+sys.path.insert(0, work)
+from start_qgis import start
+app, plugin = start(work)
 algorithm = QgsApplication.processingRegistry().createAlgorithmById('geoprosp:map')
 project, context, feedback = QgsProject.instance(), QgsProcessingContext(), QgsProcessingFeedback()
 context.setProject(project)
@@ -219,6 +326,15 @@ then
   pass "from Python, the classes output loads with a paletted legend of named categories"
 else
   fail "from Python, the classes output loads with a paletted legend of named categories"
+fi
+
+# (h) the inputs are as the user left them: QGIS opened them as layers to check the parameters, which
+#     computes statistics that GDAL saves beside each file when the layer closes (.aux.xml); the plugin
+#     closes those layers before the tool runs and removes what they left, and the tools never write any.
+if ls "$work"/data/*.aux.xml >/dev/null 2>&1; then
+  fail "no .aux.xml beside the inputs after the runs: $(cd "$work/data" && ls ./*.aux.xml | tr '\n' ' ')"
+else
+  pass "no .aux.xml beside the inputs after the runs"
 fi
 
 # (f) after a cancel, the staging folders of the run the plugin killed go, and no others

@@ -64,6 +64,7 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
 template <class Options>
 void AddInputRasterOptions(OptionTable<Options>& t) {
   t.Add("inputs", &Options::inputs)
+      .Label("Element rasters")
       .Positional()
       .Path()
       .Role("input_rasters")
@@ -77,54 +78,88 @@ void AddSurveyOptions(OptionTable<Options>& t) {
   using O = Options;
   AddDepositOptions(t, "Known deposits: any OGR vector, or a table (CSV) with coordinate columns");
   t.Add("labels", &O::labels)
+      .Label("Label raster")
+      .FormHelp("Label raster (1 = deposit), of any grid, instead of known deposit points")
       .Path()
       .Role("input_raster")
       .Help("Label raster (1 = deposit), of any grid, instead of --deposits");
   t.Add("commodity", &O::commodity)
+      .Label("Deposit commodity")
       .Advanced()
       .Help(
           "Element(s) the deposits are of, e.g. Li or Au,Ag (default: from the deposits' commodity column or file"
           " name); an input of that element gets a warning");
-  t.Add("elements", &O::elements).Help("Comma-separated elements to use, in order (default: all inputs)");
+  t.Add("elements", &O::elements)
+      .Label("Elements to use")
+      .Help("Comma-separated elements to use, in order (default: all inputs)");
   t.Add("align-to", &O::align_to)
+      .Label("Align the inputs to this raster")
       .Path()
       .Role("input_raster")
       .Advanced()
       .Help("Warp every input onto this raster's grid");
   t.Add("resampling", &O::resampling)
+      .Label("Resampling for alignment")
+      .FormHelp("Resampling used when the inputs are aligned to a raster")
       .Choices({"near", "bilinear", "cubic", "average"})
       .Advanced()
       .Help("Resampling for --align-to");
   t.Add("label-radius", &O::label_radius)
+      .Label("Deposit label radius")
       .Range(0, {})
       .Help("Cells within this distance (CRS units) of a deposit are positive");
   t.Add("negatives", &O::negatives)
+      .Label("Background cells")
+      .FormHelp("Background cells: random beyond the distal distance (distal), random anywhere, or all")
       .Choices({"distal", "random", "all"})
       .Help("Background cells: random beyond --min-distance, random, or all");
-  t.Add("negative-ratio", &O::negative_ratio).Range(0.1, {}).Help("Background cells per deposit cell (distal, random)");
+  t.Add("negative-ratio", &O::negative_ratio)
+      .Label("Background cells per deposit cell")
+      .Range(0.1, {})
+      .Help("Background cells per deposit cell (distal, random)");
   t.Add("min-distance", &O::min_distance)
+      .Label("Distal distance")
       .Range(0, {})
       .Help("Distal negatives lie farther than this from every deposit (0: two cells)");
-  t.Add("transform", &O::transform).Choices({"clr", "log", "none"}).Help("Compositional transform");
+  t.Add("transform", &O::transform)
+      .Label("Compositional transform")
+      .Choices({"clr", "log", "none"})
+      .Help("Compositional transform");
   t.Add("zero-replace", &O::zero_replace)
+      .Label("Replacement for zero values")
       .Advanced()
       .Help("Zero/negative concentrations become half-min (half the smallest positive) or this value");
   t.Add("graph", &O::graph)
+      .Label("Element graph")
       .Choices({"global", "window", "hybrid"})
       .Help(
           "One correlation graph from all training cells, one per cell from its window, or one per cell from a "
           "blend of both");
-  t.Add("window", &O::window).Range(3, 51).Help("Window size k (odd) for --graph window");
-  t.Add("alpha", &O::alpha).Help("Correlation threshold |r| > alpha for an edge, or 'auto' (inner CV over 0.2..0.8)");
+  t.Add("window", &O::window)
+      .Label("Graph window size")
+      .FormHelp("Window size k (odd) of each cell's own graph (window graphs)")
+      .Range(3, 51)
+      .Help("Window size k (odd) for --graph window");
+  t.Add("alpha", &O::alpha)
+      .Label("Correlation threshold (alpha)")
+      .Help("Correlation threshold |r| > alpha for an edge, or 'auto' (inner CV over 0.2..0.8)");
   t.Add("edge-rule", &O::edge_rule)
+      .Label("Edge rule")
+      .FormHelp("Edges where |r| > alpha, or each element's k strongest |r| (top-k: never an empty graph)")
       .Choices({"threshold", "top-k"})
       .Help("Edges where |r| > alpha, or each element's --top-k strongest |r| (never an empty graph)");
-  t.Add("top-k", &O::top_k).Range(1, 64).Help("Edges each element keeps with --edge-rule top-k");
+  t.Add("top-k", &O::top_k)
+      .Label("Edges per element (top-k)")
+      .FormHelp("Edges each element keeps under the top-k edge rule")
+      .Range(1, 64)
+      .Help("Edges each element keeps with --edge-rule top-k");
   t.Add("global-share", &O::global_share)
+      .Label("Global share of hybrid graphs")
       .Range(0, 1)
       .Advanced()
       .Help("Hybrid graphs: the global r's share in each cell's blended r");
   t.Add("edge-weight", &O::edge_weight)
+      .Label("Edge weights")
       .Choices({"binary", "abs-r"})
       .Advanced()
       .Help("Edge weights before normalisation");
@@ -138,27 +173,38 @@ void AddSurveyOptions(OptionTable<Options>& t) {
 template <class Options>
 void AddTrainingOptions(OptionTable<Options>& t) {
   using O = Options;
-  t.Add("hidden", &O::hidden).Range(2, 4096).Help("Hidden size");
-  t.Add("layers", &O::layers).Range(0, 64).Help("Residual layers");
-  t.Add("heads", &O::heads).Range(1, 64).Help("Attention heads (resgat)");
-  t.Add("dropout", &O::dropout).Range(0, 0.99).Help("Dropout");
-  t.Add("lr", &O::lr).Range(1e-7, 1).Help("Adam learning rate");
-  t.Add("epochs", &O::epochs).Range(1, 100000).Help("Maximum epochs");
-  t.Add("batch-size", &O::batch_size).Range(1, 1 << 20).Advanced().Help("Graphs per training batch");
+  t.Add("hidden", &O::hidden).Label("Hidden size").Range(2, 4096).Help("Hidden size");
+  t.Add("layers", &O::layers).Label("Residual layers").Range(0, 64).Help("Residual layers");
+  t.Add("heads", &O::heads).Label("Attention heads").Range(1, 64).Help("Attention heads (resgat)");
+  t.Add("dropout", &O::dropout).Label("Dropout").Range(0, 0.99).Help("Dropout");
+  t.Add("lr", &O::lr).Label("Learning rate").Range(1e-7, 1).Help("Adam learning rate");
+  t.Add("epochs", &O::epochs).Label("Maximum epochs").Range(1, 100000).Help("Maximum epochs");
+  t.Add("batch-size", &O::batch_size)
+      .Label("Graphs per training batch")
+      .Range(1, 1 << 20)
+      .Advanced()
+      .Help("Graphs per training batch");
   t.Add("patience", &O::patience)
+      .Label("Early-stopping patience")
       .Range(1, 100000)
       .Advanced()
       .Help("Early stopping: epochs without a better validation loss");
   t.Add("loss", &O::loss)
+      .Label("Training loss")
+      .FormHelp(
+          "Training loss: class-weighted cross-entropy, or the non-negative PU risk (Kiryo et al. 2017), where "
+          "background cells are unlabelled (use it with all cells as background)")
       .Choices({"ce", "nnpu"})
       .Help(
           "Training loss: class-weighted cross-entropy, or the non-negative PU risk (Kiryo et al. 2017), where "
           "background cells are unlabelled (use with --negatives all)");
   t.Add("prior", &O::prior)
+      .Label("Share of prospective cells (nnPU)")
       .Help(
           "nnpu: share of prospective cells among all cells, in (0, 1), or 'auto' (Elkan-Noto estimate from a "
           "cross-entropy fit)");
   t.Add("train-engine", &O::train_engine)
+      .Label("Training engine")
       .Choices({"fused", "torch"})
       .Advanced()
       .Help("ResGCN/ResGAT training: the fused CPU trainer, or LibTorch (the reference; ce only)");
@@ -170,36 +216,49 @@ void AddTrainingOptions(OptionTable<Options>& t) {
   t.Add("pretrain-epochs", &O::pretrain_epochs).Range(1, 1000).Help("Epochs of --pretrain masked");
   t.Add("mask-share", &O::mask_share).Range(0.01, 0.99).Help("Share of each cell's elements hidden in pre-training");
   t.Add("augment", &O::augment)
+      .Label("Augmentation")
       .Choices({"gan", "vae", "smote", "noise", "none"})
       .Help("Synthetic positives, made inside training folds only");
-  t.Add("augment-ratio", &O::augment_ratio).Range(0, 10).Help("Augment until positives = ratio x negatives");
+  t.Add("augment-ratio", &O::augment_ratio)
+      .Label("Augmentation ratio")
+      .Range(0, 10)
+      .Help("Augment until positives = ratio x negatives");
   t.Add("cv", &O::cv)
+      .Label("Cross-validation")
       .Choices({"spatial", "random", "paper"})
       .Help("Cross-validation: spatial blocks, random, or the study's augment-then-split protocol");
-  t.Add("folds", &O::folds).Range(0, 100).Help("Folds (0: no cross-validation)");
+  t.Add("folds", &O::folds).Label("Folds").Range(0, 100).Help("Folds (0: no cross-validation)");
   t.Add("repeats", &O::repeats)
+      .Label("Repeats of the cross-validation")
       .Range(1, 100)
       .Help("Repeat the cross-validation with other block offsets and seeds; reports a 95 % interval");
   t.Add("block-size", &O::block_size)
+      .Label("Spatial block size")
       .Range(0, {})
       .Help(
           "Spatial CV block size in CRS units (0: the features' spatial autocorrelation range, shrunk until every "
           "fold holds deposits)");
   t.Add("calibration", &O::calibration)
+      .Label("Calibration")
       .Choices({"platt", "isotonic", "none"})
       .Help(
           "Score-to-probability calibration fitted on the cross-validation's out-of-fold scores, at the survey's "
           "real share of deposit cells");
-  t.Add("buffer", &O::buffer).Range(0, {}).Advanced().Help("Drop training cells closer than this to a test cell");
+  t.Add("buffer", &O::buffer)
+      .Label("Buffer around test cells")
+      .Range(0, {})
+      .Advanced()
+      .Help("Drop training cells closer than this to a test cell");
 }
 
 // Seed and threads.
 template <class Options>
 void AddRunOptions(OptionTable<Options>& t) {
   t.Add("seed", &Options::seed)
+      .Label("Random seed")
       .Range(0, 2147483647)
       .Help("Random seed: the same inputs and seed give the same results");
-  t.Add("threads", &Options::threads).Range(0, 1024).Advanced().Help("Threads (0: all cores)");
+  t.Add("threads", &Options::threads).Label("Threads").Range(0, 1024).Advanced().Help("Threads (0: all cores)");
 }
 
 // The options as the experiment's settings, checked before any heavy work; `arch` is the residual

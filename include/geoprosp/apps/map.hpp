@@ -41,6 +41,10 @@ struct MapOptions : CommonOptions, DepositOptions {
   std::string areas_min_class = "moderate";
   std::string areas_min_size = "4cells";
   std::string quicklook;
+  // Where the model extrapolates, and what the classes and areas may cover.
+  std::string applicability;
+  std::string mask;
+  bool mask_outside_applicability = false;
 };
 
 struct MapSummary {
@@ -50,6 +54,9 @@ struct MapSummary {
   int64_t nonfinite_cells = 0;
   ReplacementCounts replaced;
   std::array<int64_t, 4> class_cells{};
+  int64_t excluded_cells = 0;  // valid cells left out of the classes and areas (--mask, --mask-outside-...)
+  int64_t outside_cells = -1;  // valid cells beyond the applicability threshold (-1: not computed)
+  double applicability_threshold = 0;
   std::string engine;
   std::string model_hash;
   double seconds = 0;
@@ -57,6 +64,8 @@ struct MapSummary {
 };
 
 MapSummary RunMap(const MapOptions& options, const Progress& progress);
+// Where --applicability FILE puts its mask: FILE's name with "_outside" before the extension.
+std::string ApplicabilityMaskPath(const std::string& applicability);
 Command<MapOptions> MapCommand();
 
 }  // namespace geoprosp

@@ -31,6 +31,7 @@ void AddCommonOptions(OptionTable<Options>& table) {
 template <class Options>
 struct Command {
   std::string program;
+  std::string title;  // its name in a form (QGIS), e.g. "Map prospectivity"
   std::string description;
   OptionTable<Options> table;
   std::function<void(const Options&, const Progress&)> run;  // prints its own summary unless quiet
@@ -68,7 +69,8 @@ int RunCommandLine(const Command<Options>& command, int argc, char** argv) {
       return 0;
     }
     if (options.json_usage) {
-      std::cout << UsageJson(command.program, command.description, command.table.specs()).dump(2) << "\n";
+      std::cout << UsageJson(command.program, command.description, command.table.specs(), command.title).dump(2)
+                << "\n";
       return 0;
     }
     if (options.version) {

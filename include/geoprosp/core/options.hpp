@@ -30,6 +30,10 @@ struct OptionSpec {
   std::optional<double> min, max;
   std::vector<std::string> extensions;  // file types a path takes, e.g. {"png"}
   std::string help;
+  // For forms (the QGIS parameters): a short whole-phrase label, and help written for someone who
+  // sees no command line (no flag names); empty: the help serves.
+  std::string label;
+  std::string form_help;
 };
 
 // Raw values by option name, as typed on the command line.
@@ -37,8 +41,9 @@ using ParsedArgs = std::map<std::string, std::vector<std::string>>;
 
 ParsedArgs ParseCommandLine(const std::vector<OptionSpec>& specs, int argc, const char* const* argv);
 std::string HelpText(const std::string& program, const std::string& description, const std::vector<OptionSpec>& specs);
+// `title`: the tool's name in a form, e.g. "Map prospectivity".
 nlohmann::json UsageJson(const std::string& program, const std::string& description,
-                         const std::vector<OptionSpec>& specs);
+                         const std::vector<OptionSpec>& specs, const std::string& title = "");
 
 // Value conversion with the checks the spec declares; errors are UsageError naming the option.
 long long ParseIntOption(const OptionSpec& spec, const std::string& text);
@@ -99,6 +104,15 @@ class OptionTable {
     }
     Builder& Help(std::string help) {
       spec_.help = std::move(help);
+      return *this;
+    }
+    // The label a form shows, and (when the help names flags) help for a form.
+    Builder& Label(std::string label) {
+      spec_.label = std::move(label);
+      return *this;
+    }
+    Builder& FormHelp(std::string help) {
+      spec_.form_help = std::move(help);
       return *this;
     }
 

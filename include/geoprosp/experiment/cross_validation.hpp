@@ -37,6 +37,7 @@ struct FinalModel {
   int graph_edges = -1;  // of the global graph (-1 in window mode)
   AlphaChoice alpha;
   std::vector<TrainedModel> members;
+  Applicability applicability;  // where the model has seen data: its training cells' features
 };
 FinalModel FitFinal(const CellData& data, const Labelled& labelled, const ExperimentSettings& settings, int members,
                     const Progress& progress);

@@ -25,11 +25,12 @@ std::string RasterExtension(const std::string& format);
 
 // Probability: calibrated; Score: a model's raw, uncalibrated score (named so in the band).
 // Elements: Float32 concentrations, one band per element, described by the element's name.
-enum class OutputKind { Probability, Score, Classes, Spread, Elements };
+// Distance: the applicability distance (Float32); Outside: 1 beyond its threshold, 0 within (Byte).
+enum class OutputKind { Probability, Score, Classes, Spread, Elements, Distance, Outside };
 
 // Checks before any heavy work: `spec.format` is a GDAL raster driver that writes files and can
-// hold `kind` without loss (Float32 for the probability, the score, the spread and the elements,
-// Byte for the classes).
+// hold `kind` without loss (Float32 for the probability, the score, the spread, the elements and
+// the distance, Byte for the classes and the outside mask).
 void CheckRasterFormat(const OutputSpec& spec, OutputKind kind);
 
 class RasterOutput {
@@ -66,7 +67,10 @@ class RasterOutput {
 
 constexpr float kProbabilityNodata = -9999.0f;
 constexpr float kElementNodata = -9999.0f;
-constexpr uint8_t kClassNodata = 255;
+constexpr uint8_t kClassNodata = 255;  // also the outside mask's nodata
+// Per-cell flags a map run hands to the products it makes from its rasters (areas, quick look).
+constexpr uint8_t kCellExcluded = 1;  // left out of the classes and areas (--mask, --mask-outside-applicability)
+constexpr uint8_t kCellOutside = 2;   // beyond the model's applicability threshold
 const std::vector<std::string>& ClassNames();  // background, low, moderate, high
 struct Rgb {
   uint8_t red, green, blue;

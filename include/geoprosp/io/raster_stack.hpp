@@ -8,6 +8,8 @@
 
 class GDALDataset;
 class GDALRasterBand;
+class OGRCoordinateTransformation;
+class OGRSpatialReference;
 
 namespace geoprosp {
 
@@ -106,5 +108,11 @@ Grid GridOf(GDALDataset& dataset);
 // GDAL's scale and offset of a band (value = raw * scale + offset); an error naming `path` when they
 // give no usable values (not finite, or a zero scale).
 void BandScaleOffset(GDALRasterBand& band, const std::string& path, double& scale, double& offset);
+
+// From `source` (a vector's or a label raster's CRS) to the grid's, x = easting; null when they are
+// the same or either is missing (the coordinates are then taken to be the grid's). An error naming
+// `path` when PROJ cannot transform them.
+std::unique_ptr<OGRCoordinateTransformation> TransformToGrid(const OGRSpatialReference* source, const Grid& grid,
+                                                             const std::string& path);
 
 }  // namespace geoprosp

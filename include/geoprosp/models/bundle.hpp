@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "geoprosp/features/applicability.hpp"
 #include "geoprosp/features/composition.hpp"
 #include "geoprosp/features/context.hpp"
 #include "geoprosp/features/element_graph.hpp"
@@ -32,6 +33,7 @@ struct Bundle {
   std::vector<double> score_class_breaks;  // the same classes on the raw score (geoprosp-map --raw-score)
   std::string class_breaks_method;
   Calibration calibration;                             // score -> probability; none: the map is a score
+  Applicability applicability;                         // none in bundles made before it
   nlohmann::json training = nlohmann::json::object();  // summary: data, settings, metrics
   std::vector<NamedTensor> weights;                    // with members > 1, names carry a "member<i>." prefix
   int members = 1;                                     // ensemble size (geoprosp-train --ensemble)

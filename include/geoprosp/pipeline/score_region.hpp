@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "geoprosp/core/progress.hpp"
+#include "geoprosp/features/applicability.hpp"
 #include "geoprosp/features/composition.hpp"
 #include "geoprosp/features/context.hpp"
 #include "geoprosp/features/element_graph.hpp"
@@ -34,6 +35,7 @@ struct RegionScoring {
   std::vector<float> adjacency;     // the global graph's Â (E x E); unused in window and hybrid modes
   std::vector<double> correlation;  // the training cells' r (E x E): hybrid graphs blend it in
   Calibration calibration;          // applied to every member's score; none: raw scores
+  Applicability applicability;      // when present, each strip also carries each cell's distance
   int threads = 1;
   int batch_size = 65536;  // cells per strip, and per batch of window graphs
   std::string model;       // names the model in errors
@@ -44,6 +46,7 @@ struct ScoredStrip {
   int row = 0, rows = 0, width = 0;
   std::vector<float> probability;  // kProbabilityNodata where a cell is invalid
   std::vector<float> spread;       // the ensemble's standard deviation; empty with one member
+  std::vector<float> distance;     // applicability distance (kProbabilityNodata where invalid); empty without
   int64_t valid_cells = 0;
 };
 

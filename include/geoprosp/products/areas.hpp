@@ -22,6 +22,11 @@ struct AreasRequest {
   int min_class = 2;                   // 1 low, 2 moderate, 3 high
   std::string min_size = "4cells";     // regions smaller than this are dropped: "10cells", "0.5km2"
   bool overwrite = false;              // used only without an OutputSet
+  // Optional, from the map run, one per cell of the rasters' grid: kCellExcluded cells are left out
+  // of the areas (as nodata); with `applicability`, kCellOutside marks cells beyond the model's
+  // applicability and each area gets its outside_share.
+  std::vector<uint8_t> cell_flags;
+  bool applicability = false;
 };
 
 struct TargetArea {
@@ -31,6 +36,7 @@ struct TargetArea {
   double area_km2 = 0;
   double high_share = 0;  // share of the cells in the high class
   double mean_prob = 0, max_prob = 0;
+  double outside_share = 0;           // share of the cells beyond the model's applicability
   std::vector<std::string> deposits;  // names of the deposits inside
   double cx = 0, cy = 0;              // centroid in the rasters' CRS
   double lon = 0, lat = 0;            // centroid in WGS84 (NaN without a CRS)
@@ -41,6 +47,8 @@ struct AreasSummary {
   double area_km2 = 0;
   double valid_share = 0;  // of the valid (non-nodata) cells
   int deposits_captured = 0, deposits_total = 0;
+  bool applicability = false;  // the areas' outside_share is known
+  int mostly_outside = 0;      // areas with more than half their cells outside applicability
 };
 
 // "low", "moderate", "high" or 1..3; anything else is a UsageError for --areas-min-class.

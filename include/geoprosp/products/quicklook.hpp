@@ -1,6 +1,7 @@
 #pragma once
 // A quick-look PNG map: the probability raster as a colour ramp, the target areas with their
 // ranks, the known deposits, a legend, a scale bar, a north arrow and the CRS.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct QuicklookRequest {
   std::string title = "Mineral prospectivity";
   std::string subtitle;    // one line under the title, e.g. what the areas capture
   bool overwrite = false;  // used only without an OutputSet
+  // Optional, one per cell of the probability raster: kCellExcluded cells (left out of the classes
+  // and areas by a mask) are drawn in grey.
+  std::vector<uint8_t> cell_flags;
 };
 
 // The checks RenderQuicklook makes first, and the staging of the PNG in `outputs` (returns where

@@ -13,6 +13,10 @@ std::string ModelComparisonChart(const std::vector<ModelComparison>& models);
 // Every model's ROC curve, or success-rate curve, of its pooled out-of-fold scores (AUC in the legend).
 std::string RocCurvesPlot(const std::vector<ModelComparison>& models);
 std::string SuccessRateCurvesPlot(const std::vector<ModelComparison>& models);
+// Reliability diagram of each model's calibrated probability: the share of deposit cells against the
+// mean calibrated probability per bin (cross-fitted), against the diagonal of perfect calibration.
+// Empty when no model was calibrated.
+std::string ReliabilityPlot(const std::vector<ModelComparison>& models);
 // Mean ROC AUC (solid) and accuracy (dashed) against alpha, per model.
 std::string AlphaSweepPlot(const std::vector<AlphaSweepModel>& sweep);
 // The share of deposit cells and of the area at or above each threshold, and where they cross.

@@ -11,7 +11,7 @@ namespace geoprosp {
 
 // The SVG charts the page shows (eval_plots makes them); empty where an experiment did not run.
 struct ReportCharts {
-  std::string model_comparison, roc, success_rate;
+  std::string model_comparison, roc, success_rate, reliability;
   std::vector<std::string> confusions;  // ours, one per augmentation method, in the results' order
   std::string alpha_sweep;
   std::string map, prediction_area;
