@@ -164,6 +164,7 @@ void AddSurveyOptions(OptionTable<Options>& t) {
       .Advanced()
       .Help("Edge weights before normalisation");
   t.Add("context", &O::context)
+      .Label("Spatial context windows")
       .Help(
           "Spatial context node features: K or K1,K2 (odd window sizes) adds each element's mean and SD over the "
           "K x K window to its node; none: off");
@@ -209,12 +210,25 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Advanced()
       .Help("ResGCN/ResGAT training: the fused CPU trainer, or LibTorch (the reference; ce only)");
   t.Add("pretrain", &O::pretrain)
+      .Label("Pre-training")
+      .FormHelp(
+          "Self-supervised pre-training of the ResGCN/ResGAT backbone on every valid cell (no labels): hide a share "
+          "of each cell's elements and predict them, then train on the labelled cells")
       .Choices({"none", "masked"})
       .Help(
           "Self-supervised pre-training of the ResGCN/ResGAT backbone on every valid cell (no labels): hide "
           "--mask-share of each cell's elements and predict them, then train on the labelled cells");
-  t.Add("pretrain-epochs", &O::pretrain_epochs).Range(1, 1000).Help("Epochs of --pretrain masked");
-  t.Add("mask-share", &O::mask_share).Range(0.01, 0.99).Help("Share of each cell's elements hidden in pre-training");
+  t.Add("pretrain-epochs", &O::pretrain_epochs)
+      .Label("Pre-training epochs")
+      .FormHelp("Epochs of masked pre-training")
+      .Range(1, 1000)
+      .Advanced()
+      .Help("Epochs of --pretrain masked");
+  t.Add("mask-share", &O::mask_share)
+      .Label("Hidden share in pre-training")
+      .Range(0.01, 0.99)
+      .Advanced()
+      .Help("Share of each cell's elements hidden in pre-training");
   t.Add("augment", &O::augment)
       .Label("Augmentation")
       .Choices({"gan", "vae", "smote", "noise", "none"})
