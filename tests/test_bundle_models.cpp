@@ -25,7 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Bundle RandomBundle(const std::string& arch, GraphMode mode, int n, uint64_t seed, int hidden = 16, int layers = 2) {
+// `context` windows (none, or one or two sizes) give the model 1 + 2 x scales node features.
+Bundle RandomBundle(const std::string& arch, GraphMode mode, int n, uint64_t seed, int hidden = 16, int layers = 2,
+                    const std::vector<int>& context = {}) {
   torch::manual_seed(seed);
   Bundle b;
   for (int e = 0; e < n; ++e) b.elements.push_back("E" + std::to_string(e));
@@ -37,6 +39,8 @@ Bundle RandomBundle(const std::string& arch, GraphMode mode, int n, uint64_t see
   b.model.hidden = hidden;
   b.model.layers = layers;
   b.model.heads = 4;
+  b.context.windows = context;
+  b.model.node_features = b.context.node_features();
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> r(-1, 1);
   b.correlation.assign(size_t(n) * n, 0.0);
@@ -57,7 +61,7 @@ void RandomInputs(const Bundle& b, int64_t cells, std::vector<float>& features, 
   const int n = static_cast<int>(b.elements.size());
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0, 1.5);
-  features.resize(size_t(cells) * n);
+  features.resize(size_t(cells) * b.model.node_features * n);
   for (auto& f : features) f = normal(rng);
   if (b.graph.mode == GraphMode::Global) {
     adjacency = b.adjacency;
@@ -76,10 +80,12 @@ void RandomInputs(const Bundle& b, int64_t cells, std::vector<float>& features, 
 
 class FusedAgainstTorch : public ::testing::TestWithParam<std::tuple<std::string, GraphMode>> {};
 
+// Without spatial context (one value per node) and with one or two scales of it (3 and 5 values).
 TEST_P(FusedAgainstTorch, AgreeTo1e5OnRandomModels) {
   const auto [arch, mode] = GetParam();
-  for (uint64_t seed : {1u, 2u}) {
-    const Bundle b = RandomBundle(arch, mode, 7, seed);
+  const std::vector<int> contexts[] = {{}, {3}, {3, 7}};
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const Bundle b = RandomBundle(arch, mode, 7, seed, 16, 2, contexts[seed - 1]);
     std::vector<float> features, adjacency;
     const int64_t cells = 700;  // spans several chunks of the fused path, with a ragged last one
     RandomInputs(b, cells, features, adjacency);
@@ -92,7 +98,7 @@ TEST_P(FusedAgainstTorch, AgreeTo1e5OnRandomModels) {
       worst = std::max(worst, double(std::abs(fused[i] - reference[i])));
       spread = std::max(spread, double(std::abs(reference[i] - reference[0])));
     }
-    EXPECT_LT(worst, 1e-5) << arch << " seed " << seed;
+    EXPECT_LT(worst, 1e-5) << arch << " seed " << seed << ", " << b.model.node_features << " node features";
     EXPECT_GT(spread, 1e-3) << "random model gives constant output; the comparison would be empty";
   }
 }
@@ -141,9 +147,11 @@ TEST_P(FusedKernels, GiveTheBytesOfTheScalarKernel) {
   if (std::find(supported.begin(), supported.end(), kernel) == supported.end())
     GTEST_SKIP() << "this CPU cannot run the " << ToString(kernel) << " kernel, so it is not compared";
   const bool per_cell = mode == GraphMode::Window;
-  const std::tuple<int, int, int> shapes[] = {{7, 16, 2}, {16, 64, 3}};  // elements, hidden, layers
-  for (const auto& [n, hidden, layers] : shapes) {
-    const Bundle b = RandomBundle(arch, mode, n, 11, hidden, layers);
+  // elements, hidden, layers, spatial context windows
+  const std::tuple<int, int, int, std::vector<int>> shapes[] = {{7, 16, 2, {}}, {16, 64, 3, {}}, {7, 16, 2, {3, 5}}};
+  for (const auto& [n, hidden, layers, context] : shapes) {
+    const Bundle b = RandomBundle(arch, mode, n, 11, hidden, layers, context);
+    const int row = b.model.node_features * n;
     const auto reference = MakeFusedScorer(b, 2, FusedKernel::Scalar);
     const auto scorer = MakeFusedScorer(b, 2, kernel);
     ASSERT_EQ(scorer->name(), "fused-cpu/" + ToString(kernel));
@@ -151,7 +159,7 @@ TEST_P(FusedKernels, GiveTheBytesOfTheScalarKernel) {
       std::vector<float> features, adjacency;
       RandomInputs(b, cells, features, adjacency);
       for (int64_t c = 0; c < cells; c += 5) {
-        for (int e = 0; e < n; ++e) features[c * n + e] *= 40;
+        for (int i = 0; i < row; ++i) features[c * row + i] *= 40;
       }
       std::vector<float> expected(cells), got(cells);
       reference->Score(features.data(), adjacency.data(), per_cell, cells, expected.data());
@@ -269,6 +277,14 @@ TEST(Bundle, RoundTripsEverythingThatDefinesTheModel) {
   EXPECT_EQ(loaded.adjacency, b.adjacency);
   EXPECT_EQ(loaded.class_breaks, b.class_breaks);
   EXPECT_EQ(loaded.hash, b.hash);
+  EXPECT_TRUE(loaded.context.windows.empty());
+  EXPECT_EQ(loaded.model.node_features, 1);
+  Bundle with_context = RandomBundle("resgcn", GraphMode::Global, 5, 3, 16, 2, {3, 7});
+  SaveBundle(with_context, dir + "/context", false);
+  const Bundle context_loaded = LoadBundle(dir + "/context");
+  EXPECT_EQ(context_loaded.context.windows, std::vector<int>({3, 7}));
+  EXPECT_EQ(context_loaded.model.node_features, 5);
+  EXPECT_EQ(context_loaded.Weight("input.weight").shape, std::vector<int64_t>({16, 10}));
   ASSERT_EQ(loaded.weights.size(), b.weights.size());
   for (size_t i = 0; i < b.weights.size(); ++i) EXPECT_EQ(loaded.weights[i].values, b.weights[i].values);
   EXPECT_THROW(SaveBundle(b, dir + "/model", false), Error);  // exists, no overwrite
@@ -435,6 +451,19 @@ TEST(Bundle, EveryTensorIsCheckedAgainstTheManifestBeforeScoring) {
   expect([](nlohmann::json& j) { j["architecture"]["heads"] = 3; }, "architecture.heads must divide");
   expect([](nlohmann::json& j) { j["class_breaks"]["low"] = 0.9; }, "declares class breaks 0.9, 0.5, 0.8");
   expect([](nlohmann::json& j) { j["transform"]["sd"][0] = 0.0; }, "standard deviation <= 0");
+  // Spatial context: its windows must be valid and give the architecture's node features.
+  expect([](nlohmann::json& j) { j["context"]["windows"] = {3}; },
+         "the architecture reads 1 values per node, its spatial context gives 3");
+  expect([](nlohmann::json& j) { j["architecture"]["node_features"] = 3; },
+         "the architecture reads 3 values per node, its spatial context gives 1");
+  expect([](nlohmann::json& j) { j["context"]["windows"] = {4}; }, "window sizes must be odd");
+  expect(
+      [](nlohmann::json& j) {
+        j["context"]["windows"] = {3};
+        j["architecture"]["node_features"] = 3;
+      },
+      "gives tensor input.weight the shape [16,5]; the architecture (resgat with hidden 16, 2 layers, 4 heads, 4 "
+      "elements and 1 member) needs [16,7]");
   SaveBundle(saved, dir + "/m", true);
   EXPECT_EQ(LoadError(dir + "/m"), "");
 }

@@ -240,7 +240,7 @@ TEST(NeuralBaselines, AutoencoderReconstructsBackgroundBetterThanDeposits) {
 }
 
 TEST(EvalModels, EveryModelScoresOneFoldInRange) {
-  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7)};
+  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
   const SampleSet test = GraphSamples(60, 15, 8);
   FitSettings settings;
   settings.spec.hidden = 16;

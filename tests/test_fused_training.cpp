@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <numeric>
 #include <random>
 
 #include "geoprosp/core/error.hpp"
@@ -18,15 +20,17 @@
 namespace geoprosp {
 namespace {
 
-// Random standardised features, labels with `positive_share` positives, and Â: one shared graph
-// thresholded at `alpha` (0: every pair is an edge), or one per sample (abs-r weights, some pairs cut).
+// Random standardised features (`node_features` per element), labels with `positive_share` positives,
+// and Â: one shared graph thresholded at `alpha` (0: every pair is an edge), or one per sample (abs-r
+// weights, some pairs cut).
 SampleSet RandomSamples(int n_elements, int count, bool per_sample, double alpha, uint64_t seed,
-                        double positive_share = 0.3) {
+                        double positive_share = 0.3, int node_features = 1) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0, 1.2f);
   std::uniform_real_distribution<double> r(-1, 1), u(0, 1);
   SampleSet s;
   s.n_elements = n_elements;
+  s.node_features = node_features;
   s.per_sample_adjacency = per_sample;
   std::vector<double> correlation(size_t(n_elements) * n_elements);
   std::vector<float> adjacency(correlation.size());
@@ -42,7 +46,7 @@ SampleSet RandomSamples(int n_elements, int count, bool per_sample, double alpha
     s.adjacency = adjacency;
   }
   for (int i = 0; i < count; ++i) {
-    std::vector<float> values(n_elements);
+    std::vector<float> values(s.width());
     for (auto& v : values) v = normal(rng);
     if (per_sample) random_graph(0.3, EdgeWeight::AbsR);
     s.AppendSynthetic(values.data(), adjacency.data(), u(rng) < positive_share ? 1 : 0);
@@ -52,8 +56,9 @@ SampleSet RandomSamples(int n_elements, int count, bool per_sample, double alpha
   return s;
 }
 
-ModelSpec SmallSpec(const std::string& arch, int hidden, int layers, int heads, double dropout) {
+ModelSpec SmallSpec(const std::string& arch, int hidden, int layers, int heads, double dropout, int node_features = 1) {
   ModelSpec spec;
+  spec.node_features = node_features;
   spec.arch = arch;
   spec.hidden = hidden;
   spec.layers = layers;
@@ -103,12 +108,14 @@ std::vector<NamedTensor> TorchGradients(ResGnn& model, const SampleSet& s, const
 struct GradientCase {
   std::string arch;
   bool per_sample;
-  double alpha;  // shared Â: 0.4 sparse, 0 dense
+  double alpha;           // shared Â: 0.4 sparse, 0 dense
+  int node_features = 1;  // 3 or 5: with spatial context
 };
 
 std::string CaseName(const ::testing::TestParamInfo<GradientCase>& info) {
   const auto& c = info.param;
-  return c.arch + (c.per_sample ? "_window" : (c.alpha > 0 ? "_global_sparse" : "_global_dense"));
+  return c.arch + (c.per_sample ? "_window" : (c.alpha > 0 ? "_global_sparse" : "_global_dense")) +
+         (c.node_features > 1 ? "_context" + std::to_string(c.node_features) : "");
 }
 
 class FusedGradients : public ::testing::TestWithParam<GradientCase> {};
@@ -118,12 +125,13 @@ class FusedGradients : public ::testing::TestWithParam<GradientCase> {};
 TEST_P(FusedGradients, MatchLibTorchAutograd) {
   const GradientCase c = GetParam();
   for (uint64_t seed : {1u, 2u}) {
-    const ModelSpec spec = SmallSpec(c.arch, 16, 3, 4, 0);
+    const ModelSpec spec = SmallSpec(c.arch, 16, 3, 4, 0, c.node_features);
     const int n = 7;
     torch::manual_seed(seed);
     ResGnn model(spec, n);
-    for (auto& p : model->parameters()) p.data().uniform_(-0.5, 0.5);       // larger than the default, so errors show
-    const SampleSet s = RandomSamples(n, 37, c.per_sample, c.alpha, seed);  // 3 chunks, the last ragged
+    for (auto& p : model->parameters()) p.data().uniform_(-0.5, 0.5);  // larger than the default, so errors show
+    // 3 chunks, the last ragged
+    const SampleSet s = RandomSamples(n, 37, c.per_sample, c.alpha, seed, 0.3, c.node_features);
     const LossWeights w = RandomLossWeights(s, seed);
 
     FusedResGnn fused(spec, n, 2);
@@ -156,49 +164,136 @@ TEST_P(FusedGradients, MatchLibTorchAutograd) {
 INSTANTIATE_TEST_SUITE_P(EveryArchitectureAndGraph, FusedGradients,
                          ::testing::Values(GradientCase{"resgcn", false, 0.4}, GradientCase{"resgcn", false, 0.0},
                                            GradientCase{"resgcn", true, 0.0}, GradientCase{"resgat", false, 0.4},
-                                           GradientCase{"resgat", false, 0.0}, GradientCase{"resgat", true, 0.0}),
+                                           GradientCase{"resgat", false, 0.0}, GradientCase{"resgat", true, 0.0},
+                                           GradientCase{"resgcn", false, 0.4, 5}, GradientCase{"resgcn", true, 0.0, 3},
+                                           GradientCase{"resgat", false, 0.4, 3}, GradientCase{"resgat", true, 0.0, 5}),
                          CaseName);
 
-// Central differences of the loss (evaluation mode) on a tiny model agree with the backward pass, for
-// every parameter: a check that does not lean on LibTorch.
-TEST(FusedGradients, AgreeWithFiniteDifferencesOnATinyModel) {
+// Central differences of `loss` (evaluation mode) agree with `gradient` for every parameter of
+// `model`, except where a ReLU or max kink lies inside the step (at most a twelfth of them: the
+// smallest models, with no residual layer, meet the max readout's kinks most often).
+void ExpectFiniteDifferences(FusedResGnn& model, const std::vector<float>& gradient,
+                             const std::function<double()>& loss, const std::string& name) {
+  float scale = 0;
+  for (float g : gradient) scale = std::max(scale, std::abs(g));
+  ASSERT_GT(scale, 0) << name << ": a zero gradient would make the comparison empty";
+  const double middle = loss();
+  size_t kinks = 0;
+  for (size_t i = 0; i < gradient.size(); ++i) {
+    float& p = model.parameters()[i];
+    const float kept = p, step = 1e-3f;
+    p = kept + step;
+    const double up = loss();
+    p = kept - step;
+    const double down = loss();
+    p = kept;
+    // A ReLU or max kink inside the step makes the two one-sided slopes disagree: skip those.
+    const double right = (up - middle) / step, left = (middle - down) / step;
+    if (std::abs(right - left) > 4e-3 * scale) {
+      ++kinks;
+      continue;
+    }
+    const double numeric = (up - down) / (double(kept + step) - double(kept - step));
+    EXPECT_NEAR(gradient[i], numeric, 2e-3 * scale) << name << ", parameter " << i;
+  }
+  EXPECT_LE(kinks, gradient.size() / 12) << name;
+}
+
+// Every tiny model of the finite-difference checks: both architectures, 0 to 2 residual layers (a
+// shared Â with one, per-sample Â otherwise), without and with spatial context (1 and 3 node features).
+void ForEachTinyModel(const std::function<void(const ModelSpec&, bool, const std::string&)>& check) {
   for (const std::string arch : {"resgcn", "resgat"}) {
     for (int layers : {0, 1, 2}) {
-      const bool per_sample = layers != 1;
-      const ModelSpec spec = SmallSpec(arch, 4, layers, 2, 0);
-      const int n = 3;
-      const SampleSet s = RandomSamples(n, 20, per_sample, 0.3, 5);
-      const LossWeights w = RandomLossWeights(s, 6);
-      FusedResGnn fused(spec, n, 1);
-      fused.Initialise(3);
-      for (float& p : fused.parameters()) p *= 3;  // away from the flat start
-      std::vector<float> gradient(fused.parameters().size());
-      fused.Backward(s, AllSlots(s), w, 0, gradient.data());
-      float scale = 0;
-      for (float g : gradient) scale = std::max(scale, std::abs(g));
-      const double middle = fused.Loss(s, AllSlots(s), w).total();
-      size_t kinks = 0;
-      for (size_t i = 0; i < gradient.size(); ++i) {
-        float& p = fused.parameters()[i];
-        const float kept = p, step = 1e-3f;
-        p = kept + step;
-        const double up = fused.Loss(s, AllSlots(s), w).total();
-        p = kept - step;
-        const double down = fused.Loss(s, AllSlots(s), w).total();
-        p = kept;
-        // A ReLU or max kink inside the step makes the two one-sided slopes disagree: skip those.
-        const double right = (up - middle) / step, left = (middle - down) / step;
-        if (std::abs(right - left) > 4e-3 * scale) {
-          ++kinks;
-          continue;
-        }
-        const double numeric = (up - down) / (double(kept + step) - double(kept - step));
-        EXPECT_NEAR(gradient[i], numeric, 2e-3 * scale)
-            << arch << ", " << layers << " layers" << (per_sample ? ", window" : ", global") << ", parameter " << i;
+      for (int node_features : {1, 3}) {
+        const bool per_sample = layers != 1;
+        check(SmallSpec(arch, 4, layers, 2, 0, node_features), per_sample,
+              arch + ", " + std::to_string(layers) + " layers" + (per_sample ? ", window" : ", global") + ", " +
+                  std::to_string(node_features) + " node features");
       }
-      EXPECT_LE(kinks, gradient.size() / 20) << arch << ", " << layers << " layers";
     }
   }
+}
+
+// Central differences of the loss on a tiny model agree with the backward pass, for every parameter,
+// with and without spatial context: a check that does not lean on LibTorch.
+TEST(FusedGradients, AgreeWithFiniteDifferencesOnATinyModel) {
+  ForEachTinyModel([](const ModelSpec& spec, bool per_sample, const std::string& name) {
+    const int n = 3;
+    const SampleSet s = RandomSamples(n, 20, per_sample, 0.3, 5, 0.3, spec.node_features);
+    const LossWeights w = RandomLossWeights(s, 6);
+    FusedResGnn fused(spec, n, 1);
+    fused.Initialise(3);
+    for (float& p : fused.parameters()) p *= 3;  // away from the flat start
+    std::vector<float> gradient(fused.parameters().size());
+    fused.Backward(s, AllSlots(s), w, 0, gradient.data());
+    ExpectFiniteDifferences(
+        fused, gradient, [&] { return fused.Loss(s, AllSlots(s), w).total(); }, name);
+  });
+}
+
+// Hidden-node flags for every sample: `hidden` of its E elements, at random.
+std::vector<uint8_t> RandomHiddenNodes(size_t samples, int n_elements, int hidden, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> flags(samples * n_elements, 0);
+  std::vector<int> order(n_elements);
+  for (size_t i = 0; i < samples; ++i) {
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    for (int k = 0; k < hidden; ++k) flags[i * n_elements + order[k]] = 1;
+  }
+  return flags;
+}
+
+// The masked pre-training network (mask token and regression head on the backbone): its backward
+// pass against central differences of its loss, for every parameter.
+TEST(FusedGradients, MaskedPretrainingHeadAgreesWithFiniteDifferences) {
+  ForEachTinyModel([](const ModelSpec& spec, bool per_sample, const std::string& name) {
+    const int n = 4;
+    const SampleSet s = RandomSamples(n, 21, per_sample, 0.3, 8, 0.3, spec.node_features);
+    const auto hidden = RandomHiddenNodes(s.size(), n, 2, 9);
+    FusedResGnn fused(spec, n, 1, GnnObjective::MaskedValues);
+    fused.Initialise(4);
+    for (float& p : fused.parameters()) p *= 3;
+    std::vector<float> gradient(fused.parameters().size());
+    const double loss = fused.MaskedBackward(s, AllSlots(s), hidden, 0, gradient.data());
+    EXPECT_DOUBLE_EQ(loss, fused.MaskedLoss(s, AllSlots(s), hidden));
+    // The loss is the mean of (ŷ - value)² over the hidden nodes, so it is positive and finite.
+    EXPECT_GT(loss, 0);
+    ExpectFiniteDifferences(
+        fused, gradient, [&] { return fused.MaskedLoss(s, AllSlots(s), hidden); }, "masked " + name);
+    // The mask token and every head tensor get a gradient; the classifier's tensors do not exist.
+    FusedResGnn unpacked(spec, n, 1, GnnObjective::MaskedValues);
+    unpacked.parameters() = gradient;
+    for (const NamedTensor& t : unpacked.Weights()) {
+      EXPECT_EQ(t.name.rfind("head_", 0), std::string::npos) << t.name;
+      if (t.name.rfind(kPretrainPrefix, 0) != 0) continue;
+      float largest = 0;
+      for (float g : t.values) largest = std::max(largest, std::abs(g));
+      EXPECT_GT(largest, 0) << name << ": " << t.name << " gets no gradient";
+    }
+  });
+}
+
+// A hidden node reads zeros and the mask token whatever its value: changing the values of hidden
+// nodes changes nothing but the targets, so the loss with their targets fixed is unchanged.
+TEST(FusedGradients, HiddenNodesDoNotSeeTheirOwnValues) {
+  const ModelSpec spec = SmallSpec("resgcn", 8, 2, 2, 0, 3);
+  const int n = 5;
+  SampleSet s = RandomSamples(n, 9, false, 0.2, 12, 0.3, 3);
+  const auto hidden = RandomHiddenNodes(s.size(), n, 2, 13);
+  FusedResGnn fused(spec, n, 1, GnnObjective::MaskedValues);
+  fused.Initialise(5);
+  const double before = fused.MaskedLoss(s, AllSlots(s), hidden);
+  SampleSet changed = s;
+  for (size_t i = 0; i < s.size(); ++i) {
+    for (int e = 0; e < n; ++e) {
+      if (!hidden[i * n + e]) continue;
+      for (int f = 1; f < 3; ++f) changed.features[i * s.width() + f * n + e] += 7.0f;  // its context
+    }
+  }
+  EXPECT_DOUBLE_EQ(fused.MaskedLoss(changed, AllSlots(s), hidden), before);
+  changed.features[0] += 1.0f;  // a visible value, or a hidden target: the loss moves
+  EXPECT_NE(fused.MaskedLoss(changed, AllSlots(s), hidden), before);
 }
 
 TEST(FusedResGnn, WeightsHaveLibTorchsNamesShapesAndOrder) {
@@ -257,6 +352,110 @@ TEST(FusedTraining, SameSeedGivesTheSameBytesWhateverTheThreads) {
       }
     }
   }
+}
+
+// Cells of two groups of elements, each group driven by its own latent factor (value = 0.95 z_group
+// + 0.3 noise), so that a hidden value can be predicted from the visible ones of its group; the global
+// graph joins the elements of a group (as a correlation threshold would).
+SampleSet GroupedCells(int n_elements, int count, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0, 1);
+  SampleSet s;
+  s.n_elements = n_elements;
+  auto group = [&](int e) { return 2 * e < n_elements ? 0 : 1; };
+  std::vector<double> correlation(size_t(n_elements) * n_elements);
+  for (int i = 0; i < n_elements; ++i) {
+    for (int j = 0; j < n_elements; ++j) correlation[i * n_elements + j] = group(i) == group(j) ? 0.9 : 0.0;
+  }
+  s.adjacency = NormalisedAdjacency(correlation, n_elements, 0.5, EdgeWeight::Binary);
+  std::vector<float> values(n_elements);
+  for (int i = 0; i < count; ++i) {
+    const float z[2] = {normal(rng), normal(rng)};
+    for (int e = 0; e < n_elements; ++e) values[e] = 0.95f * z[group(e)] + 0.3f * normal(rng);
+    s.AppendSynthetic(values.data(), s.adjacency.data(), 0);
+  }
+  return s;
+}
+
+PretrainSettings MaskedSettings(int epochs) {
+  PretrainSettings settings;
+  settings.method = PretrainMethod::Masked;
+  settings.epochs = epochs;
+  settings.mask_share = 0.25;
+  return settings;
+}
+
+// Pre-training learns: where the graph joins elements that move together, the hidden values are
+// predicted far better than by their mean (MSE about 1; about 0.13 at best here); it returns the
+// backbone only, under the classifier's names.
+TEST(MaskedPretraining, LearnsToPredictHiddenValuesAndReturnsTheBackbone) {
+  for (const std::string arch : {"resgcn", "resgat"}) {
+    const ModelSpec spec = SmallSpec(arch, 16, 2, 2, 0.0);
+    const SampleSet cells = GroupedCells(8, 1500, 3);
+    TrainSettings train;
+    train.lr = 3e-3;
+    train.batch_size = 64;
+    train.threads = 2;
+    const PretrainedBackbone result = PretrainMaskedBackbone(spec, cells, MaskedSettings(8), train, Progress{});
+    ASSERT_EQ(result.summary.epoch_loss.size(), 8u);
+    EXPECT_EQ(result.summary.cells, 1500);
+    EXPECT_EQ(result.summary.hidden_per_cell, 2);  // 0.25 x 8
+    EXPECT_GT(result.summary.epoch_loss.front(), 0.5) << arch;
+    EXPECT_LT(result.summary.epoch_loss.back(), 0.4) << arch;
+    FusedResGnn classifier(spec, 8, 1);
+    classifier.Initialise(1);
+    size_t backbone = 0;
+    for (const NamedTensor& t : classifier.Weights()) backbone += t.name.rfind("head_", 0) != 0;
+    ASSERT_EQ(result.weights.size(), backbone) << arch;
+    for (const NamedTensor& t : result.weights) EXPECT_EQ(t.name.rfind("head_", 0), std::string::npos) << t.name;
+    // The classifier starts from the backbone and its own fresh head.
+    const auto initial = WithBackbone(spec, 8, 1, result.weights);
+    for (const NamedTensor& t : initial) {
+      const auto fresh = classifier.Weights();
+      const bool from_backbone = t.name.rfind("head_", 0) != 0;
+      const auto& expected = from_backbone ? *std::find_if(result.weights.begin(), result.weights.end(),
+                                                           [&](const NamedTensor& b) { return b.name == t.name; })
+                                           : *std::find_if(fresh.begin(), fresh.end(),
+                                                           [&](const NamedTensor& b) { return b.name == t.name; });
+      EXPECT_EQ(t.values, expected.values) << t.name;
+    }
+  }
+}
+
+// Same seed, same bytes, whatever the threads, with dropout; another seed, other bytes.
+TEST(MaskedPretraining, SameSeedGivesTheSameBytesWhateverTheThreads) {
+  for (bool per_sample : {false, true}) {
+    const ModelSpec spec = SmallSpec("resgcn", 16, 2, 4, 0.5, 3);
+    const SampleSet cells = RandomSamples(6, 300, per_sample, 0.3, 14, 0.1, 3);
+    TrainSettings train;
+    train.batch_size = 100;
+    std::string first;
+    for (int threads : {1, 2, 3}) {
+      train.threads = threads;
+      const std::string bytes = WeightBytes(PretrainMaskedBackbone(spec, cells, MaskedSettings(2), train, {}).weights);
+      if (first.empty()) {
+        first = bytes;
+      } else {
+        EXPECT_EQ(bytes, first) << threads << " threads" << (per_sample ? ", window" : ", global");
+      }
+    }
+    train.seed += 1;
+    EXPECT_NE(WeightBytes(PretrainMaskedBackbone(spec, cells, MaskedSettings(2), train, {}).weights), first);
+  }
+}
+
+TEST(MaskedPretraining, BadSettingsAndMismatchedCellsAreErrors) {
+  const ModelSpec spec = SmallSpec("resgcn", 8, 1, 2, 0.0, 3);
+  const SampleSet cells = RandomSamples(4, 20, false, 0.3, 1, 0.3, 1);  // one value per node, the model reads 3
+  TrainSettings train;
+  EXPECT_THROW(PretrainMaskedBackbone(spec, cells, MaskedSettings(1), train, {}), Error);
+  PretrainSettings share = MaskedSettings(1);
+  share.mask_share = 1.0;
+  EXPECT_THROW(PretrainMaskedBackbone(SmallSpec("resgcn", 8, 1, 2, 0.0), cells, share, train, {}), UsageError);
+  EXPECT_EQ(HiddenPerCell(0.25, 16), 4);
+  EXPECT_EQ(HiddenPerCell(0.01, 16), 1);   // at least one hidden
+  EXPECT_EQ(HiddenPerCell(0.99, 16), 15);  // at least one visible
+  EXPECT_THROW(ParsePretrainMethod("bert"), UsageError);
 }
 
 // With dropout off and the same initial weights, the fused trainer and LibTorch take the same steps:

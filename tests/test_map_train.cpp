@@ -9,10 +9,12 @@
 
 #include "geoprosp/apps/map.hpp"
 #include "geoprosp/apps/train.hpp"
+#include "geoprosp/experiment/experiment.hpp"
 #include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
 #include "geoprosp/training/augment.hpp"
+#include "geoprosp/training/trainer.hpp"
 #include "test_support.hpp"
 
 namespace geoprosp {
@@ -180,6 +182,9 @@ class MapFixture : public ::testing::Test {
     window.window = 5;
     window.arch = "resgat";
     RunTrain(window, Progress{});
+    auto context = QuickTraining(*survey_, survey_->dir + "/context");  // global graph, context windows
+    context.context = "3,5";
+    RunTrain(context, Progress{});
   }
   static void TearDownTestSuite() { delete survey_; }
 
@@ -387,6 +392,58 @@ TEST(Explain, AnElementWithoutInformationContributesNothing) {
     }
   }
   EXPECT_EQ(summary.elements.size(), 6u);
+}
+
+// Spatial context reads a halo around each strip or tile, as window graphs do.
+TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterWithSpatialContext) {
+  auto whole = Options("context", "ctx_whole");
+  whole.explain = survey_->dir + "/ctx_whole_e.tif";
+  RunMap(whole, Progress{});
+  auto strips = Options("context", "ctx_strips");
+  strips.batch_size = 40 * 3;  // three rows per strip: every strip needs its halo
+  strips.explain = survey_->dir + "/ctx_strips_e.tif";
+  RunMap(strips, Progress{});
+  EXPECT_EQ(test::ReadBand(whole.output), test::ReadBand(strips.output));
+  // The explanations of a context model too (each element's value and window means occluded).
+  const auto explained = ReadBands(whole.explain);
+  EXPECT_EQ(explained, ReadBands(strips.explain));
+  EXPECT_TRUE(
+      std::any_of(explained.begin(), explained.end(), [](float v) { return v != 0 && v != kProbabilityNodata; }));
+  std::vector<float> mosaic;
+  for (int i = 0; i < 3; ++i) {
+    auto tile = Options("context", "ctx_tile" + std::to_string(i));
+    tile.tile = std::to_string(i) + "/3";
+    RunMap(tile, Progress{});
+    const auto part = test::ReadBand(tile.output);
+    mosaic.insert(mosaic.end(), part.begin(), part.end());
+  }
+  EXPECT_EQ(test::ReadBand(whole.output), mosaic);
+}
+
+// The spatial context the model trained on (BuildSamples, from the whole grid in memory) is the one
+// geoprosp-map computes strip by strip: the map holds exactly the model's scores of the training
+// cells' features (no calibration without cross-validation).
+TEST_F(MapFixture, TheMapScoresTheFeaturesTheModelTrainedOn) {
+  auto o = Options("context", "ctx_check");
+  o.batch_size = 40 * 3;
+  RunMap(o, Progress{});
+  const Bundle bundle = LoadBundle(o.model);
+  ASSERT_EQ(bundle.context.windows, std::vector<int>({3, 5}));
+  ASSERT_EQ(bundle.model.node_features, 5);
+  ASSERT_FALSE(bundle.calibration.active());
+  StackSources sources;
+  sources.paths = survey_->rasters;
+  const RasterStack stack(sources);
+  const CellData data = LoadCells(stack);
+  const FeatureSpace space =
+      FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1), Transform::Clr, bundle.composition.zero_rule);
+  const auto cells = EveryValidCell(data, {});
+  const SampleSet samples = BuildSamples(data, space, bundle.graph, bundle.context, cells);
+  EXPECT_EQ(samples.width(), 5u * 5u);
+  const auto scores = PredictResGnn(bundle.model, bundle.weights, samples, 1);
+  const auto map = test::ReadBand(o.output);
+  ASSERT_EQ(scores.size(), cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) ASSERT_EQ(map[cells[i].cell], scores[i]) << "cell " << cells[i].cell;
 }
 
 TEST_F(MapFixture, TorchAndFusedEnginesAgreeOnTheMap) {

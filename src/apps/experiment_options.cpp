@@ -28,6 +28,9 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   }
   if (fit.train.loss == TrainLoss::NonNegativePu && fit.train.engine == TrainEngine::Torch)
     throw UsageError("--loss", "nnpu needs --train-engine fused");
+  fit.pretrain.method = ParsePretrainMethod(o.pretrain);
+  fit.pretrain.epochs = o.pretrain_epochs;
+  fit.pretrain.mask_share = o.mask_share;
   fit.augment = ParseAugmentMethod(o.augment);
   fit.augment_ratio = o.augment_ratio;
   fit.threads = o.threads > 0 ? o.threads : DefaultThreadCount();
@@ -41,6 +44,8 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   features.graph.rule = ParseEdgeRule(o.edge_rule);
   features.graph.top_k = o.top_k;
   features.graph.global_share = o.global_share;
+  features.context = ParseContext(o.context);
+  fit.spec.node_features = features.context.node_features();
   if (features.graph.window < 3 || features.graph.window % 2 == 0)
     throw UsageError("--window", "must be an odd number >= 3");
   features.alpha_auto = o.alpha == "auto";

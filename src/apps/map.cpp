@@ -138,6 +138,7 @@ MapPlan PlanMap(const MapOptions& options) {
         ZeroReplacementValues(options.zero_replace, nullptr, 0, int(bundle.elements.size()), {}, bundle.elements);
   }
   scoring.graph = bundle.graph;
+  scoring.context = bundle.context;  // checked against the architecture when the bundle was loaded
   scoring.adjacency = bundle.adjacency;
   scoring.correlation = bundle.correlation;
   scoring.model = plan.model_path;

@@ -41,6 +41,7 @@ FinalModelSummary SummariseFinalModel(const FinalModel& model, const CellScores&
   summary.best_epoch = first.best_epoch;
   summary.best_validation_loss = first.best_validation_loss;
   summary.nnpu_prior = first.prior;
+  summary.pretraining = first.pretraining;
   summary.class_breaks = AreaShareBreaks(cells.scores);
   summary.score_class_breaks = AreaShareBreaks(raw.scores);
   summary.class_breaks_method = kAreaShareBreaksMethod;
@@ -202,6 +203,11 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   report.alpha.sweep = final_model.alpha.sweep;
   report.graph_edges = final_model.graph_edges;
   WarnIfEmptyGraph(final_model.graph_edges, final_model.graph, "the final model", report.warnings);
+  if (settings.fit.pretrain.active() && final_model.graph_edges == 0) {
+    AddWarning(report.warnings,
+               "--pretrain masked: with no edges a hidden element sees no other one, so pre-training cannot learn to "
+               "predict it (its loss stays near 1); use --edge-rule top-k or a lower --alpha");
+  }
   clock.Lap("final_model");
 
   Bundle bundle = MakeBundle(data.elements, final_model, settings.fit.spec);

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <random>
 
+#include "geoprosp/core/error.hpp"
 #include "geoprosp/core/options.hpp"
 #include "geoprosp/experiment/eval_models.hpp"
 #include "geoprosp/features/element_graph.hpp"
@@ -34,6 +36,8 @@ class FoldSource {
              const FoldSettings& folds)
       : data_(data), cells_(cells), settings_(settings), seed_(folds.seed) {
     const FeatureSettings& features = settings.features;
+    if (settings.fit.pretrain.active())
+      pretraining_cells_ = PretrainingCells(data, settings.fit.pretrain.max_cells, settings.seed);
     if (settings.cv.protocol == CvProtocol::Paper) {
       space_ = FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1), features.transform, features.zero_rule);
     } else {
@@ -60,8 +64,10 @@ class FoldSource {
     space_ = FitFeatures(data_, plans_[k].fit, settings_.features.transform, settings_.features.zero_rule);
     samples_.clear();
     splits_.clear();
+    unlabelled_.clear();
     if (settings_.features.alpha_auto) {
-      fold_alpha_ = SelectAlpha(data_, space_, settings_.features.graph, plans_[k].train, settings_.fit, seed_ + k);
+      fold_alpha_ = SelectAlpha(data_, space_, settings_.features.graph, settings_.features.context, plans_[k].train,
+                                settings_.fit, seed_ + k);
     }
   }
 
@@ -77,8 +83,8 @@ class FoldSource {
       const auto fold = StratifiedFolds(all.labels, settings_.cv.folds, seed_);
       const SampleSet train = all.Subset(IndicesWhere(fold, k_, false));
       const auto split = SplitAndAugment(train, AugmentMethod::None, ratio, fold_seed(), nullptr);
-      return {ApplySplit(train, split), all.Subset(IndicesWhere(fold, k_)), int64_t(train.size()),
-              synthetic_report_[key].seconds};
+      return {WithUnlabelled(ApplySplit(train, split), alpha), all.Subset(IndicesWhere(fold, k_)),
+              int64_t(train.size()), synthetic_report_[key].seconds};
     }
     const SampleSet& train = Samples(alpha, plans_[k_].train);
     if (!splits_.count(key)) {
@@ -87,8 +93,8 @@ class FoldSource {
       split_seconds_[key] = comparison.seconds;
       if (k_ == 0) synthetic_report_[key] = comparison;
     }
-    return {ApplySplit(train, splits_[key]), Samples(alpha, plans_[k_].test), int64_t(train.size()),
-            split_seconds_[key]};
+    return {WithUnlabelled(ApplySplit(train, splits_[key]), alpha), Samples(alpha, plans_[k_].test),
+            int64_t(train.size()), split_seconds_[key]};
   }
 
  private:
@@ -100,9 +106,26 @@ class FoldSource {
     if (found == samples_.end()) {
       GraphSpec graph = settings_.features.graph;
       graph.alpha = alpha;
-      found = samples_.emplace(key, BuildSamples(data_, space_, graph, cells)).first;
+      found = samples_.emplace(key, BuildSamples(data_, space_, graph, settings_.features.context, cells)).first;
     }
     return found->second;
+  }
+
+  // With pre-training: the survey's cells in the fold's feature space (made once per fold and alpha).
+  // No labels go with them, so test cells among them leak nothing (docs/method.md).
+  FitData WithUnlabelled(FitData data, double alpha) {
+    if (!settings_.fit.pretrain.active()) return data;
+    auto found = unlabelled_.find(alpha);
+    if (found == unlabelled_.end()) {
+      GraphSpec graph = settings_.features.graph;
+      graph.alpha = alpha;
+      found = unlabelled_
+                  .emplace(alpha, std::make_shared<const SampleSet>(BuildSamples(
+                                      data_, space_, graph, settings_.features.context, pretraining_cells_)))
+                  .first;
+    }
+    data.unlabelled = found->second;
+    return data;
   }
 
   const CellData& data_;
@@ -114,6 +137,8 @@ class FoldSource {
   int k_ = 0;
   double fold_alpha_ = 0.6;
   std::map<std::pair<double, const std::vector<LabelledCell>*>, SampleSet> samples_;
+  std::vector<LabelledCell> pretraining_cells_;
+  std::map<double, std::shared_ptr<const SampleSet>> unlabelled_;
   std::map<std::string, AugmentedSplit> splits_;
   std::map<std::string, double> split_seconds_;
   std::map<std::string, Synthetic> synthetic_;
@@ -260,14 +285,21 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
   model.composition = space.params;
   model.correlation = space.correlation;
   model.graph = settings.features.graph;
+  model.context = settings.features.context;
   model.alpha.automatic = settings.features.alpha_auto;
   if (settings.features.alpha_auto) {
-    model.graph.alpha = SelectAlpha(data, space, settings.features.graph, labelled.cells, settings.fit, settings.seed,
-                                    &model.alpha.sweep);
+    model.graph.alpha = SelectAlpha(data, space, settings.features.graph, model.context, labelled.cells, settings.fit,
+                                    settings.seed, &model.alpha.sweep);
   }
   model.alpha.value = model.graph.alpha;
   if (model.graph.mode != GraphMode::Window)
     model.graph_edges = CountEdges(model.correlation, data.n_elements, model.graph);
+  std::shared_ptr<const SampleSet> unlabelled;
+  if (settings.fit.pretrain.active()) {
+    unlabelled = std::make_shared<const SampleSet>(
+        BuildSamples(data, space, model.graph, model.context,
+                     PretrainingCells(data, settings.fit.pretrain.max_cells, settings.seed)));
+  }
   std::vector<uint8_t> trained(data.valid.size(), 0);
   for (int member = 0; member < members; ++member) {
     std::vector<LabelledCell> member_cells = labelled.cells;
@@ -278,8 +310,8 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
     }
     for (const auto& cell : member_cells) trained[cell.cell] = 1;
     ScaledProgress member_progress(progress, double(member) / members, double(member + 1) / members);
-    model.members.push_back(Fit(BuildSamples(data, space, model.graph, member_cells), settings.fit,
-                                settings.seed + 7919 * member, member_progress.get(), nullptr));
+    model.members.push_back(Fit(BuildSamples(data, space, model.graph, model.context, member_cells), settings.fit,
+                                settings.seed + 7919 * member, member_progress.get(), nullptr, unlabelled));
   }
   // Where the model has seen data: the cells it was fitted on (deposit and background cells of every
   // member), so that deposit-like compositions count as seen; every valid cell when they are too few
@@ -332,8 +364,12 @@ Bundle MakeBundle(const std::vector<std::string>& elements, const FinalModel& mo
   if (model.graph.mode != GraphMode::Window) bundle.correlation = model.correlation;
   if (!model.graph.per_cell()) bundle.adjacency = GraphAdjacency(model.correlation, int(elements.size()), model.graph);
   bundle.graph_edges = model.graph_edges;
+  bundle.context = model.context;
   bundle.applicability = model.applicability;
   bundle.model = spec;
+  if (spec.node_features != model.context.node_features())
+    throw Error("model", "reads " + std::to_string(spec.node_features) + " values per node; its context gives " +
+                             std::to_string(model.context.node_features()));
   bundle.members = static_cast<int>(model.members.size());
   for (size_t member = 0; member < model.members.size(); ++member) {
     for (auto tensor : model.members[member].weights) {

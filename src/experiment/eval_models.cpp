@@ -15,7 +15,9 @@ SampleSet Joined(const FitData& data) {
   return joined;
 }
 
-Points PointsOf(const SampleSet& samples) { return {samples.features.data(), samples.size(), samples.n_elements}; }
+Points PointsOf(const SampleSet& samples) {
+  return {samples.features.data(), samples.size(), static_cast<int>(samples.width())};
+}
 
 SampleSet Background(const SampleSet& samples) { return samples.Subset(IndicesWhere(samples.labels, 0)); }
 
@@ -98,7 +100,7 @@ std::vector<float> FitAndScoreAny(const std::string& model, const FitData& data,
   if (model == "resgcn" || model == "resgat") {
     ModelSpec spec = settings.spec;
     spec.arch = model;
-    const TrainedModel trained = TrainResGnn(spec, data.fit, data.validation, train, progress);
+    const TrainedModel trained = TrainNetwork(spec, data, settings, seed, progress);
     return PredictResGnn(spec, trained.weights, test, settings.threads);
   }
   if (model == "gin" || model == "graphsage" || model == "diffpool" || model == "mlp") {

@@ -65,22 +65,41 @@ FeatureSpace FitFeatures(const CellData& data, const std::vector<uint8_t>& fit, 
 }
 
 SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const GraphSpec& graph,
-                       const std::vector<LabelledCell>& cells) {
+                       const ContextSpec& context, const std::vector<LabelledCell>& cells) {
   const int n = data.n_elements;
   SampleSet set;
   set.n_elements = n;
+  set.node_features = context.node_features();
   set.per_sample_adjacency = graph.per_cell();
   if (!set.per_sample_adjacency) set.adjacency = GraphAdjacency(space.correlation, n, graph);
-  std::vector<float> adjacency(size_t(n) * n);
+  std::vector<float> adjacency(size_t(n) * n), node_features(set.width());
+  set.features.reserve(cells.size() * set.width());
+  if (set.per_sample_adjacency) set.adjacency.reserve(cells.size() * adjacency.size());
+  const int width = data.grid.width, height = data.grid.height;
   for (const auto& cell : cells) {
+    const int col = static_cast<int>(cell.cell % width), row = static_cast<int>(cell.cell / width);
     if (set.per_sample_adjacency) {
-      WindowAdjacency(space.features.data(), data.valid.data(), data.grid.width, data.grid.height, n,
-                      static_cast<int>(cell.cell % data.grid.width), static_cast<int>(cell.cell / data.grid.width),
-                      graph, adjacency.data(), space.correlation.data());
+      WindowAdjacency(space.features.data(), data.valid.data(), width, height, n, col, row, graph, adjacency.data(),
+                      space.correlation.data());
     }
-    set.AppendSynthetic(space.features.data() + cell.cell * n, adjacency.data(), cell.label);
+    NodeFeatures(space.features.data(), data.valid.data(), width, height, n, col, row, context, node_features.data());
+    set.AppendSynthetic(node_features.data(), adjacency.data(), cell.label);
   }
   return set;
+}
+
+std::vector<LabelledCell> PretrainingCells(const CellData& data, int max_cells, uint64_t seed) {
+  std::vector<LabelledCell> cells;
+  for (size_t c = 0; c < data.valid.size(); ++c) {
+    if (data.valid[c]) cells.push_back({int64_t(c), 0});
+  }
+  if (max_cells > 0 && cells.size() > size_t(max_cells)) {
+    std::mt19937_64 rng(seed ^ 0x5851f42d4c957f2dULL);
+    for (size_t i = 0; i < size_t(max_cells); ++i) std::swap(cells[i], cells[i + rng() % (cells.size() - i)]);
+    cells.resize(max_cells);
+    std::sort(cells.begin(), cells.end(), [](const LabelledCell& a, const LabelledCell& b) { return a.cell < b.cell; });
+  }
+  return cells;
 }
 
 // Positives added so that positives reach ratio x negatives.
@@ -92,8 +111,8 @@ size_t SyntheticCount(const SampleSet& set, double ratio) {
 
 void AppendSynthetic(SampleSet& set, const SampleSet& real_positives, const Synthetic& synthetic) {
   for (size_t i = 0; i < synthetic.parents.size(); ++i) {
-    set.AppendSynthetic(synthetic.features.data() + i * set.n_elements,
-                        real_positives.adjacency_of(synthetic.parents[i]), 1);
+    set.AppendSynthetic(synthetic.features.data() + i * set.width(), real_positives.adjacency_of(synthetic.parents[i]),
+                        1);
   }
 }
 
@@ -107,13 +126,21 @@ std::vector<size_t> IndicesWhere(const std::vector<int>& values, int wanted, boo
 
 Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double ratio, uint64_t seed,
                         SyntheticComparison* comparison) {
+  // Synthetic positives are whole feature vectors: with spatial context, values and context together.
   const SampleSet positives = real.Subset(IndicesWhere(real.labels, 1));
+  const int width = static_cast<int>(real.width());
   const auto start = std::chrono::steady_clock::now();
-  Synthetic synthetic =
-      SynthesisePositives(method, positives.features, real.n_elements, SyntheticCount(real, ratio), seed + 7);
+  Synthetic synthetic = SynthesisePositives(method, positives.features, width, SyntheticCount(real, ratio), seed + 7);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (comparison) {
-    *comparison = CompareWithReal(positives.features, synthetic.features, real.n_elements);
+    // Compared on the elements' values (block 0 of each sample).
+    auto values = [&](const std::vector<float>& features) {
+      std::vector<float> out;
+      for (size_t first = 0; first + width <= features.size(); first += width)
+        out.insert(out.end(), features.begin() + first, features.begin() + first + real.n_elements);
+      return out;
+    };
+    *comparison = CompareWithReal(values(positives.features), values(synthetic.features), real.n_elements);
     comparison->seconds = std::round(seconds * 100) / 100;
   }
   return synthetic;
@@ -142,14 +169,28 @@ FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split) {
   return data;
 }
 
-// Inner split -> augmentation of the inner training part only -> training -> weights.
+TrainedModel TrainNetwork(const ModelSpec& spec, const FitData& data, const FitSettings& settings, uint64_t seed,
+                          const Progress& progress) {
+  TrainSettings train = settings.train;
+  train.seed = seed;
+  if (!settings.pretrain.active()) return TrainResGnn(spec, data.fit, data.validation, train, progress);
+  if (!data.unlabelled || data.unlabelled->size() == 0)
+    throw Error("--pretrain", "has no unlabelled cells to pre-train on");
+  ScaledProgress pretrain_progress(progress, 0.0, 0.3), train_progress(progress, 0.3, 1.0);
+  const PretrainedBackbone backbone =
+      PretrainMaskedBackbone(spec, *data.unlabelled, settings.pretrain, train, pretrain_progress.get());
+  TrainedModel model = TrainResGnn(spec, data.fit, data.validation, train, train_progress.get(),
+                                   WithBackbone(spec, data.fit.n_elements, seed, backbone.weights));
+  model.pretraining = backbone.summary;
+  return model;
+}
+
+// Inner split -> augmentation of the inner training part only -> (pre-training and) training -> weights.
 TrainedModel Fit(const SampleSet& train, const FitSettings& settings, uint64_t seed, const Progress& progress,
-                 SyntheticComparison* comparison) {
-  const FitData data =
-      ApplySplit(train, SplitAndAugment(train, settings.augment, settings.augment_ratio, seed, comparison));
-  TrainSettings train_settings = settings.train;
-  train_settings.seed = seed;
-  return TrainResGnn(settings.spec, data.fit, data.validation, train_settings, progress);
+                 SyntheticComparison* comparison, std::shared_ptr<const SampleSet> unlabelled) {
+  FitData data = ApplySplit(train, SplitAndAugment(train, settings.augment, settings.augment_ratio, seed, comparison));
+  data.unlabelled = std::move(unlabelled);
+  return TrainNetwork(settings.spec, data, settings, seed, progress);
 }
 
 std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const FitSettings& settings,
@@ -161,9 +202,10 @@ std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, co
 const std::vector<double> kAlphaSweep = {0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
 
 // The study's adaptive threshold: 3-fold inner CV over the sweep, by mean ROC AUC, on training data.
-double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph,
-                   const std::vector<LabelledCell>& cells, const FitSettings& settings, uint64_t seed,
+double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph, const ContextSpec& context,
+                   const std::vector<LabelledCell>& cells, FitSettings settings, uint64_t seed,
                    std::vector<AlphaSweepPoint>* sweep) {
+  settings.pretrain.method = PretrainMethod::None;  // the sweep compares graphs; pre-training would cost 21 times
   std::vector<int> labels;
   for (const auto& c : cells) labels.push_back(c.label);
   const auto inner = StratifiedFolds(labels, 3, seed);
@@ -171,7 +213,7 @@ double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec gr
   if (sweep) sweep->clear();
   for (double alpha : kAlphaSweep) {
     graph.alpha = alpha;
-    const SampleSet all = BuildSamples(data, space, graph, cells);
+    const SampleSet all = BuildSamples(data, space, graph, context, cells);
     std::vector<Metrics> metrics;
     for (int k = 0; k < 3; ++k) {
       const SampleSet test = all.Subset(IndicesWhere(inner, k));

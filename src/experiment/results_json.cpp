@@ -154,6 +154,18 @@ json ToJson(const StudyFigures& study) {
           {"best_alpha", study.best_alpha}};
 }
 
+// Masked pre-training of the final model (its first member), or null.
+json ToJson(const PretrainSummary& p) {
+  if (p.epochs == 0) return nullptr;
+  return {{"cells", p.cells},
+          {"epochs", p.epochs},
+          {"hidden_per_cell", p.hidden_per_cell},
+          {"epoch_loss", p.epoch_loss},
+          {"seconds", Rounded(p.seconds)},
+          {"note",
+           "epoch_loss: mean squared error of the hidden standardised values (predicting the mean scores about 1)"}};
+}
+
 json StageSeconds(const std::vector<std::pair<std::string, double>>& stages) {
   json out = json::object();
   for (const auto& [stage, seconds] : stages) out[stage] = Rounded(seconds);
@@ -232,6 +244,10 @@ json ToJson(const ExperimentSettings& s) {
           {"loss", ToString(fit.train.loss)},
           {"prior", fit.train.prior > 0 ? FormatNumber(fit.train.prior) : std::string("auto")},
           {"train_engine", ToString(fit.train.engine)},
+          {"pretrain", ToString(fit.pretrain.method)},
+          {"pretrain_epochs", fit.pretrain.epochs},
+          {"mask_share", fit.pretrain.mask_share},
+          {"context", ToString(f.context)},
           {"augment", ToString(fit.augment)},
           {"augment_ratio", fit.augment_ratio},
           {"calibration", ToString(s.calibration)},
@@ -273,6 +289,7 @@ json TrainReportJson(const TrainReport& r) {
                         {"best_epoch", f.best_epoch},
                         {"best_validation_loss", f.best_validation_loss},
                         {"nnpu_prior", f.nnpu_prior > 0 ? json(f.nnpu_prior) : json()},
+                        {"pretraining", ToJson(f.pretraining)},
                         {"class_breaks", f.class_breaks},
                         {"score_class_breaks", f.score_class_breaks},
                         {"class_breaks_method", f.class_breaks_method},

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "geoprosp/core/error.hpp"
+#include "window_cells.hpp"
 
 namespace geoprosp {
 
@@ -238,36 +239,26 @@ std::vector<float> NormalisedAdjacency(const std::vector<double>& correlation, i
 GEOPROSP_CLONES void WindowAdjacency(const float* features, const uint8_t* valid, int width, int height, int n_elements,
                                      int col, int row, const GraphSpec& spec, float* out,
                                      const double* global_correlation) {
-  const int half = spec.window / 2, stride = PaddedTo8(n_elements);
-  const int r0 = std::max(row - half, 0), r1 = std::min(row + half, height - 1);
-  const int c0 = std::max(col - half, 0), c1 = std::min(col + half, width - 1);
+  const int stride = PaddedTo8(n_elements);
+  const WindowCells window(valid, width, height, col, row, spec.window / 2);
   Scratch& s = scratch;
-  s.centred.assign(size_t(r1 - r0 + 1) * (c1 - c0 + 1) * stride, 0.0);
+  s.centred.assign(window.size() * stride, 0.0);
   s.cross.resize(size_t(n_elements) * n_elements);
   s.r.assign(size_t(n_elements) * n_elements, 0.0);
   double mean[256] = {0};
-  int count = 0;
-  for (int y = r0; y <= r1; ++y) {
-    for (int x = c0; x <= c1; ++x) {
-      const size_t cell = size_t(y) * width + x;
-      if (!valid[cell]) continue;
-      const float* f = features + cell * n_elements;
-      for (int e = 0; e < n_elements; ++e) mean[e] += f[e];
-      ++count;
-    }
-  }
+  // The visits are inlined into each clone of this function (a call would be built for the baseline).
+  const int count = window.ForEachValid([&](size_t cell) __attribute__((always_inline)) {
+    const float* f = features + cell * n_elements;
+    for (int e = 0; e < n_elements; ++e) mean[e] += f[e];
+  });
   if (count >= 3) {
     for (int e = 0; e < n_elements; ++e) mean[e] /= count;
     int m = 0;
-    for (int y = r0; y <= r1; ++y) {
-      for (int x = c0; x <= c1; ++x) {
-        const size_t cell = size_t(y) * width + x;
-        if (!valid[cell]) continue;
-        const float* f = features + cell * n_elements;
-        double* c = s.centred.data() + size_t(m++) * stride;
-        for (int e = 0; e < n_elements; ++e) c[e] = f[e] - mean[e];
-      }
-    }
+    window.ForEachValid([&](size_t cell) __attribute__((always_inline)) {
+      const float* f = features + cell * n_elements;
+      double* c = s.centred.data() + size_t(m++) * stride;
+      for (int e = 0; e < n_elements; ++e) c[e] = f[e] - mean[e];
+    });
     CrossProducts(s.centred.data(), count, n_elements, stride, s.cross.data());
     CorrelationFromCentred(s.cross.data(), n_elements, s.r.data());
   } else {

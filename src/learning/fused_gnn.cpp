@@ -1,17 +1,22 @@
 // ResGCN/ResGAT forward and backward passes by hand, one cell per SIMD lane (models/lanes.hpp), for
 // the architecture of training/torch_model.cpp:
 //
-//   h0 = [x_e, onehot_e] W_in^T + b_in                                  (input layer, per node e)
+//   h0 = [x_e, onehot_e] W_in^T + b_in       (input layer, per node e; x_e: its F node features)
 //   GCN layer l: h += dropout(relu((Â h) W_l^T + b_l))
 //   GAT layer l: p = h W_l^T, per head k: α_ij = softmax_j∈N(i) leaky_relu(p_i·a_src + p_j·a_dst, 0.2),
 //                h += dropout(elu(Σ_j α_ij p_j))
 //   readout r = [mean_e h, max_e h]; logits = W_o dropout(relu(W_hh r + b_hh)) + b_o
 //
+// Masked pre-training (GnnObjective::MaskedValues) keeps the backbone (input and residual layers) and
+// replaces the classifier by a per-node regression head: hidden nodes get x_e = 0 plus a learned mask
+// token t (h0_e = t + eb_e, i.e. t is the input column of a 0/1 "hidden" flag), and
+//   ŷ_e = w_p relu(W_p h_e + b_p) + c_p,   loss = Σ over hidden nodes (ŷ_e - value_e)² / their count.
+//
 // Two rewrites keep the per-cell work to the products of layers 1.. (as in the fused scorer):
-// - Layer 0 reads h0 = x vw + eb (vw: the value column of W_in; eb: its one-hot column plus b_in), so
-//   h0 W = x (vw W) + (eb W): two tables per step instead of a product per cell. Its backward pass
-//   needs only sums over the cells (of dZ·(Âx), of Â^T dZ, of x Â^T dZ), turned into the gradients of
-//   W_0 and W_in once per batch (Fold).
+// - Layer 0 reads h0 = Σ_f x_f vw_f + eb (vw_f: the column of W_in of node feature f; eb: the one-hot
+//   column plus b_in), so h0 W = Σ_f x_f (vw_f W) + (eb W): tables per step instead of a product per
+//   cell. Its backward pass needs only sums over the cells (of dZ·(Âx_f), of Â^T dZ, of x_f Â^T dZ),
+//   turned into the gradients of W_0 and W_in once per batch (Fold).
 // - GAT: W a_src and W a_dst per head are extra columns of the layer's weights (Wext, h x (h + 2 heads)),
 //   so one product gives the projections and both attention terms, forward and backward; the
 //   gradient of Wext is folded back into W and the attention vectors once per batch.
@@ -193,9 +198,9 @@ struct Slot {
 
 // Per thread: one chunk's inputs, the activations its backward pass reads, and scratch rows.
 struct Workspace {
-  std::vector<Lanes> x;                       // E: features
+  std::vector<Lanes> x;                       // inputs x E: node features (x[f E + e]), then the hidden flag
   std::vector<Lanes> a, at;                   // per-cell mode: this chunk's Â and Â^T (E x E)
-  std::vector<Lanes> ax;                      // GCN: Â x (E)
+  std::vector<Lanes> ax;                      // GCN: Â x_f (inputs x E)
   std::vector<Lanes> h, dh;                   // E rows: the state and its gradient
   std::vector<Lanes> t1, t2;                  // E rows: Z or dZ, dM or dP
   std::vector<std::vector<Lanes>> saved;      // per layer: GCN Â h (l >= 1); GAT h (l >= 1)
@@ -206,6 +211,9 @@ struct Workspace {
   std::vector<Lanes> readout, q, dropped, head_gate, dq, dr;
   std::vector<float> transposed;  // cell-major copies for AddOuterSums
   Lanes logits[2], dlogits[2], positive_dlogits[2];
+  // Masked pre-training: the head's pre-activations (E rows), and per node the prediction, its target,
+  // its weight in the loss (1 / hidden nodes of the batch where hidden, else 0) and d loss / d ŷ.
+  std::vector<Lanes> node_hidden, prediction, target, node_weight, dprediction;
   LaneBits keys;
 };
 
@@ -215,8 +223,11 @@ struct FusedResGnn::Impl {
   ModelSpec spec;
   int n, hidden, heads, layers, head_width;
   bool gat;
-  int width;   // of a projected row: hidden, plus src and dst per head for GAT
-  int stride;  // of the node rows
+  bool masked;   // GnnObjective::MaskedValues: the regression head instead of the classifier
+  int features;  // F: node features per element
+  int inputs;    // input columns per node the backbone reads: F, plus the hidden flag when masked
+  int width;     // of a projected row: hidden, plus src and dst per head for GAT
+  int stride;    // of the node rows
   int threads;
   uint32_t drop_threshold = 0;  // a unit is dropped when its hash is below this
   float keep_scale = 1;
@@ -224,20 +235,23 @@ struct FusedResGnn::Impl {
   std::vector<Slot> slots;
   std::vector<float> params;
   size_t in_w = 0, in_b = 0, hh_w = 0, hh_b = 0, out_w = 0, out_b = 0;
+  size_t mask_token = 0, p_hw = 0, p_hb = 0, p_ow = 0, p_ob = 0;  // masked: token and regression head
   std::vector<size_t> w, b, src, dst;
   // Gradient buffers hold the parameters' gradients, then sums that Fold turns into the gradients of
-  // layer 0 and of the input layer: r1 = Σ x_e dh1_e, r2 = Σ dh1_e (the residual path of h0); GCN
-  // z1 = Σ dZ0 (Âx), z2 = Σ Â^T dZ0, z3 = Σ x Â^T dZ0; GAT z1 = Σ x dP0, z2 = Σ dP0; GAT ext[l] = dWext_l.
+  // layer 0 and of the input layer, per input column f: r1 = Σ x_f,e dh1_e, r2 = Σ dh1_e (the residual
+  // path of h0); GCN z1 = Σ dZ0 (Âx_f), z2 = Σ Â^T dZ0, z3 = Σ x_f Â^T dZ0; GAT z1 = Σ x_f dP0,
+  // z2 = Σ dP0; GAT ext[l] = dWext_l.
   size_t aux_r1 = 0, aux_r2 = 0, aux_z1 = 0, aux_z2 = 0, aux_z3 = 0, buffer_size = 0;
   std::vector<size_t> aux_ext;
 
   // Derived from the parameters at each call.
-  std::vector<float> vw, eb;                   // h; E x h
+  std::vector<float> vw, eb;                   // inputs x h; E x h
   std::vector<std::vector<float>> wt, wext_t;  // per layer: W^T or Wext (h x width); GAT Wext^T (width x h)
-  std::vector<float> fv, fe;                   // layer 0: vw W (width), eb W (E x width)
+  std::vector<float> fv, fe;                   // layer 0: vw_f W (inputs x width), eb W (E x width)
   std::vector<Lanes> fe_lanes;                 // per-cell GCN: fe broadcast (E rows)
   std::vector<float> afe;                      // shared-Â GCN: Â fe + b_0 (E x h)
   std::vector<float> whh_t;                    // W_hh^T (2h x h)
+  std::vector<float> wp_t;                     // masked: W_p^T (h x h)
   // The graph of the current call.
   bool per_cell = false;
   std::vector<Lanes> shared_a, shared_at;
@@ -248,15 +262,19 @@ struct FusedResGnn::Impl {
   TaskTeam team;
   std::vector<std::vector<float>> groups, positive_groups;
   std::vector<LossParts> chunk_parts;
+  std::vector<double> chunk_errors;
 
-  Impl(const ModelSpec& s, int n_elements, int thread_count);
+  Impl(const ModelSpec& s, int n_elements, int thread_count, GnnObjective objective);
   size_t Add(const std::string& name, std::vector<int64_t> shape, double bound);
   void Prepare(const SampleSet& samples);
   void Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
-            uint64_t dropout_key) const;
+            uint64_t dropout_key, const uint8_t* hidden_nodes = nullptr, float node_weight = 0) const;
   Lanes Mask(const Workspace& ws, bool dropout, uint32_t site) const;
   void ForwardBackbone(Workspace& ws, bool dropout) const;
   void ForwardHead(Workspace& ws, bool dropout) const;
+  void ForwardRegressionHead(Workspace& ws) const;
+  double ChunkSquaredError(Workspace& ws, int count) const;
+  void BackwardRegressionHead(Workspace& ws, float* buffer) const;
   void ForwardGcn(Workspace& ws, int l, bool dropout) const;
   void ForwardGat(Workspace& ws, int l, bool dropout) const;
   LossParts ChunkLoss(Workspace& ws, const LossWeights& weights, size_t first, int count, bool* has_positive) const;
@@ -265,11 +283,20 @@ struct FusedResGnn::Impl {
   void BackwardGcn(Workspace& ws, int l, float* buffer) const;
   void BackwardGat(Workspace& ws, int l, float* buffer) const;
   void Fold(float* buffer) const;
+  void AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const;
+  void CheckBatch(const SampleSet& samples, const std::vector<size_t>& batch) const;
+  // chunk(ws, chunk, first slot, lanes, group buffer, positive group buffer) for every chunk of
+  // `count` slots, on the team; then the groups' buffers summed in order and folded into `gradient`
+  // and `positive_gradient` (either may be null: no buffer).
+  using ChunkTask = std::function<void(Workspace&, int64_t, size_t, int, float*, float*)>;
+  void RunChunks(int64_t count, const ChunkTask& chunk, float* gradient, float* positive_gradient);
   LossParts Run(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
                 uint64_t dropout_key, float* gradient, float* positive_gradient);
+  double RunMasked(const SampleSet& samples, const std::vector<size_t>& batch, const std::vector<uint8_t>& hidden_nodes,
+                   uint64_t dropout_key, float* gradient);
 };
 
-FusedResGnn::Impl::Impl(const ModelSpec& s, int n_elements, int thread_count)
+FusedResGnn::Impl::Impl(const ModelSpec& s, int n_elements, int thread_count, GnnObjective objective)
     : spec(s),
       n(n_elements),
       hidden(s.hidden),
@@ -277,6 +304,9 @@ FusedResGnn::Impl::Impl(const ModelSpec& s, int n_elements, int thread_count)
       layers(s.layers),
       head_width(s.hidden / s.heads),
       gat(s.arch == "resgat"),
+      masked(objective == GnnObjective::MaskedValues),
+      features(s.node_features),
+      inputs(s.node_features + (objective == GnnObjective::MaskedValues ? 1 : 0)),
       width(gat ? s.hidden + 2 * s.heads : s.hidden),
       stride(RowStride(width)),
       threads(thread_count > 0 ? thread_count : DefaultThreadCount()),
@@ -294,16 +324,25 @@ FusedResGnn::Impl::Impl(const ModelSpec& s, int n_elements, int thread_count)
       dst[l] = Add("layer" + std::to_string(l) + "_att_dst", {heads, head_width}, 0);
     }
   }
-  in_w = Add("input.weight", {h, n + 1}, 1 / std::sqrt(double(n + 1)));
-  in_b = Add("input.bias", {h}, 1 / std::sqrt(double(n + 1)));
+  const double input_bound = 1 / std::sqrt(double(features + n));
+  in_w = Add("input.weight", {h, features + n}, input_bound);
+  in_b = Add("input.bias", {h}, input_bound);
   for (int l = 0; l < layers; ++l) {
     w[l] = Add("layer" + std::to_string(l) + ".weight", {h, h}, 1 / std::sqrt(double(h)));
     if (!gat) b[l] = Add("layer" + std::to_string(l) + ".bias", {h}, 1 / std::sqrt(double(h)));
   }
-  hh_w = Add("head_hidden.weight", {h, 2 * h}, 1 / std::sqrt(2.0 * h));
-  hh_b = Add("head_hidden.bias", {h}, 1 / std::sqrt(2.0 * h));
-  out_w = Add("head_out.weight", {2, h}, 1 / std::sqrt(double(h)));
-  out_b = Add("head_out.bias", {2}, 1 / std::sqrt(double(h)));
+  if (masked) {  // after the backbone, so that a seed draws the same backbone in either objective
+    mask_token = Add(kPretrainPrefix + std::string("mask_token"), {h}, input_bound);
+    p_hw = Add(kPretrainPrefix + std::string("hidden.weight"), {h, h}, 1 / std::sqrt(double(h)));
+    p_hb = Add(kPretrainPrefix + std::string("hidden.bias"), {h}, 1 / std::sqrt(double(h)));
+    p_ow = Add(kPretrainPrefix + std::string("out.weight"), {1, h}, 1 / std::sqrt(double(h)));
+    p_ob = Add(kPretrainPrefix + std::string("out.bias"), {1}, 1 / std::sqrt(double(h)));
+  } else {
+    hh_w = Add("head_hidden.weight", {h, 2 * h}, 1 / std::sqrt(2.0 * h));
+    hh_b = Add("head_hidden.bias", {h}, 1 / std::sqrt(2.0 * h));
+    out_w = Add("head_out.weight", {2, h}, 1 / std::sqrt(double(h)));
+    out_b = Add("head_out.bias", {2}, 1 / std::sqrt(double(h)));
+  }
 
   size_t at = params.size();
   auto aux = [&](size_t count) {
@@ -311,11 +350,11 @@ FusedResGnn::Impl::Impl(const ModelSpec& s, int n_elements, int thread_count)
     at += count;
     return offset;
   };
-  aux_r1 = aux(size_t(n) * h);
+  aux_r1 = aux(size_t(inputs) * n * h);
   aux_r2 = aux(size_t(n) * h);
-  aux_z1 = aux(size_t(n) * width);
+  aux_z1 = aux(size_t(inputs) * n * width);
   aux_z2 = aux(size_t(n) * width);
-  if (!gat) aux_z3 = aux(size_t(n) * h);
+  if (!gat) aux_z3 = aux(size_t(inputs) * n * h);
   if (gat) {
     for (int l = 0; l < layers; ++l) aux_ext.push_back(aux(size_t(h) * width));
   }
@@ -328,10 +367,10 @@ FusedResGnn::Impl::Impl(const ModelSpec& s, int n_elements, int thread_count)
   workspaces.resize(threads);
   for (Workspace& ws : workspaces) {
     const size_t rows = size_t(n) * stride;
-    ws.x.resize(n);
+    ws.x.resize(size_t(inputs) * n);
     ws.a.resize(size_t(n) * n);
     ws.at.resize(size_t(n) * n);
-    ws.ax.resize(n);
+    ws.ax.resize(size_t(inputs) * n);
     for (auto* v : {&ws.h, &ws.dh, &ws.t1, &ws.t2}) v->assign(rows, Lanes{});
     ws.saved.assign(layers, std::vector<Lanes>(rows));
     ws.gate.assign(layers, std::vector<Lanes>(rows));
@@ -344,6 +383,10 @@ FusedResGnn::Impl::Impl(const ModelSpec& s, int n_elements, int thread_count)
     ws.readout.resize(2 * h);
     for (auto* v : {&ws.q, &ws.dropped, &ws.head_gate, &ws.dq}) v->resize(h);
     ws.dr.resize(2 * h);
+    if (masked) {
+      ws.node_hidden.assign(rows, Lanes{});
+      for (auto* v : {&ws.prediction, &ws.target, &ws.node_weight, &ws.dprediction}) v->assign(n, Lanes{});
+    }
   }
 }
 
@@ -364,11 +407,13 @@ size_t FusedResGnn::Impl::Add(const std::string& name, std::vector<int64_t> shap
 void FusedResGnn::Impl::Prepare(const SampleSet& samples) {
   const int h = hidden;
   const float* win = params.data() + in_w;
-  vw.assign(h, 0.0f);
+  const int columns = features + n;
+  vw.assign(size_t(inputs) * h, 0.0f);
   eb.assign(size_t(n) * h, 0.0f);
   for (int m = 0; m < h; ++m) {
-    vw[m] = win[m * (n + 1)];
-    for (int e = 0; e < n; ++e) eb[e * h + m] = win[m * (n + 1) + 1 + e] + params[in_b + m];
+    for (int f = 0; f < features; ++f) vw[f * h + m] = win[m * columns + f];
+    if (masked) vw[features * h + m] = params[mask_token + m];
+    for (int e = 0; e < n; ++e) eb[e * h + m] = win[m * columns + features + e] + params[in_b + m];
   }
   wt.assign(layers, {});
   wext_t.assign(layers, {});
@@ -393,12 +438,14 @@ void FusedResGnn::Impl::Prepare(const SampleSet& samples) {
       for (int c = 0; c < width; ++c) wext_t[l][c * h + m] = forward[m * width + c];
     }
   }
-  if (layers > 0) {  // fv = vw W, fe = eb W
-    fv.assign(width, 0.0f);
+  if (layers > 0) {  // fv_f = vw_f W, fe = eb W
+    fv.assign(size_t(inputs) * width, 0.0f);
     fe.assign(size_t(n) * width, 0.0f);
     for (int m = 0; m < h; ++m) {
       const float* row = wt[0].data() + m * width;
-      for (int c = 0; c < width; ++c) fv[c] += vw[m] * row[c];
+      for (int f = 0; f < inputs; ++f) {
+        for (int c = 0; c < width; ++c) fv[f * width + c] += vw[f * h + m] * row[c];
+      }
       for (int e = 0; e < n; ++e) {
         const float v = eb[e * h + m];
         float* out = fe.data() + e * width;
@@ -406,9 +453,16 @@ void FusedResGnn::Impl::Prepare(const SampleSet& samples) {
       }
     }
   }
-  whh_t.assign(size_t(2) * h * h, 0.0f);
-  for (int c = 0; c < h; ++c) {
-    for (int m = 0; m < 2 * h; ++m) whh_t[m * h + c] = params[hh_w + c * 2 * h + m];
+  if (masked) {
+    wp_t.assign(size_t(h) * h, 0.0f);
+    for (int c = 0; c < h; ++c) {
+      for (int m = 0; m < h; ++m) wp_t[m * h + c] = params[p_hw + c * h + m];
+    }
+  } else {
+    whh_t.assign(size_t(2) * h * h, 0.0f);
+    for (int c = 0; c < h; ++c) {
+      for (int m = 0; m < 2 * h; ++m) whh_t[m * h + c] = params[hh_w + c * 2 * h + m];
+    }
   }
 
   per_cell = samples.per_sample_adjacency;
@@ -453,13 +507,29 @@ void FusedResGnn::Impl::Prepare(const SampleSet& samples) {
   }
 }
 
-// Lane b: sample index[b]; padding lanes get zero features and the identity for Â.
+// Lane b: sample index[b]; padding lanes get zero features and the identity for Â. Masked
+// pre-training: `hidden_nodes` (count x E, 1 = hidden) zero a hidden node's features and set its flag;
+// the targets are the nodes' values, weighted `node_weight` where hidden.
 void FusedResGnn::Impl::Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
-                             uint64_t dropout_key) const {
+                             uint64_t dropout_key, const uint8_t* hidden_nodes, float node_weight) const {
   std::fill(ws.x.begin(), ws.x.end(), Lanes{});
+  const int row = features * n;
   for (int lane = 0; lane < count; ++lane) {
-    const float* values = samples.features.data() + index[lane] * n;
-    for (int e = 0; e < n; ++e) ws.x[e][lane] = values[e];
+    const float* values = samples.features_of(index[lane]);
+    for (int i = 0; i < row; ++i) ws.x[i][lane] = values[i];
+  }
+  if (masked) {
+    for (int e = 0; e < n; ++e) ws.target[e] = ws.node_weight[e] = Lanes{};
+    for (int lane = 0; lane < count; ++lane) {
+      const uint8_t* hidden = hidden_nodes + size_t(lane) * n;
+      for (int e = 0; e < n; ++e) {
+        ws.target[e][lane] = ws.x[e][lane];
+        if (!hidden[e]) continue;
+        for (int f = 0; f < features; ++f) ws.x[f * n + e][lane] = 0.0f;
+        ws.x[features * n + e][lane] = 1.0f;
+        ws.node_weight[e][lane] = node_weight;
+      }
+    }
   }
   for (int lane = 0; lane < kLanes; ++lane)
     ws.keys[lane] = static_cast<uint32_t>(SplitMix64(dropout_key ^ SplitMix64(first_slot + lane)));
@@ -486,7 +556,11 @@ Lanes FusedResGnn::Impl::Mask(const Workspace& ws, bool dropout, uint32_t site) 
 void FusedResGnn::Impl::ForwardBackbone(Workspace& ws, bool dropout) const {
   const int h = hidden, s = stride;
   for (int e = 0; e < n; ++e) {
-    for (int c = 0; c < h; ++c) ws.h[e * s + c] = ws.x[e] * vw[c] + eb[e * h + c];
+    for (int c = 0; c < h; ++c) {
+      Lanes sum = ws.x[e] * vw[c] + eb[e * h + c];
+      for (int f = 1; f < inputs; ++f) sum += ws.x[f * n + e] * vw[f * h + c];
+      ws.h[e * s + c] = sum;
+    }
   }
   for (int l = 0; l < layers; ++l) {
     if (gat) {
@@ -544,18 +618,23 @@ void FusedResGnn::Impl::ForwardGcn(Workspace& ws, int l, bool dropout) const {
     Product(ws.saved[l].data(), s, n, h, wt[l].data(), width, params.data() + b[l], ws.h.data(), s, update);
     return;
   }
-  // (Â h0) W + b = (Â x) (vw W) + Â (eb W) + b
-  for (int i = 0; i < n; ++i) {
-    Lanes sum{};
-    for (int j : nb[i]) sum += a[i * n + j] * ws.x[j];
-    ws.ax[i] = sum;
+  // (Â h0) W + b = Σ_f (Â x_f) (vw_f W) + Â (eb W) + b
+  for (int f = 0; f < inputs; ++f) {
+    const Lanes* x = ws.x.data() + f * n;
+    for (int i = 0; i < n; ++i) {
+      Lanes sum{};
+      for (int j : nb[i]) sum += a[i * n + j] * x[j];
+      ws.ax[f * n + i] = sum;
+    }
   }
   if (per_cell) Mix(nb, dense, a, fe_lanes.data(), s, h, ws.t1.data(), s, kStore);
   const float* bias = params.data() + b[0];
   for (int i = 0; i < n; ++i) {
     for (int c = 0; c < h; ++c) {
       const Lanes element = per_cell ? ws.t1[i * s + c] + bias[c] : Broadcast(afe[i * h + c]);
-      update(state[i * s + c], ws.ax[i] * fv[c] + element);
+      Lanes z = ws.ax[i] * fv[c] + element;
+      for (int f = 1; f < inputs; ++f) z += ws.ax[f * n + i] * fv[f * width + c];
+      update(state[i * s + c], z);
     }
   }
 }
@@ -565,7 +644,11 @@ void FusedResGnn::Impl::ForwardGat(Workspace& ws, int l, bool dropout) const {
   Lanes* projected = ws.projected[l].data();
   if (l == 0) {
     for (int i = 0; i < n; ++i) {
-      for (int c = 0; c < width; ++c) projected[i * s + c] = ws.x[i] * fv[c] + fe[i * width + c];
+      for (int c = 0; c < width; ++c) {
+        Lanes sum = ws.x[i] * fv[c] + fe[i * width + c];
+        for (int f = 1; f < inputs; ++f) sum += ws.x[f * n + i] * fv[f * width + c];
+        projected[i * s + c] = sum;
+      }
     }
   } else {
     std::copy(ws.h.begin(), ws.h.end(), ws.saved[l].begin());
@@ -666,10 +749,12 @@ void FusedResGnn::Impl::BackwardBackbone(Workspace& ws, float* buffer) const {
   }
   // The residual path of h0 into the input layer (Fold adds layer 0's share).
   for (int e = 0; e < n; ++e) {
-    const Lanes x = ws.x[e];
     const Lanes* dh = ws.dh.data() + e * s;
-    AddLaneSumsOf(
-        h, [&](int c) { return x * dh[c]; }, buffer + aux_r1 + e * h);
+    for (int f = 0; f < inputs; ++f) {
+      const Lanes x = ws.x[f * n + e];
+      AddLaneSumsOf(
+          h, [&](int c) { return x * dh[c]; }, buffer + aux_r1 + (size_t(f) * n + e) * h);
+    }
     AddLaneSumsOf(
         h, [&](int c) { return dh[c]; }, buffer + aux_r2 + e * h);
   }
@@ -698,14 +783,16 @@ void FusedResGnn::Impl::BackwardGcn(Workspace& ws, int l, float* buffer) const {
   }
   Mix(nbt, dense_t, at, ws.t1.data(), s, h, ws.t2.data(), s, kStore);  // Y = Â^T dZ0
   for (int i = 0; i < n; ++i) {
-    const Lanes ax = ws.ax[i], x = ws.x[i];
     const Lanes *dz = ws.t1.data() + i * s, *y = ws.t2.data() + i * s;
-    AddLaneSumsOf(
-        h, [&](int c) { return dz[c] * ax; }, buffer + aux_z1 + i * width);
+    for (int f = 0; f < inputs; ++f) {
+      const Lanes ax = ws.ax[f * n + i], x = ws.x[f * n + i];
+      AddLaneSumsOf(
+          h, [&](int c) { return dz[c] * ax; }, buffer + aux_z1 + (size_t(f) * n + i) * width);
+      AddLaneSumsOf(
+          h, [&](int c) { return x * y[c]; }, buffer + aux_z3 + (size_t(f) * n + i) * h);
+    }
     AddLaneSumsOf(
         h, [&](int c) { return y[c]; }, buffer + aux_z2 + i * width);
-    AddLaneSumsOf(
-        h, [&](int c) { return x * y[c]; }, buffer + aux_z3 + i * h);
   }
 }
 
@@ -756,34 +843,56 @@ void FusedResGnn::Impl::BackwardGat(Workspace& ws, int l, float* buffer) const {
     return;
   }
   for (int i = 0; i < n; ++i) {
-    const Lanes x = ws.x[i];
     const Lanes* dp = dprojected + i * s;
-    AddLaneSumsOf(
-        width, [&](int c) { return x * dp[c]; }, buffer + aux_z1 + i * width);
+    for (int f = 0; f < inputs; ++f) {
+      const Lanes x = ws.x[f * n + i];
+      AddLaneSumsOf(
+          width, [&](int c) { return x * dp[c]; }, buffer + aux_z1 + (size_t(f) * n + i) * width);
+    }
     AddLaneSumsOf(
         width, [&](int c) { return dp[c]; }, buffer + aux_z2 + i * width);
   }
 }
 
-// Turns the sums of a batch into the gradients of layer 0, of the input layer and (GAT) of W and the
-// attention vectors. Every loop runs over contiguous rows, so that it vectorises.
+// out[r][m] += Σ_c rows[r][c] matrix[c][m] for r < count, c < cols, m < hidden (rows `stride` apart).
+void FusedResGnn::Impl::AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix,
+                                       float* out) const {
+  const int h = hidden;
+  for (int r = 0; r < count; ++r) {
+    float* sum = out + size_t(r) * h;
+    for (int c = 0; c < cols; ++c) {
+      const float value = rows[size_t(r) * stride + c];
+      for (int m = 0; m < h; ++m) sum[m] += value * matrix[c * h + m];
+    }
+  }
+}
+
+// Turns the sums of a batch into the gradients of layer 0, of the input layer (and the mask token)
+// and (GAT) of W and the attention vectors. Every loop runs over contiguous rows, so that it vectorises.
 void FusedResGnn::Impl::Fold(float* g) const {
   const int h = hidden;
-  // d/dh0 summed over the cells: Σ x_e dh0_e (value) and Σ dh0_e (element), residual path first.
-  std::vector<float> value_sum(g + aux_r1, g + aux_r1 + size_t(n) * h);
+  // d/dh0 summed over the cells: Σ x_f,e dh0_e (per input column f) and Σ dh0_e (element), residual
+  // path first.
+  std::vector<float> value_sum(g + aux_r1, g + aux_r1 + size_t(inputs) * n * h);
   std::vector<float> element_sum(g + aux_r2, g + aux_r2 + size_t(n) * h);
   if (layers > 0) {
     const float* z1 = g + aux_z1;
     const float* z2 = g + aux_z2;
-    std::vector<float> z1_total(width, 0.0f);
-    for (int i = 0; i < n; ++i) {
-      for (int c = 0; c < width; ++c) z1_total[c] += z1[i * width + c];
+    std::vector<float> z1_total(size_t(inputs) * width, 0.0f);  // Σ_i z1[f][i][c]
+    for (int f = 0; f < inputs; ++f) {
+      for (int i = 0; i < n; ++i) {
+        const float* row = z1 + (size_t(f) * n + i) * width;
+        for (int c = 0; c < width; ++c) z1_total[f * width + c] += row[c];
+      }
     }
     if (!gat) {
-      // dW0[c][m] = (Σ_i z1[i][c]) vw[m] + Σ_j z2[j][c] eb[j][m]
+      // dW0[c][m] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_j z2[j][c] eb[j][m]
       float* dw0 = g + w[0];
-      for (int c = 0; c < h; ++c) {
-        for (int m = 0; m < h; ++m) dw0[c * h + m] = z1_total[c] * vw[m];
+      std::fill_n(dw0, size_t(h) * h, 0.0f);
+      for (int f = 0; f < inputs; ++f) {
+        for (int c = 0; c < h; ++c) {
+          for (int m = 0; m < h; ++m) dw0[c * h + m] += z1_total[f * width + c] * vw[f * h + m];
+        }
       }
       for (int j = 0; j < n; ++j) {
         for (int c = 0; c < h; ++c) {
@@ -791,23 +900,18 @@ void FusedResGnn::Impl::Fold(float* g) const {
           for (int m = 0; m < h; ++m) dw0[c * h + m] += z * eb[j * h + m];
         }
       }
-      // (Σ x Y) W0 and (Σ Y) W0: layer 0's share of d/dh0.
-      const float* z3 = g + aux_z3;
+      // (Σ Y) W0 and (Σ x_f Y) W0: layer 0's share of d/dh0.
       const float* w0 = params.data() + w[0];
-      for (int e = 0; e < n; ++e) {
-        for (int c = 0; c < h; ++c) {
-          const float value = z3[e * h + c], element = z2[e * width + c];
-          for (int m = 0; m < h; ++m) {
-            value_sum[e * h + m] += value * w0[c * h + m];
-            element_sum[e * h + m] += element * w0[c * h + m];
-          }
-        }
-      }
+      AddRowProducts(z2, width, n, h, w0, element_sum.data());
+      AddRowProducts(g + aux_z3, h, inputs * n, h, w0, value_sum.data());
     } else {
-      // dWext0[m][c] = (Σ_i z1[i][c]) vw[m] + Σ_i z2[i][c] eb[i][m]
+      // dWext0[m][c] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_i z2[i][c] eb[i][m]
       float* ext0 = g + aux_ext[0];
-      for (int m = 0; m < h; ++m) {
-        for (int c = 0; c < width; ++c) ext0[m * width + c] = z1_total[c] * vw[m];
+      std::fill_n(ext0, size_t(h) * width, 0.0f);
+      for (int f = 0; f < inputs; ++f) {
+        for (int m = 0; m < h; ++m) {
+          for (int c = 0; c < width; ++c) ext0[m * width + c] += z1_total[f * width + c] * vw[f * h + m];
+        }
       }
       for (int i = 0; i < n; ++i) {
         for (int m = 0; m < h; ++m) {
@@ -815,17 +919,10 @@ void FusedResGnn::Impl::Fold(float* g) const {
           for (int c = 0; c < width; ++c) ext0[m * width + c] += z2[i * width + c] * e;
         }
       }
-      // (Σ x dP0) Wext0^T and (Σ dP0) Wext0^T
+      // (Σ dP0) Wext0^T and (Σ x_f dP0) Wext0^T
       const float* wext0_t = wext_t[0].data();
-      for (int e = 0; e < n; ++e) {
-        for (int c = 0; c < width; ++c) {
-          const float value = z1[e * width + c], element = z2[e * width + c];
-          for (int m = 0; m < h; ++m) {
-            value_sum[e * h + m] += value * wext0_t[c * h + m];
-            element_sum[e * h + m] += element * wext0_t[c * h + m];
-          }
-        }
-      }
+      AddRowProducts(z2, width, n, width, wext0_t, element_sum.data());
+      AddRowProducts(z1, width, inputs * n, width, wext0_t, value_sum.data());
       // dWext -> dW (out x in) and the attention vectors: Wext[m][h + k] = Σ_d W[k d][m] a_src[k d].
       std::vector<float> d_src(h), d_dst(h);
       for (int l = 0; l < layers; ++l) {
@@ -853,44 +950,47 @@ void FusedResGnn::Impl::Fold(float* g) const {
       }
     }
   }
-  // The input layer: column 0 is the value, columns 1.. the one-hot codes; the bias sums the latter.
+  // The input layer: columns 0..F-1 are the node features, F.. the one-hot codes; the bias sums the
+  // latter. Masked: the hidden flag's column is the mask token.
+  const int columns = features + n;
   float* dwin = g + in_w;
   float* dbin = g + in_b;
   for (int m = 0; m < h; ++m) {
-    float value = 0, bias = 0;
+    float bias = 0;
     for (int e = 0; e < n; ++e) {
-      value += value_sum[e * h + m];
       bias += element_sum[e * h + m];
-      dwin[m * (n + 1) + 1 + e] = element_sum[e * h + m];
+      dwin[m * columns + features + e] = element_sum[e * h + m];
     }
-    dwin[m * (n + 1)] = value;
     dbin[m] = bias;
+    for (int f = 0; f < inputs; ++f) {
+      float value = 0;
+      for (int e = 0; e < n; ++e) value += value_sum[(size_t(f) * n + e) * h + m];
+      if (f < features) {
+        dwin[m * columns + f] = value;
+      } else {
+        g[mask_token + m] = value;
+      }
+    }
   }
 }
 
-LossParts FusedResGnn::Impl::Run(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
-                                 uint64_t dropout_key, float* gradient, float* positive_gradient) {
+void FusedResGnn::Impl::CheckBatch(const SampleSet& samples, const std::vector<size_t>& batch) const {
   if (samples.n_elements != n)
     throw Error("training data",
                 "has " + std::to_string(samples.n_elements) + " elements, the model " + std::to_string(n));
-  if (weights.negative.size() != batch.size() || weights.positive.size() != batch.size())
-    throw Error("training batch", "needs one loss weight per sample");
+  if (samples.node_features != features)
+    throw Error("training data", "has " + std::to_string(samples.node_features) + " values per node, the model reads " +
+                                     std::to_string(features));
   for (size_t i : batch) {
     if (i >= samples.size()) throw Error("training batch", "names a sample that does not exist");
   }
-  LossParts total;
-  if (batch.empty()) {
-    if (gradient) std::fill_n(gradient, params.size(), 0.0f);
-    if (positive_gradient) std::fill_n(positive_gradient, params.size(), 0.0f);
-    return total;
-  }
-  Prepare(samples);
-  const int64_t count = static_cast<int64_t>(batch.size());
+}
+
+void FusedResGnn::Impl::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradient,
+                                  float* positive_gradient) {
   const int64_t chunks = (count + kLanes - 1) / kLanes;
   const int group_count = static_cast<int>(std::min<int64_t>(chunks, kMaxGroups));
   const bool backward = gradient != nullptr, positive = positive_gradient != nullptr;
-  const bool dropout = dropout_key != 0 && spec.dropout > 0;
-  chunk_parts.assign(chunks, LossParts{});
   if (backward) {
     if (static_cast<int>(groups.size()) < group_count) groups.resize(group_count);
     for (int g = 0; g < group_count; ++g) groups[g].assign(buffer_size, 0.0f);
@@ -905,25 +1005,10 @@ LossParts FusedResGnn::Impl::Run(const SampleSet& samples, const std::vector<siz
     for (int64_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
       const size_t first = static_cast<size_t>(chunk * kLanes);
       const int lanes = static_cast<int>(std::min<int64_t>(kLanes, count - chunk * kLanes));
-      Load(ws, samples, batch.data() + first, lanes, first, dropout_key);
-      ForwardBackbone(ws, dropout);
-      ForwardHead(ws, dropout);
-      bool has_positive = false;
-      chunk_parts[chunk] = ChunkLoss(ws, weights, first, lanes, &has_positive);
-      if (backward) {
-        BackwardHead(ws, ws.dlogits, groups[g].data());
-        BackwardBackbone(ws, groups[g].data());
-      }
-      if (positive && has_positive) {
-        BackwardHead(ws, ws.positive_dlogits, positive_groups[g].data());
-        BackwardBackbone(ws, positive_groups[g].data());
-      }
+      chunk_task(ws, chunk, first, lanes, backward ? groups[g].data() : nullptr,
+                 positive ? positive_groups[g].data() : nullptr);
     }
   });
-  for (const LossParts& parts : chunk_parts) {
-    total.negative += parts.negative;
-    total.positive += parts.positive;
-  }
   // Groups in order, then the folds: the same bytes whatever thread ran which group.
   auto finish = [&](std::vector<std::vector<float>>& buffers, float* out) {
     float* sum = buffers[0].data();
@@ -936,11 +1021,148 @@ LossParts FusedResGnn::Impl::Run(const SampleSet& samples, const std::vector<siz
   };
   if (backward) finish(groups, gradient);
   if (positive) finish(positive_groups, positive_gradient);
+}
+
+LossParts FusedResGnn::Impl::Run(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
+                                 uint64_t dropout_key, float* gradient, float* positive_gradient) {
+  if (masked) throw Error("training", "a pre-training network has no classifier");
+  CheckBatch(samples, batch);
+  if (weights.negative.size() != batch.size() || weights.positive.size() != batch.size())
+    throw Error("training batch", "needs one loss weight per sample");
+  LossParts total;
+  if (batch.empty()) {
+    if (gradient) std::fill_n(gradient, params.size(), 0.0f);
+    if (positive_gradient) std::fill_n(positive_gradient, params.size(), 0.0f);
+    return total;
+  }
+  Prepare(samples);
+  const int64_t count = static_cast<int64_t>(batch.size());
+  const bool dropout = dropout_key != 0 && spec.dropout > 0;
+  chunk_parts.assign((count + kLanes - 1) / kLanes, LossParts{});
+  RunChunks(
+      count,
+      [&](Workspace& ws, int64_t chunk, size_t first, int lanes, float* buffer, float* positive_buffer) {
+        Load(ws, samples, batch.data() + first, lanes, first, dropout_key);
+        ForwardBackbone(ws, dropout);
+        ForwardHead(ws, dropout);
+        bool has_positive = false;
+        chunk_parts[chunk] = ChunkLoss(ws, weights, first, lanes, &has_positive);
+        if (buffer) {
+          BackwardHead(ws, ws.dlogits, buffer);
+          BackwardBackbone(ws, buffer);
+        }
+        if (positive_buffer && has_positive) {
+          BackwardHead(ws, ws.positive_dlogits, positive_buffer);
+          BackwardBackbone(ws, positive_buffer);
+        }
+      },
+      gradient, positive_gradient);
+  for (const LossParts& parts : chunk_parts) {
+    total.negative += parts.negative;
+    total.positive += parts.positive;
+  }
   return total;
 }
 
-FusedResGnn::FusedResGnn(const ModelSpec& spec, int n_elements, int threads)
-    : impl_(std::make_unique<Impl>(spec, n_elements, threads)) {}
+double FusedResGnn::Impl::RunMasked(const SampleSet& samples, const std::vector<size_t>& batch,
+                                    const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient) {
+  if (!masked) throw Error("training", "a classifier network has no masked-value head");
+  CheckBatch(samples, batch);
+  if (hidden_nodes.size() != batch.size() * size_t(n))
+    throw Error("training batch", "needs one hidden-node flag per sample and element");
+  const int64_t hidden_count = std::count_if(hidden_nodes.begin(), hidden_nodes.end(), [](uint8_t v) { return v; });
+  if (batch.empty() || hidden_count == 0) {
+    if (gradient) std::fill_n(gradient, params.size(), 0.0f);
+    return 0;
+  }
+  Prepare(samples);
+  const int64_t count = static_cast<int64_t>(batch.size());
+  const bool dropout = dropout_key != 0 && spec.dropout > 0;
+  const float node_weight = static_cast<float>(1.0 / double(hidden_count));
+  chunk_errors.assign((count + kLanes - 1) / kLanes, 0.0);
+  RunChunks(
+      count,
+      [&](Workspace& ws, int64_t chunk, size_t first, int lanes, float* buffer, float*) {
+        Load(ws, samples, batch.data() + first, lanes, first, dropout_key, hidden_nodes.data() + first * n,
+             node_weight);
+        ForwardBackbone(ws, dropout);
+        ForwardRegressionHead(ws);
+        chunk_errors[chunk] = ChunkSquaredError(ws, lanes);
+        if (buffer) {
+          BackwardRegressionHead(ws, buffer);
+          BackwardBackbone(ws, buffer);
+        }
+      },
+      gradient, nullptr);
+  double total = 0;
+  for (double error : chunk_errors) total += error;
+  return total;
+}
+
+// The regression head of masked pre-training, per node: ŷ_e = w_p relu(W_p h_e + b_p) + c_p.
+void FusedResGnn::Impl::ForwardRegressionHead(Workspace& ws) const {
+  const int h = hidden, s = stride;
+  Product(ws.h.data(), s, n, h, wp_t.data(), h, params.data() + p_hb, ws.node_hidden.data(), s, kStore);
+  const float* wo = params.data() + p_ow;
+  for (int e = 0; e < n; ++e) {
+    Lanes y = Broadcast(params[p_ob]);
+    for (int c = 0; c < h; ++c) y += Max(ws.node_hidden[e * s + c], Lanes{}) * wo[c];
+    ws.prediction[e] = y;
+  }
+}
+
+// Σ over the hidden nodes of the chunk of weight x (ŷ - value)², and its gradient d/dŷ.
+double FusedResGnn::Impl::ChunkSquaredError(Workspace& ws, int count) const {
+  double error = 0;
+  for (int e = 0; e < n; ++e) {
+    const Lanes difference = ws.prediction[e] - ws.target[e];
+    ws.dprediction[e] = 2.0f * ws.node_weight[e] * difference;
+    for (int lane = 0; lane < count; ++lane)
+      error += double(ws.node_weight[e][lane]) * difference[lane] * difference[lane];
+  }
+  return error;
+}
+
+// ws.dprediction -> ws.dh and the regression head's gradients.
+void FusedResGnn::Impl::BackwardRegressionHead(Workspace& ws, float* buffer) const {
+  const int h = hidden, s = stride;
+  const Lanes* q = ws.node_hidden.data();
+  const Lanes* dy = ws.dprediction.data();
+  AddLaneSumsOf(
+      h,
+      [&](int c) {
+        Lanes sum{};
+        for (int e = 0; e < n; ++e) sum += dy[e] * Max(q[e * s + c], Lanes{});
+        return sum;
+      },
+      buffer + p_ow);
+  AddLaneSumsOf(
+      1,
+      [&](int) {
+        Lanes sum{};
+        for (int e = 0; e < n; ++e) sum += dy[e];
+        return sum;
+      },
+      buffer + p_ob);
+  const float* wo = params.data() + p_ow;
+  Lanes* dq = ws.t1.data();
+  for (int e = 0; e < n; ++e) {
+    for (int c = 0; c < h; ++c) dq[e * s + c] = q[e * s + c] > 0 ? dy[e] * wo[c] : Lanes{};
+  }
+  AddProductSums(dq, s, h, ws.h.data(), s, h, n, buffer + p_hw, h);  // (out x in)
+  AddLaneSumsOf(
+      h,
+      [&](int c) {
+        Lanes sum{};
+        for (int e = 0; e < n; ++e) sum += dq[e * s + c];
+        return sum;
+      },
+      buffer + p_hb);
+  Product(dq, s, n, h, params.data() + p_hw, h, nullptr, ws.dh.data(), s, kStore);  // dh = dq W_p
+}
+
+FusedResGnn::FusedResGnn(const ModelSpec& spec, int n_elements, int threads, GnnObjective objective)
+    : impl_(std::make_unique<Impl>(spec, n_elements, threads, objective)) {}
 
 FusedResGnn::~FusedResGnn() = default;
 
@@ -998,6 +1220,17 @@ LossParts FusedResGnn::Backward(const SampleSet& samples, const std::vector<size
 
 LossParts FusedResGnn::Loss(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights) {
   return impl_->Run(samples, batch, weights, 0, nullptr, nullptr);
+}
+
+double FusedResGnn::MaskedBackward(const SampleSet& samples, const std::vector<size_t>& batch,
+                                   const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient) {
+  if (!gradient) throw Error("training", "MaskedBackward needs a gradient buffer");
+  return impl_->RunMasked(samples, batch, hidden_nodes, dropout_key, gradient);
+}
+
+double FusedResGnn::MaskedLoss(const SampleSet& samples, const std::vector<size_t>& batch,
+                               const std::vector<uint8_t>& hidden_nodes) {
+  return impl_->RunMasked(samples, batch, hidden_nodes, 0, nullptr);
 }
 
 }  // namespace geoprosp

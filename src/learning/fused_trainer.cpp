@@ -1,6 +1,7 @@
 #include "geoprosp/learning/fused_trainer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -28,6 +29,24 @@ TrainLoss ParseTrainLoss(const std::string& text) {
   if (text == "ce") return TrainLoss::WeightedCrossEntropy;
   if (text == "nnpu") return TrainLoss::NonNegativePu;
   throw UsageError("--loss", "expects ce|nnpu, got '" + text + "'");
+}
+
+std::string ToString(PretrainMethod method) { return method == PretrainMethod::Masked ? "masked" : "none"; }
+
+PretrainMethod ParsePretrainMethod(const std::string& text) {
+  if (text == "none") return PretrainMethod::None;
+  if (text == "masked") return PretrainMethod::Masked;
+  throw UsageError("--pretrain", "expects none|masked, got '" + text + "'");
+}
+
+int HiddenPerCell(double share, int n_elements) {
+  return std::clamp(static_cast<int>(std::lround(share * n_elements)), 1, std::max(1, n_elements - 1));
+}
+
+void CheckNodeFeatures(const ModelSpec& spec, const SampleSet& samples) {
+  if (samples.node_features != spec.node_features)
+    throw Error("training data", "has " + std::to_string(samples.node_features) + " values per node; the model reads " +
+                                     std::to_string(spec.node_features));
 }
 
 namespace {
@@ -214,6 +233,17 @@ std::vector<size_t> Everything(size_t n) {
   return all;
 }
 
+constexpr uint64_t kPretrainStream = 0x6a09e667f3bcc909ULL;
+
+// Dropout's key for step `step` of a run seeded `seed` (never 0, which means no dropout).
+uint64_t DropoutKey(uint64_t seed, uint64_t step) {
+  const uint64_t key = seed * 0x9e3779b97f4a7c15ULL + step * 0xd1b54a32d192ed03ULL;
+  return key == 0 ? 1 : key;
+}
+
+// The tensors of the backbone: the input layer and the residual layers (with GAT's attention vectors).
+bool IsBackboneTensor(const std::string& name) { return name.rfind("input.", 0) == 0 || name.rfind("layer", 0) == 0; }
+
 }  // namespace
 
 TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
@@ -239,6 +269,7 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
     objective = std::make_unique<WeightedCrossEntropy>(train.labels, settings.batch_size);
   }
 
+  CheckNodeFeatures(spec, train);
   FusedResGnn model(spec, train.n_elements, settings.threads);
   if (initial_weights.empty()) {
     model.Initialise(settings.seed);
@@ -260,10 +291,9 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
     double train_loss = 0;
     size_t seen = 0;
     for (const Batch& batch : objective->Epoch(rng)) {
-      uint64_t dropout_key = settings.seed * 0x9e3779b97f4a7c15ULL + ++step * 0xd1b54a32d192ed03ULL;
-      if (dropout_key == 0) dropout_key = 1;  // 0 means no dropout
-      const LossParts parts = model.Backward(train, batch.samples, batch.weights, dropout_key, gradient.data(),
-                                             objective->NeedsPositiveGradient() ? positive.data() : nullptr);
+      const LossParts parts =
+          model.Backward(train, batch.samples, batch.weights, DropoutKey(settings.seed, ++step), gradient.data(),
+                         objective->NeedsPositiveGradient() ? positive.data() : nullptr);
       train_loss += objective->Step(parts, gradient, positive) * batch.samples.size();
       seen += batch.samples.size();
       adam.Step(params, gradient);
@@ -288,6 +318,80 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
   training.Report(1.0);
   progress.Report(1.0);
   return result;
+}
+
+PretrainedBackbone PretrainMaskedBackbone(const ModelSpec& spec, const SampleSet& cells,
+                                          const PretrainSettings& settings, const TrainSettings& train,
+                                          const Progress& progress) {
+  if (settings.method != PretrainMethod::Masked) throw Error("--pretrain", "asks for no masked pre-training");
+  if (settings.epochs < 1) throw UsageError("--pretrain-epochs", "must be at least 1");
+  if (!(settings.mask_share > 0 && settings.mask_share < 1)) throw UsageError("--mask-share", "must lie in (0, 1)");
+  if (cells.size() == 0) throw Error("pre-training data", "holds no cell");
+  if (cells.n_elements < 2) throw Error("pre-training data", "needs at least 2 elements to hide one");
+  if (train.batch_size < 1) throw UsageError("--batch-size", "must be at least 1");
+  CheckNodeFeatures(spec, cells);
+  const auto start = std::chrono::steady_clock::now();
+  const int n = cells.n_elements, hidden = HiddenPerCell(settings.mask_share, n);
+  FusedResGnn model(spec, n, train.threads, GnnObjective::MaskedValues);
+  model.Initialise(train.seed);
+  std::vector<float>& params = model.parameters();
+  Adam adam(params.size(), train.lr);
+  std::vector<float> gradient(params.size());
+  PretrainedBackbone result;
+  result.summary.cells = static_cast<int64_t>(cells.size());
+  result.summary.hidden_per_cell = hidden;
+  // Its own streams, apart from the classifier's batches and dropout.
+  std::mt19937_64 rng(train.seed ^ kPretrainStream);
+  std::vector<size_t> order = Everything(cells.size());
+  std::vector<int> elements(n);
+  std::vector<size_t> batch;
+  std::vector<uint8_t> hidden_nodes;
+  uint64_t step = 0;
+  for (int epoch = 0; epoch < settings.epochs; ++epoch) {
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+    double loss = 0;
+    for (size_t first = 0; first < order.size(); first += size_t(train.batch_size)) {
+      batch.assign(order.begin() + first, order.begin() + std::min(order.size(), first + train.batch_size));
+      hidden_nodes.assign(batch.size() * n, 0);
+      for (size_t slot = 0; slot < batch.size(); ++slot) {  // `hidden` distinct elements, uniformly
+        std::iota(elements.begin(), elements.end(), 0);
+        for (int k = 0; k < hidden; ++k) {
+          std::swap(elements[k], elements[k + rng() % (n - k)]);
+          hidden_nodes[slot * n + elements[k]] = 1;
+        }
+      }
+      loss += model.MaskedBackward(cells, batch, hidden_nodes, DropoutKey(train.seed ^ kPretrainStream, ++step),
+                                   gradient.data()) *
+              double(batch.size());
+      adam.Step(params, gradient);
+    }
+    const double mean = loss / double(order.size());
+    if (!std::isfinite(mean))
+      throw Error("pre-training", "the loss is not finite (diverged); try a smaller --lr or --hidden");
+    result.summary.epoch_loss.push_back(mean);
+    result.summary.epochs = epoch + 1;
+    progress.Report(double(epoch + 1) / settings.epochs);
+  }
+  for (NamedTensor& tensor : model.Weights()) {
+    if (IsBackboneTensor(tensor.name)) result.weights.push_back(std::move(tensor));
+  }
+  result.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+std::vector<NamedTensor> WithBackbone(const ModelSpec& spec, int n_elements, uint64_t seed,
+                                      const std::vector<NamedTensor>& backbone) {
+  FusedResGnn model(spec, n_elements, 1);
+  model.Initialise(seed);
+  std::vector<NamedTensor> weights = model.Weights();
+  for (const NamedTensor& tensor : backbone) {
+    auto slot =
+        std::find_if(weights.begin(), weights.end(), [&](const NamedTensor& t) { return t.name == tensor.name; });
+    if (slot == weights.end() || slot->shape != tensor.shape)
+      throw Error("pre-trained backbone", "tensor " + tensor.name + " does not fit the classifier");
+    slot->values = tensor.values;
+  }
+  return weights;
 }
 
 PriorEstimate EstimateClassPrior(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,

@@ -8,11 +8,11 @@ const float* SampleSet::adjacency_of(size_t i) const {
 }
 
 void SampleSet::Append(const SampleSet& other, size_t i) {
-  AppendSynthetic(other.features.data() + i * other.n_elements, other.adjacency_of(i), other.labels[i]);
+  AppendSynthetic(other.features_of(i), other.adjacency_of(i), other.labels[i]);
 }
 
 void SampleSet::AppendSynthetic(const float* values, const float* adjacency_source, int label) {
-  features.insert(features.end(), values, values + n_elements);
+  features.insert(features.end(), values, values + width());
   if (per_sample_adjacency)
     adjacency.insert(adjacency.end(), adjacency_source, adjacency_source + size_t(n_elements) * n_elements);
   labels.push_back(label);
@@ -21,6 +21,7 @@ void SampleSet::AppendSynthetic(const float* values, const float* adjacency_sour
 SampleSet SampleSet::Empty() const {
   SampleSet empty;
   empty.n_elements = n_elements;
+  empty.node_features = node_features;
   empty.per_sample_adjacency = per_sample_adjacency;
   if (!per_sample_adjacency) empty.adjacency = adjacency;
   return empty;

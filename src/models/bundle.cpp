@@ -122,6 +122,11 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
         {"edges", b.graph_edges},
         {"correlation", Rows(b.correlation, b.elements.size())},
         {"adjacency", Rows(b.adjacency, b.elements.size())}}},
+      {"context",
+       {{"windows", b.context.windows},
+        {"statistics",
+         "per element: mean and standard deviation of the standardised values over the valid cells of each k x k "
+         "window"}}},
       {"architecture",
        {{"arch", b.model.arch},
         {"hidden", b.model.hidden},
@@ -129,7 +134,9 @@ nlohmann::json ToJson(const Bundle& b, const std::string& weights_sha256) {
         {"heads", b.model.heads},
         {"dropout", b.model.dropout},
         {"members", b.members},
-        {"input", "value + element one-hot"},
+        {"node_features", b.model.node_features},
+        {"input",
+         b.context.active() ? "value + context (mean, sd per window) + element one-hot" : "value + element one-hot"},
         {"readout", "mean||max"},
         {"head", "Linear(2h,h)-ReLU-Dropout-Linear(h,2), softmax"}}},
       {"class_breaks",
@@ -224,6 +231,11 @@ void CheckManifest(const Bundle& b, const std::string& manifest_path) {
                 "declares top_k " + std::to_string(b.graph.top_k) + " for " + std::to_string(n) + " elements");
   if (!(b.graph.global_share >= 0 && b.graph.global_share <= 1))
     throw Error(manifest_path, "declares a hybrid graph's global share outside [0, 1]");
+  CheckContext(b.context, manifest_path);
+  if (b.model.node_features != b.context.node_features())
+    throw Error(manifest_path, "is inconsistent: the architecture reads " + std::to_string(b.model.node_features) +
+                                   " values per node, its spatial context gives " +
+                                   std::to_string(b.context.node_features()));
   const auto& cal = b.calibration;
   if (!std::isfinite(cal.slope) || !std::isfinite(cal.intercept) || !AllFinite(cal.knot_scores) ||
       !AllFinite(cal.knot_probabilities))
@@ -288,8 +300,8 @@ void CheckTensors(const Bundle& b, const std::string& manifest_path, const std::
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> ExpectedTensors(const ModelSpec& spec, int n_elements) {
   const int64_t h = spec.hidden;
-  std::vector<std::pair<std::string, std::vector<int64_t>>> tensors = {{"input.weight", {h, n_elements + 1}},
-                                                                       {"input.bias", {h}}};
+  std::vector<std::pair<std::string, std::vector<int64_t>>> tensors = {
+      {"input.weight", {h, spec.node_features + n_elements}}, {"input.bias", {h}}};
   for (int l = 0; l < spec.layers; ++l) {
     const std::string name = "layer" + std::to_string(l);
     tensors.push_back({name + ".weight", {h, h}});
@@ -412,6 +424,8 @@ Bundle LoadBundle(const std::string& directory) {
     b.model.layers = a.at("layers");
     b.model.heads = a.at("heads");
     b.model.dropout = a.at("dropout");
+    b.model.node_features = a.value("node_features", 1);
+    if (j.contains("context")) b.context.windows = j.at("context").at("windows").get<std::vector<int>>();
     b.members = a.value("members", 1);
     if (b.members < 1 || b.members > 1000)
       throw Error(manifest_path, "declares " + std::to_string(b.members) + " ensemble members");

@@ -171,7 +171,7 @@ std::vector<double> Transposed(const NamedTensor& t) {
 std::vector<float> ToFloat(const std::vector<double>& values) { return {values.begin(), values.end()}; }
 
 struct Workspace {
-  LaneVector x;              // E: the chunk's features
+  LaneVector x;              // F x E: the chunk's node features
   LaneVector h, mixed;       // E rows: the state; Â h (GCN) or projected (GAT)
   LaneVector adjacency;      // window mode: E x E, this chunk's Â
   LaneVector attention;      // GAT: E x E, one head's weights
@@ -188,14 +188,16 @@ class FusedScorer : public Scorer {
         gat_(bundle.model.arch == "resgat"),
         width_(gat_ ? hidden_ + 2 * heads_ : hidden_),
         stride_(width_ % 32 == 0 ? width_ + 16 : width_),
+        node_features_(bundle.model.node_features),
         threads_(std::max(1, threads)) {
-    const int h = hidden_;
-    const NamedTensor& input = bundle.Weight("input.weight");  // (h, E + 1): value, then one-hot
+    const int h = hidden_, f_count = node_features_, columns = node_features_ + n_;
+    const NamedTensor& input = bundle.Weight("input.weight");  // (h, F + E): the node's F values, then one-hot
     const std::vector<float>& input_bias = bundle.Weight("input.bias").values;
-    std::vector<double> value_weight(h), element_bias(size_t(n_) * h);  // vw; E x h: eb
+    std::vector<double> value_weight(size_t(f_count) * h), element_bias(size_t(n_) * h);  // F x h: vw; E x h: eb
     for (int d = 0; d < h; ++d) {
-      value_weight[d] = input.values[d * (n_ + 1)];
-      for (int e = 0; e < n_; ++e) element_bias[e * h + d] = double(input.values[d * (n_ + 1) + 1 + e]) + input_bias[d];
+      for (int f = 0; f < f_count; ++f) value_weight[f * h + d] = input.values[d * columns + f];
+      for (int e = 0; e < n_; ++e)
+        element_bias[e * h + d] = double(input.values[d * columns + f_count + e]) + input_bias[d];
     }
     value_weight_ = ToFloat(value_weight);
     element_bias_ = ToFloat(element_bias);
@@ -208,13 +210,15 @@ class FusedScorer : public Scorer {
       } else {
         layer_bias_.push_back(bundle.Weight(name + ".bias").values);
       }
-      if (l == 0) {  // vw W and eb W
-        first_value_.assign(width_, 0.0f);
+      if (l == 0) {  // vw W (per node feature) and eb W
+        first_value_.assign(size_t(f_count) * width_, 0.0f);
         first_element_.assign(size_t(n_) * stride_, Lanes{});
         for (int c = 0; c < width_; ++c) {
-          double value = 0;
-          for (int k = 0; k < h; ++k) value += value_weight[k] * weight[k * width_ + c];
-          first_value_[c] = static_cast<float>(value);
+          for (int f = 0; f < f_count; ++f) {
+            double value = 0;
+            for (int k = 0; k < h; ++k) value += value_weight[f * h + k] * weight[k * width_ + c];
+            first_value_[f * width_ + c] = static_cast<float>(value);
+          }
           for (int e = 0; e < n_; ++e) {
             double element = 0;
             for (int k = 0; k < h; ++k) element += element_bias[e * h + k] * weight[k * width_ + c];
@@ -259,7 +263,7 @@ class FusedScorer : public Scorer {
         LoadAdjacency(adjacency + first * n_ * n_, count, w.adjacency);
         a = w.adjacency.data();
       }
-      ScoreChunk(w, features + first * n_, a, per_cell, count, probability + first);
+      ScoreChunk(w, features + first * node_features_ * n_, a, per_cell, count, probability + first);
     }
   }
 
@@ -298,14 +302,18 @@ class FusedScorer : public Scorer {
     const int h = hidden_;
     w.h.resize(size_t(n_) * stride_);
     w.mixed.resize(size_t(n_) * stride_);
-    w.x.assign(n_, Lanes{});
+    const int f_count = node_features_, row = f_count * n_;
+    w.x.assign(size_t(row), Lanes{});  // x[f E + e]: node feature f of element e
     for (int b = 0; b < count; ++b) {
-      for (int e = 0; e < n_; ++e) w.x[e][b] = features[b * n_ + e];
+      for (int i = 0; i < row; ++i) w.x[i][b] = features[b * row + i];
     }
-    // The input layer: the value times one column, plus the element's one-hot column and the bias.
+    // The input layer: each node feature times its column, plus the element's one-hot column and the bias.
     for (int e = 0; e < n_; ++e) {
-      for (int d = 0; d < h; ++d)
-        w.h[e * stride_ + d] = Fma(w.x[e], Broadcast(value_weight_[d]), Broadcast(element_bias_[e * h + d]));
+      for (int d = 0; d < h; ++d) {
+        Lanes sum = Broadcast(element_bias_[e * h + d]);
+        for (int f = 0; f < f_count; ++f) sum = Fma(w.x[f * n_ + e], Broadcast(value_weight_[f * h + d]), sum);
+        w.h[e * stride_ + d] = sum;
+      }
     }
     for (int l = 0; l < layers_; ++l) {
       if (l == 0) {
@@ -342,25 +350,33 @@ class FusedScorer : public Scorer {
     for (int b = 0; b < count; ++b) out[b] = p[b];
   }
 
-  // Layer 0 reads h0 = x vw + eb (the value column, the element's one-hot column and the bias of the
-  // input layer), so h0 W = x (vw W) + (eb W): two lookup tables instead of a product.
+  // Layer 0 reads h0 = Σ_f x_f vw_f + eb (the node features' columns, the element's one-hot column and
+  // the bias of the input layer), so h0 W = Σ_f x_f (vw_f W) + (eb W): lookup tables instead of a product.
   void FirstLayer(Workspace& w, const Lanes* adjacency) const {
-    const int h = hidden_;
+    const int h = hidden_, f_count = node_features_;
     if (gat_) {  // the projected states
       for (int e = 0; e < n_; ++e) {
-        for (int c = 0; c < width_; ++c)
-          w.mixed[e * stride_ + c] = Fma(w.x[e], Broadcast(first_value_[c]), first_element_[e * stride_ + c]);
+        for (int c = 0; c < width_; ++c) {
+          Lanes sum = first_element_[e * stride_ + c];
+          for (int f = 0; f < f_count; ++f) sum = Fma(w.x[f * n_ + e], Broadcast(first_value_[f * width_ + c]), sum);
+          w.mixed[e * stride_ + c] = sum;
+        }
       }
       return;
     }
-    // (Â h0) W + b = (Â x) (vw W) + Â (eb W) + b
+    // (Â h0) W + b = Σ_f (Â x_f) (vw_f W) + Â (eb W) + b
     Mix(neighbours_, dense_, adjacency, first_element_.data(), stride_, h, w.mixed.data(), stride_, kStore);
+    Lanes mixed_value[1 + 2 * kMaxContextScales];
     for (int i = 0; i < n_; ++i) {
-      Lanes mixed_value{};
-      for (int j : neighbours_[i]) mixed_value = Fma(adjacency[i * n_ + j], w.x[j], mixed_value);
-      for (int d = 0; d < h; ++d)
-        w.h[i * stride_ + d] +=
-            Relu(Fma(mixed_value, Broadcast(first_value_[d]), w.mixed[i * stride_ + d]) + layer_bias_[0][d]);
+      for (int f = 0; f < f_count; ++f) {
+        mixed_value[f] = Lanes{};
+        for (int j : neighbours_[i]) mixed_value[f] = Fma(adjacency[i * n_ + j], w.x[f * n_ + j], mixed_value[f]);
+      }
+      for (int d = 0; d < h; ++d) {
+        Lanes sum = w.mixed[i * stride_ + d];
+        for (int f = 0; f < f_count; ++f) sum = Fma(mixed_value[f], Broadcast(first_value_[f * width_ + d]), sum);
+        w.h[i * stride_ + d] += Relu(sum + layer_bias_[0][d]);
+      }
     }
   }
 
@@ -400,13 +416,14 @@ class FusedScorer : public Scorer {
 
   int n_, hidden_, heads_, layers_;
   bool gat_;
-  int width_;   // of a projected row: hidden, plus src and dst per head for GAT
-  int stride_;  // of the node rows: >= width_, and not a multiple of 2 KB, so that rows do not share L1 sets
+  int width_;          // of a projected row: hidden, plus src and dst per head for GAT
+  int stride_;         // of the node rows: >= width_, and not a multiple of 2 KB, so that rows do not share L1 sets
+  int node_features_;  // F: the value, then the spatial context's mean and SD per scale
   int threads_;
-  std::vector<float> value_weight_, element_bias_;  // h: vw; E x h: eb (one-hot column + bias)
+  std::vector<float> value_weight_, element_bias_;  // F x h: vw; E x h: eb (one-hot column + bias)
   std::vector<std::vector<float>> layer_weight_;    // h x width (in x out)
   std::vector<std::vector<float>> layer_bias_;      // GCN: h
-  std::vector<float> first_value_;                  // width: vw W of layer 0
+  std::vector<float> first_value_;                  // F x width: vw_f W of layer 0
   LaneVector first_element_;                        // E rows of width: eb W of layer 0, broadcast
   std::vector<float> head_hidden_, head_hidden_bias_, head_out_, head_out_bias_;
   std::vector<std::vector<int>> neighbours_;  // per node: the j with Â_ij != 0 (every j when per cell)

@@ -1,6 +1,7 @@
 #include "geoprosp/models/model_spec.hpp"
 
 #include "geoprosp/core/error.hpp"
+#include "geoprosp/features/context.hpp"
 
 namespace geoprosp {
 
@@ -13,6 +14,8 @@ void CheckModelSpec(const ModelSpec& spec, const std::string& prefix) {
     throw UsageError(prefix + "heads", "must divide " + prefix + "hidden (" + std::to_string(spec.hidden) + ")");
   }
   if (spec.dropout < 0 || spec.dropout >= 1) throw UsageError(prefix + "dropout", "must lie in [0, 1)");
+  if (spec.node_features < 1 || spec.node_features > 1 + 2 * kMaxContextScales || spec.node_features % 2 == 0)
+    throw UsageError(prefix + "node_features", "must be 1, 3 or 5 (the value, and a mean and SD per context scale)");
 }
 
 }  // namespace geoprosp

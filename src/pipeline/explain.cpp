@@ -10,17 +10,23 @@
 namespace geoprosp {
 
 void ExplainCells(const std::vector<std::unique_ptr<Scorer>>& members, const float* features, const float* adjacency,
-                  bool per_cell, int64_t n, int n_elements, const float* output, const Calibration& calibration,
-                  const std::string& model, ExplainScratch& scratch, float* contributions) {
-  const size_t values = size_t(n) * n_elements;
-  scratch.occluded.assign(features, features + values);
+                  bool per_cell, int64_t n, int n_elements, int node_features, const float* output,
+                  const Calibration& calibration, const std::string& model, ExplainScratch& scratch,
+                  float* contributions) {
+  const size_t row = size_t(n_elements) * node_features;
+  scratch.occluded.assign(features, features + size_t(n) * row);
   scratch.output.resize(n);
   scratch.spread.resize(n);
+  // Element e's value (block 0) and its window means (blocks 1, 3, ...).
+  const auto each_position = [&](int e, auto&& visit) {
+    for (int block = 0; block < node_features; block += block == 0 ? 1 : 2) visit(size_t(block) * n_elements + e);
+  };
   for (int e = 0; e < n_elements; ++e) {
     for (int64_t i = 0; i < n; ++i) {
-      float* cell = scratch.occluded.data() + size_t(i) * n_elements;
-      if (e > 0) cell[e - 1] = features[size_t(i) * n_elements + e - 1];  // the previous element back
-      cell[e] = kOccludedFeature;
+      float* cell = scratch.occluded.data() + size_t(i) * row;
+      const float* original = features + size_t(i) * row;
+      if (e > 0) each_position(e - 1, [&](size_t k) { cell[k] = original[k]; });  // the previous element back
+      each_position(e, [&](size_t k) { cell[k] = kOccludedFeature; });
     }
     ScoreMembers(members, scratch.occluded.data(), adjacency, per_cell, n, scratch.member_scores, scratch.output.data(),
                  scratch.spread.data(), calibration);

@@ -67,33 +67,34 @@ struct StripSlot {
 class ExplainedSubset {
  public:
   void Explain(const std::vector<std::unique_ptr<Scorer>>& members, const float* features, const float* adjacency,
-               bool per_cell, int64_t count, int n, const float* output, const RegionScoring& scoring,
-               ExplainScratch& scratch, float* contributions) {
+               bool per_cell, int64_t count, int n, int node_features, const float* output,
+               const RegionScoring& scoring, ExplainScratch& scratch, float* contributions) {
+    const int row = n * node_features;
     chosen_.clear();
     for (int64_t i = 0; i < count; ++i) {
       if (output[i] >= scoring.explain_from) chosen_.push_back(i);
     }
     const int64_t m = static_cast<int64_t>(chosen_.size());
     if (m == count) {
-      ExplainCells(members, features, adjacency, per_cell, count, n, output, scoring.calibration, scoring.model,
-                   scratch, contributions);
+      ExplainCells(members, features, adjacency, per_cell, count, n, node_features, output, scoring.calibration,
+                   scoring.model, scratch, contributions);
       return;
     }
     std::fill_n(contributions, size_t(count) * n, kProbabilityNodata);
     if (m == 0) return;
     const size_t graph = size_t(n) * n;
-    features_.resize(size_t(m) * n);
+    features_.resize(size_t(m) * row);
     output_.resize(m);
     if (per_cell) adjacency_.resize(size_t(m) * graph);
     for (int64_t j = 0; j < m; ++j) {
       const int64_t i = chosen_[j];
-      std::copy_n(features + i * n, n, features_.data() + j * n);
+      std::copy_n(features + i * row, row, features_.data() + j * row);
       output_[j] = output[i];
       if (per_cell) std::copy_n(adjacency + i * graph, graph, adjacency_.data() + j * graph);
     }
     contributions_.resize(size_t(m) * n);
-    ExplainCells(members, features_.data(), per_cell ? adjacency_.data() : adjacency, per_cell, m, n, output_.data(),
-                 scoring.calibration, scoring.model, scratch, contributions_.data());
+    ExplainCells(members, features_.data(), per_cell ? adjacency_.data() : adjacency, per_cell, m, n, node_features,
+                 output_.data(), scoring.calibration, scoring.model, scratch, contributions_.data());
     for (int64_t j = 0; j < m; ++j) std::copy_n(contributions_.data() + j * n, n, contributions + chosen_[j] * n);
   }
 
@@ -178,7 +179,9 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
   const RasterStack& stack = *readers.front();
   const PixelWindow& region = scoring.region;
   const int n = static_cast<int>(stack.elements().size());
-  const int halo = scoring.graph.halo();
+  // Window graphs and spatial context read the cells around each cell: strips read that halo too.
+  const int halo = std::max(scoring.graph.halo(), scoring.context.halo());
+  const int node_features = scoring.context.node_features(), row_width = node_features * n;
   const bool per_cell = scoring.graph.per_cell();
   const bool ensemble = members.size() > 1;
   const bool with_distance = scoring.applicability.present();
@@ -190,7 +193,7 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
     throw Error(scoring.model, "holds no global correlation for its hybrid graph");
   int strip_rows = std::max(1, std::min(region.height, scoring.batch_size / std::max(1, region.width)));
   // The halo rows are read and transformed twice; strips of 16 halos keep that under 7 %.
-  if (per_cell) strip_rows = std::min(region.height, std::max(strip_rows, 16 * halo));
+  if (halo > 0) strip_rows = std::min(region.height, std::max(strip_rows, 16 * halo));
   const int strips = (region.height + strip_rows - 1) / strip_rows;
   const int threads = std::max(1, scoring.threads);
   const ScopedOmpThreads omp_threads(threads);
@@ -229,8 +232,17 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
       }
     }
     const int64_t m = static_cast<int64_t>(cells.size());
-    cell_features.resize(size_t(m) * n);
-    for (int64_t i = 0; i < m; ++i) std::copy_n(features.data() + cells[i] * n, n, cell_features.data() + i * n);
+    cell_features.resize(size_t(m) * row_width);
+    if (scoring.context.active()) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int64_t i = 0; i < m; ++i) {
+        NodeFeatures(features.data(), window.valid.data(), window.width, window.height, n,
+                     static_cast<int>(cells[i] % window.width), static_cast<int>(cells[i] / window.width),
+                     scoring.context, cell_features.data() + i * row_width);
+      }
+    } else {
+      for (int64_t i = 0; i < m; ++i) std::copy_n(features.data() + cells[i] * n, n, cell_features.data() + i * n);
+    }
     probabilities.resize(m);
     spread.resize(m);
     // Per-cell graphs (n x n each) are built and scored a batch at a time, so memory stays bounded.
@@ -247,12 +259,13 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
         }
       }
       const float* batch_adjacency = per_cell ? adjacency.data() : scoring.adjacency.data();
-      ScoreMembers(members, cell_features.data() + first * n, batch_adjacency, per_cell, count, member_scores,
+      ScoreMembers(members, cell_features.data() + first * row_width, batch_adjacency, per_cell, count, member_scores,
                    probabilities.data() + first, spread.data() + first, scoring.calibration);
       if (scoring.explain) {
         contributions.resize(size_t(m) * n);
-        subset.Explain(members, cell_features.data() + first * n, batch_adjacency, per_cell, count, n,
-                       probabilities.data() + first, scoring, explain_scratch, contributions.data() + first * n);
+        subset.Explain(members, cell_features.data() + first * row_width, batch_adjacency, per_cell, count, n,
+                       node_features, probabilities.data() + first, scoring, explain_scratch,
+                       contributions.data() + first * n);
       }
     }
     ScoredStrip& out = slots[slot].scored;
@@ -318,6 +331,7 @@ std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int
   scoring.region = {0, 0, grid.width, grid.height};
   scoring.composition = bundle.composition;
   scoring.graph = bundle.graph;
+  scoring.context = bundle.context;
   scoring.adjacency = bundle.adjacency;
   scoring.correlation = bundle.correlation;
   if (calibrated) scoring.calibration = bundle.calibration;

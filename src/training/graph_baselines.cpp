@@ -11,7 +11,7 @@
 namespace geoprosp {
 namespace {
 
-// Every baseline maps a batch of samples, values (B, E) and Â ((E, E) or (B, E, E)), to its output.
+// Every baseline maps a batch of samples, node features (B, F x E) and Â ((E, E) or (B, E, E)), to its output.
 class BaselineNet : public torch::nn::Module {
  public:
   // Logits (B, 2) for the classifiers, the reconstruction (B, E) for the autoencoder.
@@ -37,9 +37,9 @@ torch::Tensor MeanMaxReadout(const torch::Tensor& h) { return torch::cat({h.mean
 // readout sums the nodes of every layer and concatenates the layers.
 class Gin : public BaselineNet {
  public:
-  Gin(const NeuralBaselineSpec& spec, int n_elements) {
+  Gin(const NeuralBaselineSpec& spec, int n_elements, int node_features) : node_features_(node_features) {
     identity_ = register_buffer("identity", torch::eye(n_elements));
-    input_ = register_module("input", torch::nn::Linear(n_elements + 1, spec.hidden));
+    input_ = register_module("input", torch::nn::Linear(node_features + n_elements, spec.hidden));
     for (int l = 0; l < spec.layers; ++l) {
       const std::string name = "layer" + std::to_string(l);
       mlps_.push_back(
@@ -50,7 +50,7 @@ class Gin : public BaselineNet {
     head_ = register_module("head", ClassifierHead(spec.hidden * std::max(1, spec.layers), spec.hidden, spec.dropout));
   }
   torch::Tensor forward(const torch::Tensor& values, const torch::Tensor& adjacency) override {
-    auto h = input_(NodeInputs(values, identity_));
+    auto h = input_(NodeInputs(values, identity_, node_features_));
     const auto neighbours = Neighbours(adjacency);
     std::vector<torch::Tensor> readouts;
     for (size_t l = 0; l < mlps_.size(); ++l) {
@@ -62,6 +62,7 @@ class Gin : public BaselineNet {
   }
 
  private:
+  int node_features_;
   torch::Tensor identity_;
   torch::nn::Linear input_{nullptr};
   std::vector<torch::nn::Sequential> mlps_;
@@ -73,9 +74,9 @@ class Gin : public BaselineNet {
 // neighbours' h), rows scaled to unit length; mean and max readout.
 class GraphSage : public BaselineNet {
  public:
-  GraphSage(const NeuralBaselineSpec& spec, int n_elements) {
+  GraphSage(const NeuralBaselineSpec& spec, int n_elements, int node_features) : node_features_(node_features) {
     identity_ = register_buffer("identity", torch::eye(n_elements));
-    input_ = register_module("input", torch::nn::Linear(n_elements + 1, spec.hidden));
+    input_ = register_module("input", torch::nn::Linear(node_features + n_elements, spec.hidden));
     for (int l = 0; l < spec.layers; ++l) {
       const std::string name = "layer" + std::to_string(l);
       self_.push_back(register_module(name + "_self", torch::nn::Linear(spec.hidden, spec.hidden)));
@@ -86,7 +87,7 @@ class GraphSage : public BaselineNet {
     head_ = register_module("head", ClassifierHead(2 * spec.hidden, spec.hidden, spec.dropout));
   }
   torch::Tensor forward(const torch::Tensor& values, const torch::Tensor& adjacency) override {
-    auto h = input_(NodeInputs(values, identity_));
+    auto h = input_(NodeInputs(values, identity_, node_features_));
     const auto neighbours = Neighbours(adjacency);
     const auto mean = neighbours / neighbours.sum(-1, true).clamp_min(1);
     for (size_t l = 0; l < self_.size(); ++l) {
@@ -97,6 +98,7 @@ class GraphSage : public BaselineNet {
   }
 
  private:
+  int node_features_;
   torch::Tensor identity_;
   torch::nn::Linear input_{nullptr};
   std::vector<torch::nn::Linear> self_, neighbour_;
@@ -110,10 +112,10 @@ class GraphSage : public BaselineNet {
 // |Â - S S^T|_F and the assignment entropy join the loss, as in the paper.
 class DiffPool : public BaselineNet {
  public:
-  DiffPool(const NeuralBaselineSpec& spec, int n_elements) {
+  DiffPool(const NeuralBaselineSpec& spec, int n_elements, int node_features) : node_features_(node_features) {
     identity_ = register_buffer("identity", torch::eye(n_elements));
-    embed_input_ = register_module("embed_input", torch::nn::Linear(n_elements + 1, spec.hidden));
-    assign_input_ = register_module("assign_input", torch::nn::Linear(n_elements + 1, spec.hidden));
+    embed_input_ = register_module("embed_input", torch::nn::Linear(node_features + n_elements, spec.hidden));
+    assign_input_ = register_module("assign_input", torch::nn::Linear(node_features + n_elements, spec.hidden));
     for (int l = 0; l < spec.layers; ++l) {
       const std::string name = "layer" + std::to_string(l);
       embed_.push_back(register_module(name + "_embed", torch::nn::Linear(spec.hidden, spec.hidden)));
@@ -125,7 +127,7 @@ class DiffPool : public BaselineNet {
     head_ = register_module("head", ClassifierHead(2 * spec.hidden, spec.hidden, spec.dropout));
   }
   torch::Tensor forward(const torch::Tensor& values, const torch::Tensor& adjacency) override {
-    const auto nodes = NodeInputs(values, identity_);
+    const auto nodes = NodeInputs(values, identity_, node_features_);
     auto z = torch::relu(embed_input_(nodes)), s = torch::relu(assign_input_(nodes));
     for (size_t l = 0; l < embed_.size(); ++l) {
       z = dropout_(torch::relu(embed_[l](torch::matmul(adjacency, z))));
@@ -145,6 +147,7 @@ class DiffPool : public BaselineNet {
   torch::Tensor AuxiliaryLoss() const override { return auxiliary_; }
 
  private:
+  int node_features_;
   torch::Tensor identity_, auxiliary_;
   torch::nn::Linear embed_input_{nullptr}, assign_input_{nullptr}, assign_out_{nullptr}, pooled_{nullptr};
   std::vector<torch::nn::Linear> embed_, assign_;
@@ -152,13 +155,13 @@ class DiffPool : public BaselineNet {
   torch::nn::Sequential head_{nullptr};
 };
 
-// Two hidden ReLU layers on the clr vector; the graph is ignored.
+// Two hidden ReLU layers on the clr vector (with its spatial context, when given); the graph is ignored.
 class Mlp : public BaselineNet {
  public:
-  Mlp(const NeuralBaselineSpec& spec, int n_elements) {
+  Mlp(const NeuralBaselineSpec& spec, int width) {
     net_ = register_module(
         "net",
-        torch::nn::Sequential(torch::nn::Linear(n_elements, spec.hidden), torch::nn::ReLU(),
+        torch::nn::Sequential(torch::nn::Linear(width, spec.hidden), torch::nn::ReLU(),
                               torch::nn::Dropout(spec.dropout), torch::nn::Linear(spec.hidden, spec.hidden),
                               torch::nn::ReLU(), torch::nn::Dropout(spec.dropout), torch::nn::Linear(spec.hidden, 2)));
   }
@@ -168,16 +171,16 @@ class Mlp : public BaselineNet {
   torch::nn::Sequential net_{nullptr};
 };
 
-// E -> hidden -> code -> hidden -> E, ReLU between; the code layer is linear.
+// F E -> hidden -> code -> hidden -> F E, ReLU between; the code layer is linear.
 class Autoencoder : public BaselineNet {
  public:
-  Autoencoder(const NeuralBaselineSpec& spec, int n_elements) {
+  Autoencoder(const NeuralBaselineSpec& spec, int width) {
     encoder_ = register_module(
-        "encoder", torch::nn::Sequential(torch::nn::Linear(n_elements, spec.autoencoder_hidden), torch::nn::ReLU(),
+        "encoder", torch::nn::Sequential(torch::nn::Linear(width, spec.autoencoder_hidden), torch::nn::ReLU(),
                                          torch::nn::Linear(spec.autoencoder_hidden, spec.code)));
     decoder_ = register_module(
         "decoder", torch::nn::Sequential(torch::nn::Linear(spec.code, spec.autoencoder_hidden), torch::nn::ReLU(),
-                                         torch::nn::Linear(spec.autoencoder_hidden, n_elements)));
+                                         torch::nn::Linear(spec.autoencoder_hidden, width)));
   }
   torch::Tensor Encode(const torch::Tensor& values) { return encoder_->forward(values); }
   torch::Tensor forward(const torch::Tensor& values, const torch::Tensor&) override {
@@ -188,12 +191,14 @@ class Autoencoder : public BaselineNet {
   torch::nn::Sequential encoder_{nullptr}, decoder_{nullptr};
 };
 
-std::shared_ptr<BaselineNet> MakeNet(const NeuralBaselineSpec& spec, int n_elements) {
-  if (spec.arch == "gin") return std::make_shared<Gin>(spec, n_elements);
-  if (spec.arch == "graphsage") return std::make_shared<GraphSage>(spec, n_elements);
-  if (spec.arch == "diffpool") return std::make_shared<DiffPool>(spec, n_elements);
-  if (spec.arch == "mlp") return std::make_shared<Mlp>(spec, n_elements);
-  if (spec.arch == "autoencoder") return std::make_shared<Autoencoder>(spec, n_elements);
+// The net for samples shaped as `samples` (E elements, F node features each).
+std::shared_ptr<BaselineNet> MakeNet(const NeuralBaselineSpec& spec, const SampleSet& samples) {
+  const int n = samples.n_elements, f = samples.node_features, width = static_cast<int>(samples.width());
+  if (spec.arch == "gin") return std::make_shared<Gin>(spec, n, f);
+  if (spec.arch == "graphsage") return std::make_shared<GraphSage>(spec, n, f);
+  if (spec.arch == "diffpool") return std::make_shared<DiffPool>(spec, n, f);
+  if (spec.arch == "mlp") return std::make_shared<Mlp>(spec, width);
+  if (spec.arch == "autoencoder") return std::make_shared<Autoencoder>(spec, width);
   throw Error("model", "unknown baseline architecture '" + spec.arch + "'");
 }
 
@@ -223,7 +228,7 @@ const std::vector<std::string>& NeuralBaselineArchs() {
 TrainedModel TrainNeuralBaseline(const NeuralBaselineSpec& spec, const SampleSet& train, const SampleSet& validation,
                                  const TrainSettings& settings, const Progress& progress) {
   const auto make = [&] {
-    auto net = MakeNet(spec, train.n_elements);
+    auto net = MakeNet(spec, train);
     BatchLoss loss;
     if (spec.arch == "autoencoder") {
       loss = [net](const torch::Tensor& values, const torch::Tensor& adjacency, const torch::Tensor&) {
@@ -248,7 +253,7 @@ TrainedModel TrainNeuralBaseline(const NeuralBaselineSpec& spec, const SampleSet
 
 std::vector<float> PredictNeuralBaseline(const NeuralBaselineSpec& spec, const std::vector<NamedTensor>& weights,
                                          const SampleSet& samples) {
-  auto net = MakeNet(spec, samples.n_elements);
+  auto net = MakeNet(spec, samples);
   ImportWeights(*net, weights);
   net->eval();
   if (spec.arch == "autoencoder") {
@@ -264,7 +269,7 @@ std::vector<float> PredictNeuralBaseline(const NeuralBaselineSpec& spec, const s
 std::vector<float> EncodeAutoencoder(const NeuralBaselineSpec& spec, const std::vector<NamedTensor>& weights,
                                      const SampleSet& samples) {
   if (spec.arch != "autoencoder") throw Error("model", spec.arch + " has no code to encode");
-  auto net = std::make_shared<Autoencoder>(spec, samples.n_elements);
+  auto net = std::make_shared<Autoencoder>(spec, static_cast<int>(samples.width()));
   ImportWeights(*net, weights);
   net->eval();
   return RunInChunks(samples, spec.code,

@@ -8,7 +8,7 @@ ResGnnImpl::ResGnnImpl(const ModelSpec& spec, int n_elements) : spec_(spec), n_e
   CheckModelSpec(spec);
   const int h = spec.hidden;
   identity_ = register_buffer("identity", torch::eye(n_elements));
-  input_ = register_module("input", torch::nn::Linear(n_elements + 1, h));
+  input_ = register_module("input", torch::nn::Linear(spec.node_features + n_elements, h));
   const bool gat = spec.arch == "resgat";
   for (int l = 0; l < spec.layers; ++l) {
     const std::string name = "layer" + std::to_string(l);
@@ -44,7 +44,7 @@ torch::Tensor ResGnnImpl::GatLayer(int layer, const torch::Tensor& h, const torc
 }
 
 torch::Tensor ResGnnImpl::forward(const torch::Tensor& values, const torch::Tensor& adjacency) {
-  auto h = input_(NodeInputs(values, identity_));
+  auto h = input_(NodeInputs(values, identity_, spec_.node_features));
   for (int l = 0; l < spec_.layers; ++l) {
     auto update = spec_.arch == "resgat" ? GatLayer(l, h, adjacency) : GcnLayer(l, h, adjacency);
     h = h + dropout_(update);  // H^{l+1} = F(H^l, W^l) + H^l
@@ -53,9 +53,10 @@ torch::Tensor ResGnnImpl::forward(const torch::Tensor& values, const torch::Tens
   return head_out_(dropout_(torch::relu(head_hidden_(readout))));
 }
 
-torch::Tensor NodeInputs(const torch::Tensor& values, const torch::Tensor& identity) {
+torch::Tensor NodeInputs(const torch::Tensor& values, const torch::Tensor& identity, int node_features) {
   const int64_t batch = values.size(0), n = identity.size(0);
-  return torch::cat({values.unsqueeze(-1), identity.unsqueeze(0).expand({batch, n, n})}, -1);
+  const auto nodes = values.reshape({batch, node_features, n}).transpose(1, 2);  // (B, E, F)
+  return torch::cat({nodes, identity.unsqueeze(0).expand({batch, n, n})}, -1);
 }
 
 std::vector<NamedTensor> ExportWeights(const torch::nn::Module& model) {

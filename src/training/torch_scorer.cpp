@@ -19,7 +19,8 @@ class TorchScorer : public Scorer {
   TorchScorer(const Bundle& bundle, torch::Device device)
       : model_(bundle.model, static_cast<int>(bundle.elements.size())),
         device_(device),
-        n_elements_(static_cast<int64_t>(bundle.elements.size())) {
+        n_elements_(static_cast<int64_t>(bundle.elements.size())),
+        width_(n_elements_ * bundle.model.node_features) {
     ImportWeights(model_, bundle.weights);
     model_->eval();
     model_->to(device_);
@@ -33,7 +34,8 @@ class TorchScorer : public Scorer {
     const int64_t chunk = device_.is_cuda() ? 65536 : 2048;
     for (int64_t first = 0; first < n; first += chunk) {
       const int64_t count = std::min(chunk, n - first);
-      auto values = torch::from_blob(const_cast<float*>(features + first * e), {count, e}, torch::kFloat32).to(device_);
+      auto values =
+          torch::from_blob(const_cast<float*>(features + first * width_), {count, width_}, torch::kFloat32).to(device_);
       auto a = per_cell
                    ? torch::from_blob(const_cast<float*>(adjacency + first * e * e), {count, e, e}, torch::kFloat32)
                    : torch::from_blob(const_cast<float*>(adjacency), {e, e}, torch::kFloat32);
@@ -48,6 +50,7 @@ class TorchScorer : public Scorer {
   ResGnn model_;
   torch::Device device_;
   int64_t n_elements_;
+  int64_t width_;  // floats per cell: F x E
 };
 
 }  // namespace

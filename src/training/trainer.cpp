@@ -37,7 +37,8 @@ void ClaimBlasBuffer() {
 }
 
 torch::Tensor ValuesTensor(const SampleSet& s) {
-  return torch::from_blob(const_cast<float*>(s.features.data()), {int64_t(s.size()), s.n_elements}, torch::kFloat32);
+  return torch::from_blob(const_cast<float*>(s.features.data()), {int64_t(s.size()), int64_t(s.width())},
+                          torch::kFloat32);
 }
 
 torch::Tensor AdjacencyTensor(const SampleSet& s) {
@@ -134,6 +135,7 @@ TrainedModel TrainResGnn(const ModelSpec& spec, const SampleSet& train, const Sa
   if (settings.loss != TrainLoss::WeightedCrossEntropy)
     throw UsageError("--loss", ToString(settings.loss) + " needs --train-engine fused");
   const auto make = [&] {
+    CheckNodeFeatures(spec, train);
     ResGnn model(spec, train.n_elements);
     if (!initial_weights.empty()) ImportWeights(model, initial_weights);
     return TorchTrainee{model.ptr(), WeightedCrossEntropy(
@@ -147,6 +149,7 @@ TrainedModel TrainResGnn(const ModelSpec& spec, const SampleSet& train, const Sa
 
 std::vector<float> PredictResGnn(const ModelSpec& spec, const std::vector<NamedTensor>& weights,
                                  const SampleSet& samples, int threads) {
+  CheckNodeFeatures(spec, samples);
   Bundle bundle;
   bundle.elements.assign(samples.n_elements, "");
   bundle.model = spec;

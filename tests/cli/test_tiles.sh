@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_tiles.sh BUILD_DIR -- geoprosp-map --tile i/n bands mosaic (gdalbuildvrt) into exactly the
-# whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model, the
-# element contributions (--explain, one band per element) included; also
+# whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model and a
+# model with spatial context node features, the element contributions (--explain, one band per
+# element) included; also
 # when each tile is mapped with another of the fused kernels (GEOPROSP_KERNEL), as on a partition
 # that mixes AVX2 and AVX-512 nodes; and so does a whole run read by several reader threads in small
 # strips. The applicability rasters (--applicability) and classes restricted by a --mask polygon too.
@@ -85,9 +86,13 @@ else
 fi
 window_model=$TEST_TMP/window_model
 train "$window_model" --graph window --window 5
+# Spatial context node features read a halo of their own (the larger window's), with a global graph.
+context_model=$TEST_TMP/context_model
+train "$context_model" --context 3,7
 
 check_tiles_mosaic global "$global_model"
 check_tiles_mosaic window "$window_model"
+check_tiles_mosaic context "$context_model"
 
 for bad_tile in 3/3 x 1/x 0/0 -1/3 0/206; do
   expect_exit 2 "$map_bin" "${inputs[@]}" --model "$global_model" --tile "$bad_tile" -o "$TEST_TMP/bad.tif"

@@ -43,6 +43,10 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   std::string loss = "ce";
   std::string prior = "auto";
   std::string train_engine = "fused";
+  std::string pretrain = "none";
+  int pretrain_epochs = 5;
+  double mask_share = 0.25;
+  std::string context = "none";
   std::string augment = "gan";
   double augment_ratio = 1.0;
   std::string cv = "spatial";
@@ -159,6 +163,11 @@ void AddSurveyOptions(OptionTable<Options>& t) {
       .Choices({"binary", "abs-r"})
       .Advanced()
       .Help("Edge weights before normalisation");
+  t.Add("context", &O::context)
+      .Label("Spatial context windows")
+      .Help(
+          "Spatial context node features: K or K1,K2 (odd window sizes) adds each element's mean and SD over the "
+          "K x K window to its node; none: off");
 }
 
 // Network size, training, augmentation and cross-validation.
@@ -200,6 +209,26 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Choices({"fused", "torch"})
       .Advanced()
       .Help("ResGCN/ResGAT training: the fused CPU trainer, or LibTorch (the reference; ce only)");
+  t.Add("pretrain", &O::pretrain)
+      .Label("Pre-training")
+      .FormHelp(
+          "Self-supervised pre-training of the ResGCN/ResGAT backbone on every valid cell (no labels): hide a share "
+          "of each cell's elements and predict them, then train on the labelled cells")
+      .Choices({"none", "masked"})
+      .Help(
+          "Self-supervised pre-training of the ResGCN/ResGAT backbone on every valid cell (no labels): hide "
+          "--mask-share of each cell's elements and predict them, then train on the labelled cells");
+  t.Add("pretrain-epochs", &O::pretrain_epochs)
+      .Label("Pre-training epochs")
+      .FormHelp("Epochs of masked pre-training")
+      .Range(1, 1000)
+      .Advanced()
+      .Help("Epochs of --pretrain masked");
+  t.Add("mask-share", &O::mask_share)
+      .Label("Hidden share in pre-training")
+      .Range(0.01, 0.99)
+      .Advanced()
+      .Help("Share of each cell's elements hidden in pre-training");
   t.Add("augment", &O::augment)
       .Label("Augmentation")
       .Choices({"gan", "vae", "smote", "noise", "none"})

@@ -33,6 +33,7 @@ struct FinalModel {
   CompositionParams composition;
   std::vector<double> correlation;
   GraphSpec graph;       // alpha chosen
+  ContextSpec context;   // spatial context node features
   int graph_edges = -1;  // of the global graph (-1 in window mode)
   AlphaChoice alpha;
   std::vector<TrainedModel> members;

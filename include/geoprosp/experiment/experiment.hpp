@@ -2,11 +2,13 @@
 // The experiment machinery geoprosp-train and geoprosp-eval share: cells in memory, features fitted
 // on training ground only, labelled samples, and fitting with in-fold augmentation.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "geoprosp/experiment/folds.hpp"
 #include "geoprosp/features/composition.hpp"
+#include "geoprosp/features/context.hpp"
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/io/labels.hpp"
 #include "geoprosp/io/raster_stack.hpp"
@@ -38,14 +40,20 @@ struct FeatureSpace {
 FeatureSpace FitFeatures(const CellData& data, const std::vector<uint8_t>& fit, Transform transform,
                          const std::string& zero_rule);
 
-// Graph samples for `cells`: the global Â from the fitted correlation, or each cell's window Â.
+// Graph samples for `cells`: the global Â from the fitted correlation, or each cell's window Â; node
+// features with the spatial context of `context` (features/context.hpp) when it is active.
 SampleSet BuildSamples(const CellData& data, const FeatureSpace& space, const GraphSpec& graph,
-                       const std::vector<LabelledCell>& cells);
+                       const ContextSpec& context, const std::vector<LabelledCell>& cells);
+
+// The cells masked pre-training sees: every valid cell (label 0: no labels are used), or, in a survey
+// of more than `max_cells`, a random subset of that many drawn with `seed`, in cell order.
+std::vector<LabelledCell> PretrainingCells(const CellData& data, int max_cells, uint64_t seed);
 
 // What one fit of a residual GNN needs: the network, its training, and in-fold augmentation.
 struct FitSettings {
   ModelSpec spec;
   TrainSettings train;
+  PretrainSettings pretrain;  // of the residual GNNs' backbone, on data.unlabelled
   AugmentMethod augment = AugmentMethod::Gan;
   double augment_ratio = 1.0;
   int threads = 1;
@@ -65,9 +73,11 @@ Synthetic MakeSynthetic(const SampleSet& real, AugmentMethod method, double rati
 SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic);
 
 // What every model of one fold trains on: the inner-training part with its synthetic positives,
-// and the inner-validation part (real samples only).
+// and the inner-validation part (real samples only); with pre-training, the unlabelled cells of the
+// survey in the fold's feature space (no labels: see docs/method.md).
 struct FitData {
   SampleSet fit, validation;
+  std::shared_ptr<const SampleSet> unlabelled;
 };
 
 // The inner split of a fold's training samples and the synthetic positives made from the
@@ -81,9 +91,15 @@ AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, dou
                                SyntheticComparison* comparison);
 FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split);
 
-// Inner validation split, augmentation of the inner training part only, then training.
+// A residual GNN of `spec` trained on `data` (TrainResGnn), after masked pre-training of its backbone
+// on data.unlabelled when settings.pretrain asks for it (an error when there are none).
+TrainedModel TrainNetwork(const ModelSpec& spec, const FitData& data, const FitSettings& settings, uint64_t seed,
+                          const Progress& progress);
+
+// Inner validation split, augmentation of the inner training part only, then training (with
+// pre-training on `unlabelled` when settings.pretrain asks for it).
 TrainedModel Fit(const SampleSet& train, const FitSettings& settings, uint64_t seed, const Progress& progress,
-                 SyntheticComparison* comparison);
+                 SyntheticComparison* comparison, std::shared_ptr<const SampleSet> unlabelled = nullptr);
 std::vector<float> FitAndScore(const SampleSet& train, const SampleSet& test, const FitSettings& settings,
                                uint64_t seed, const Progress& progress, SyntheticComparison* comparison = nullptr);
 
@@ -92,8 +108,9 @@ extern const std::vector<double> kAlphaSweep;
 struct AlphaSweepPoint {
   double alpha = 0, roc_auc = 0, accuracy = 0;
 };
-double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph,
-                   const std::vector<LabelledCell>& cells, const FitSettings& settings, uint64_t seed,
+// The sweep fits without pre-training.
+double SelectAlpha(const CellData& data, const FeatureSpace& space, GraphSpec graph, const ContextSpec& context,
+                   const std::vector<LabelledCell>& cells, FitSettings settings, uint64_t seed,
                    std::vector<AlphaSweepPoint>* sweep = nullptr);
 
 struct LabelSettings {
@@ -127,11 +144,12 @@ struct FoldPlan {
 std::vector<FoldPlan> PlanFolds(const std::vector<LabelledCell>& cells, const CellData& data,
                                 const FoldSettings& settings, double buffer);
 
-// The transform and the graph the features go through.
+// The transform, the graph and the node features the cells go through.
 struct FeatureSettings {
   Transform transform = Transform::Clr;
   std::string zero_rule = "half-min";
   GraphSpec graph;
+  ContextSpec context;      // spatial context node features (none by default)
   bool alpha_auto = false;  // choose alpha per fold by inner CV (the study's adaptive threshold)
 };
 

@@ -93,6 +93,7 @@ struct FinalModelSummary {
   int epochs_run = 0, best_epoch = 0;
   double best_validation_loss = 0;
   double nnpu_prior = 0;                   // --loss nnpu: the class prior used (given or estimated)
+  PretrainSummary pretraining;             // --pretrain masked: what pre-training did (epochs 0: none)
   std::vector<double> class_breaks;        // on the calibrated probability (the raw score without calibration)
   std::vector<double> score_class_breaks;  // on the raw score
   std::string class_breaks_method;

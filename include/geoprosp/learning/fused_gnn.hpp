@@ -28,16 +28,24 @@ struct LossParts {
   double total() const { return negative + positive; }
 };
 
+// Classify: the network of training/torch_model.cpp. MaskedValues: its backbone (input and residual
+// layers, the same tensors) with a learned mask token and a per-node regression head instead of the
+// classifier (tensors named kPretrainPrefix...), for self-supervised pre-training: hidden nodes read
+// zeros and the token, and the head predicts their standardised values.
+enum class GnnObjective { Classify, MaskedValues };
+constexpr const char* kPretrainPrefix = "pretrain.";
+
 class FusedResGnn {
  public:
   // `threads` split each batch's chunks (0: all cores).
-  FusedResGnn(const ModelSpec& spec, int n_elements, int threads);
+  FusedResGnn(const ModelSpec& spec, int n_elements, int threads, GnnObjective objective = GnnObjective::Classify);
   ~FusedResGnn();
   FusedResGnn(const FusedResGnn&) = delete;
   FusedResGnn& operator=(const FusedResGnn&) = delete;
 
   // LibTorch's default distributions (Linear: U(±1/sqrt(fan_in)); attention vectors: N(0, 0.1²)),
-  // drawn from our own generator: the same seed gives the same bytes on every run.
+  // drawn from our own generator: the same seed gives the same bytes on every run. The backbone's
+  // tensors come first, so a seed draws the same backbone in either objective.
   void Initialise(uint64_t seed);
   // Weights as ExportWeights(ResGnn) gives them (names, shapes, order); throws Error on a mismatch.
   void SetWeights(const std::vector<NamedTensor>& weights);
@@ -55,6 +63,14 @@ class FusedResGnn {
                      uint64_t dropout_key, float* gradient, float* positive_gradient = nullptr);
   // The same loss in evaluation mode (no dropout), forward only.
   LossParts Loss(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights);
+
+  // MaskedValues: the mean squared error of the predicted standardised values (block 0 of the node
+  // features) over the hidden nodes of the batch, and its gradient. `hidden_nodes` holds batch.size()
+  // x E flags (1: hidden; its F node features read as 0 and its flag as 1). Dropout as in Backward.
+  double MaskedBackward(const SampleSet& samples, const std::vector<size_t>& batch,
+                        const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient);
+  double MaskedLoss(const SampleSet& samples, const std::vector<size_t>& batch,
+                    const std::vector<uint8_t>& hidden_nodes);  // evaluation mode, forward only
 
  private:
   struct Impl;

@@ -34,8 +34,35 @@ struct TrainSettings {
   double prior = 0;  // nnpu: the class prior π in (0, 1); 0 = estimated (EstimateClassPrior)
 };
 
+// Self-supervised pre-training of the backbone before the classifier is trained: none, or masked node
+// values (GnnObjective::MaskedValues) over unlabelled cells.
+enum class PretrainMethod { None, Masked };
+std::string ToString(PretrainMethod method);
+PretrainMethod ParsePretrainMethod(const std::string& text);  // UsageError names --pretrain
+
+struct PretrainSettings {
+  PretrainMethod method = PretrainMethod::None;
+  int epochs = 5;
+  double mask_share = 0.25;  // of each cell's elements hidden: round(share x E), at least 1 and at most E - 1
+  int max_cells = 100000;    // larger surveys pre-train on a seeded random subset (memory: window graphs)
+  bool active() const { return method != PretrainMethod::None; }
+};
+// Elements hidden per cell for `share` of `n_elements`.
+int HiddenPerCell(double share, int n_elements);
+
+// What pre-training did: the mean squared error of the hidden values (standardised units, so
+// predicting every value as the mean scores about 1) in each epoch.
+struct PretrainSummary {
+  int64_t cells = 0;
+  int epochs = 0;
+  int hidden_per_cell = 0;
+  std::vector<double> epoch_loss;
+  double seconds = 0;
+};
+
 struct TrainedModel {
   std::vector<NamedTensor> weights;
+  PretrainSummary pretraining;  // epochs 0: none
   int epochs_run = 0;
   int best_epoch = 0;
   double best_validation_loss = 0;
@@ -50,6 +77,27 @@ struct TrainedModel {
 TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
                               const TrainSettings& settings, const Progress& progress,
                               const std::vector<NamedTensor>& initial_weights = {});
+
+// Masked pre-training (settings.method Masked): for `settings.epochs` epochs over `cells` (labels are
+// ignored), each cell with round(mask_share x E) elements hidden at random afresh each epoch, Adam
+// (train.lr, train.batch_size, train.seed, train.threads) on the mean squared error of the hidden
+// standardised values, predicted through the backbone and a per-node regression head. Returns the
+// backbone's tensors (input and residual layers, named as the classifier names them). Deterministic.
+struct PretrainedBackbone {
+  std::vector<NamedTensor> weights;
+  PretrainSummary summary;
+};
+PretrainedBackbone PretrainMaskedBackbone(const ModelSpec& spec, const SampleSet& cells,
+                                          const PretrainSettings& settings, const TrainSettings& train,
+                                          const Progress& progress);
+
+// A classifier's initial weights: a fresh network drawn from `seed` (FusedResGnn::Initialise), with the
+// tensors of `backbone` in place of its own.
+std::vector<NamedTensor> WithBackbone(const ModelSpec& spec, int n_elements, uint64_t seed,
+                                      const std::vector<NamedTensor>& backbone);
+
+// Throws Error naming the training data when `samples` do not carry the node features `spec` reads.
+void CheckNodeFeatures(const ModelSpec& spec, const SampleSet& samples);
 
 // The class prior π for nnPU, from the ranking of a classifier of labelled against unlabelled
 // samples (the class-weighted cross-entropy model, trained first): the share κ of positives hidden

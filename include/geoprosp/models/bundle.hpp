@@ -11,6 +11,7 @@
 
 #include "geoprosp/features/applicability.hpp"
 #include "geoprosp/features/composition.hpp"
+#include "geoprosp/features/context.hpp"
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/models/calibration.hpp"
 #include "geoprosp/models/model_spec.hpp"
@@ -26,6 +27,7 @@ struct Bundle {
   std::vector<double> correlation;  // global and hybrid modes: r over the training cells (E x E)
   std::vector<float> adjacency;     // global mode: Â (E x E)
   int graph_edges = -1;             // global and hybrid modes: edges of the global graph (-1: unknown)
+  ContextSpec context;              // spatial context node features (model.node_features matches it)
   ModelSpec model;
   std::vector<double> class_breaks;        // thresholds of low, moderate, high, on the (calibrated) probability
   std::vector<double> score_class_breaks;  // the same classes on the raw score (geoprosp-map --raw-score)

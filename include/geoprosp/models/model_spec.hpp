@@ -12,6 +12,9 @@ struct ModelSpec {
   int layers = 3;
   int heads = 4;  // resgat only
   double dropout = 0.5;
+  // Values per node before the element's one-hot code: its value, then the mean and standard
+  // deviation at each spatial-context scale (features/context.hpp): 1, 3 or 5.
+  int node_features = 1;
 };
 
 // Throws UsageError for an architecture that cannot be built (e.g. hidden not divisible by heads),

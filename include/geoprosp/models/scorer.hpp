@@ -13,7 +13,8 @@ struct Bundle;
 class Scorer {
  public:
   virtual ~Scorer() = default;
-  // features: n x E, cell-major, standardised. adjacency: one shared E x E Â, or n x E x E when
+  // features: n x F x E, cell-major, standardised: per cell, F blocks of E values (the values, then
+  // the spatial context of model.node_features; see SampleSet). adjacency: one shared E x E Â, or n x E x E when
   // per_cell. probability: n outputs in [0, 1].
   virtual void Score(const float* features, const float* adjacency, bool per_cell, int64_t n, float* probability) = 0;
   virtual std::string name() const = 0;

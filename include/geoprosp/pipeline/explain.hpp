@@ -26,11 +26,15 @@ struct ExplainScratch {
 };
 
 // contributions[i * E + e] = output[i] - the output with element e occluded, for the n cells of
-// `features` (n x E, cell-major, standardised) whose output is `output` (ScoreMembers' mean).
-// `adjacency` is what they were scored with. A non-finite occluded output is an error naming `model`.
+// `features` (n x F E, cell-major, standardised; F node features per element, see features/context:
+// the value, then a window mean and spread per scale) whose output is `output` (ScoreMembers' mean).
+// Occluding an element sets its value and its window means to the training mean; its spreads stay,
+// since a spread has no neutral value. `adjacency` is what they were scored with. A non-finite
+// occluded output is an error naming `model`.
 void ExplainCells(const std::vector<std::unique_ptr<Scorer>>& members, const float* features, const float* adjacency,
-                  bool per_cell, int64_t n, int n_elements, const float* output, const Calibration& calibration,
-                  const std::string& model, ExplainScratch& scratch, float* contributions);
+                  bool per_cell, int64_t n, int n_elements, int node_features, const float* output,
+                  const Calibration& calibration, const std::string& model, ExplainScratch& scratch,
+                  float* contributions);
 
 // Sums of the contributions over the explained cells, per element.
 struct ContributionTotals {

@@ -12,6 +12,7 @@
 #include "geoprosp/core/progress.hpp"
 #include "geoprosp/features/applicability.hpp"
 #include "geoprosp/features/composition.hpp"
+#include "geoprosp/features/context.hpp"
 #include "geoprosp/features/element_graph.hpp"
 #include "geoprosp/models/calibration.hpp"
 
@@ -31,6 +32,7 @@ struct RegionScoring {
   PixelWindow region;
   CompositionParams composition;
   GraphSpec graph;
+  ContextSpec context;              // spatial context node features (its windows widen the halo)
   std::vector<float> adjacency;     // the global graph's Â (E x E); unused in window and hybrid modes
   std::vector<double> correlation;  // the training cells' r (E x E): hybrid graphs blend it in
   Calibration calibration;          // applied to every member's score; none: raw scores

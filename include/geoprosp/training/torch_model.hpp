@@ -12,7 +12,8 @@ namespace geoprosp {
 class ResGnnImpl : public torch::nn::Module {
  public:
   ResGnnImpl(const ModelSpec& spec, int n_elements);
-  // values: (B, E) standardised; adjacency: Â as (E, E) shared or (B, E, E). Returns logits (B, 2).
+  // values: (B, F x E) standardised node features (SampleSet's layout); adjacency: Â as (E, E) shared or (B, E, E).
+  // Returns logits (B, 2).
   torch::Tensor forward(const torch::Tensor& values, const torch::Tensor& adjacency);
 
   const ModelSpec& spec() const { return spec_; }
@@ -32,8 +33,9 @@ class ResGnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ResGnn);
 
-// Node inputs of every graph model: each element's value next to its one-hot code, (B, E, E + 1).
-torch::Tensor NodeInputs(const torch::Tensor& values, const torch::Tensor& identity);
+// Node inputs of every graph model: each element's F node features (values (B, F x E), F blocks of E)
+// next to its one-hot code, (B, E, F + E).
+torch::Tensor NodeInputs(const torch::Tensor& values, const torch::Tensor& identity, int node_features = 1);
 
 std::vector<NamedTensor> ExportWeights(const torch::nn::Module& model);
 void ImportWeights(torch::nn::Module& model, const std::vector<NamedTensor>& weights);

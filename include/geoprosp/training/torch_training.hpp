@@ -31,7 +31,7 @@ TrainedModel TrainTorchModel(const std::function<TorchTrainee()>& make, const Sa
 BatchLoss WeightedCrossEntropy(std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> forward,
                                const std::vector<int>& labels);
 
-// Views of a sample set (no copies): values (n, E), Â (E, E) or (n, E, E), labels (n).
+// Views of a sample set (no copies): values (n, F x E), Â (E, E) or (n, E, E), labels (n).
 torch::Tensor ValuesTensor(const SampleSet& samples);
 torch::Tensor AdjacencyTensor(const SampleSet& samples);
 torch::Tensor LabelsTensor(const SampleSet& samples);
