@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -150,6 +152,72 @@ TEST(Areas, DelineatesRanksAndCountsDeposits) {
   EXPECT_EQ(FilesIn(r.dir), (std::vector<std::string>{"areas.gpkg", "areas.qml", "classes.tif", "prob.tif"}));
 }
 
+TEST(Areas, TopElementsByAbsoluteMeanContributionWithTheirSigns) {
+  const auto top = TopElements({"Au", "As", "Sb", "Cu", "Pb"}, {0.3, 0.1, -0.2, 0.0, 0.05});
+  EXPECT_EQ(TopElementsText(top), "Au+ Sb- As+");
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_DOUBLE_EQ(top[1].mean, -0.2);
+  // Exact zeros drive nothing: fewer than three are named.
+  EXPECT_EQ(TopElementsText(TopElements({"Au", "As", "Sb"}, {0.0, -0.4, 0.0})), "As-");
+  EXPECT_EQ(TopElementsText(TopElements({"Au", "As"}, {0.0, 0.0})), "");
+}
+
+// One band per element: in area A (cols 2..6, rows 2..4) Au 0.3 on its 12 high cells and 0 on its
+// moderate column, Sb -0.2 and As 0.1 everywhere; in area B Cu 0.2 and Pb -0.01; nodata outside.
+std::string WriteContributions(const std::string& path, const std::vector<std::string>& names) {
+  test::RasterSpec spec;
+  spec.width = 20;
+  spec.height = 12;
+  spec.bands = static_cast<int>(names.size());
+  spec.descriptions = names;
+  return test::WriteRaster(path, spec, [](int band, int c, int r) {
+    const Blobs cell = CellOf(c, r);
+    const bool in_a = r >= 2 && r <= 4 && c >= 2 && c <= 6, in_b = cell.p == 0.5;
+    const double a[] = {cell.cls == 3 ? 0.3 : 0.0, 0.1, -0.2, 0.0, 0.0};
+    const double b[] = {0.0, 0.0, 0.0, 0.2, -0.01};
+    return in_a ? a[band - 1] : in_b ? b[band - 1] : -9999.0;
+  });
+}
+
+TEST(Areas, NameTheElementsThatDriveThem) {
+  const Rasters r = WriteRasters("areas_explained", CellOf);
+  AreasRequest request = RequestFor(r);
+  request.contributions = WriteContributions(r.dir + "/contributions.tif", {"Au", "As", "Sb", "Cu", "Pb"});
+  const AreasSummary s = DelineateAreas(request, Progress{});
+  ASSERT_EQ(s.areas.size(), 2u);
+  EXPECT_EQ(TopElementsText(s.areas[0].top_elements), "Au+ Sb- As+");
+  EXPECT_NEAR(s.areas[0].top_elements[0].mean, 12 * 0.3 / 15, 1e-6);
+  EXPECT_EQ(TopElementsText(s.areas[1].top_elements), "Cu+ Pb-");
+  std::unique_ptr<GDALDataset> dataset(GDALDataset::Open(request.output.c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(dataset);
+  std::unique_ptr<OGRFeature> first(dataset->GetLayer(0)->GetNextFeature());
+  EXPECT_STREQ(first->GetFieldAsString("top_elems"), "Au+ Sb- As+");
+  EXPECT_NEAR(first->GetFieldAsDouble("contrib_1"), 0.24, 1e-6);
+  EXPECT_NEAR(first->GetFieldAsDouble("contrib_2"), -0.2, 1e-6);
+  EXPECT_NEAR(first->GetFieldAsDouble("contrib_3"), 0.1, 1e-6);
+  dataset.reset();
+
+  // A contributions raster on another grid, or with a band that names no element, is refused.
+  request.overwrite = true;
+  test::RasterSpec other;
+  other.width = 21;
+  other.height = 12;
+  request.contributions = test::WriteRaster(r.dir + "/other.tif", other, [](int, int, int) { return 0.0; });
+  try {
+    DelineateAreas(request, Progress{});
+    ADD_FAILURE() << "a contributions raster on another grid was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.subject(), request.contributions);
+  }
+  request.contributions = WriteContributions(r.dir + "/unnamed.tif", {"Au", ""});
+  try {
+    DelineateAreas(request, Progress{});
+    ADD_FAILURE() << "a band without an element name was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("band 2"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Areas, MinimumClassAndSize) {
   const Rasters r = WriteRasters("areas_filters", CellOf);
   AreasRequest request = RequestFor(r);
@@ -272,7 +340,9 @@ TEST(Areas, QgisStyleSidecarAndGpkgLayerStyle) {
   std::stringstream qml;
   qml << file.rdbuf();
   EXPECT_NE(qml.str().find("type=\"categorizedSymbol\" attr=\"class\""), std::string::npos);
-  EXPECT_NE(qml.str().find("fieldName=\"rank\""), std::string::npos);
+  // Labelled with the rank and, under it, the top elements.
+  EXPECT_NE(qml.str().find("fieldName=\"concat(&quot;rank&quot;"), std::string::npos);
+  EXPECT_NE(qml.str().find("&quot;top_elems&quot;))\" isExpression=\"1\""), std::string::npos);
   EXPECT_NE(qml.str().find("label=\"moderate\""), std::string::npos);
   EXPECT_EQ(qml.str().find("label=\"low\""), std::string::npos);  // no category below --areas-min-class
 
@@ -455,6 +525,64 @@ TEST(Areas, MapRunMakesAreasAndQuicklook) {
   options.areas.clear();
   options.quicklook.clear();
   EXPECT_THROW(RunMap(options, Progress{}), UsageError);  // --deposits alone has no use
+}
+
+// sample_data's generator (tools/make_sample_data.cpp) plants element signatures around its deposits:
+// deposits.csv's `type` names each deposit's association (Au-As-Sb-Hg, Sn-W-Bi-F-B, Cu-Mo-Bi,
+// Pb-Zn-Ag-Mn). Mapped with the committed model, every target area that holds deposits must name an
+// element of their associations among its top three, raising the probability.
+TEST(Areas, OnSampleDataTheAreasWithDepositsNameTheirPlantedElements) {
+  const std::string dir = test::ScratchDir("areas_planted");
+  std::map<std::string, std::set<std::string>> planted;  // deposit name -> its association's elements
+  std::ifstream csv(test::SourceDir() + "/sample_data/deposits.csv");
+  std::string line;
+  std::getline(csv, line);  // id,name,type,x,y
+  while (std::getline(csv, line)) {
+    std::vector<std::string> fields;
+    std::stringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    ASSERT_EQ(fields.size(), 5u) << line;
+    std::stringstream association(fields[2]);
+    for (std::string element; std::getline(association, element, '-');) planted[fields[1]].insert(element);
+  }
+  ASSERT_EQ(planted.size(), 14u);
+
+  MapOptions options;
+  for (const char* element :
+       {"Ag", "As", "Au", "B", "Ba", "Bi", "Cu", "F", "Hg", "Mn", "Mo", "Pb", "Sb", "Sn", "W", "Zn"})
+    options.inputs.push_back(test::SourceDir() + "/sample_data/" + element + ".tif");
+  options.model = test::SourceDir() + "/sample_data/model";
+  options.output = dir + "/prob.tif";
+  options.areas = dir + "/areas.gpkg";
+  options.deposits = test::SourceDir() + "/sample_data/deposits.csv";
+  const MapSummary summary = RunMap(options, Progress{});
+  ASSERT_TRUE(summary.areas);
+  int with_deposits = 0;
+  for (const TargetArea& area : summary.areas->areas) {
+    ASSERT_FALSE(area.top_elements.empty()) << "area " << area.rank;
+    if (area.deposits.empty()) continue;
+    ++with_deposits;
+    std::set<std::string> expected;
+    for (const auto& deposit : area.deposits) expected.insert(planted.at(deposit).begin(), planted.at(deposit).end());
+    const bool named = std::any_of(area.top_elements.begin(), area.top_elements.end(),
+                                   [&](const auto& top) { return top.mean > 0 && expected.count(top.element); });
+    EXPECT_TRUE(named) << "area " << area.rank << " holds " << area.deposits.front() << "... but names "
+                       << TopElementsText(area.top_elements);
+  }
+  EXPECT_GE(with_deposits, 5);
+
+  // Without --explain only the cells that may lie in an area are explained: the same figures as from
+  // the whole contributions raster.
+  options.explain = dir + "/explain.tif";
+  options.overwrite = true;
+  const MapSummary explained = RunMap(options, Progress{});
+  ASSERT_EQ(explained.areas->areas.size(), summary.areas->areas.size());
+  for (size_t i = 0; i < summary.areas->areas.size(); ++i) {
+    const auto &a = summary.areas->areas[i].top_elements, &b = explained.areas->areas[i].top_elements;
+    EXPECT_EQ(TopElementsText(a), TopElementsText(b));
+    for (size_t k = 0; k < a.size() && k < b.size(); ++k) EXPECT_EQ(a[k].mean, b[k].mean);
+  }
+  EXPECT_EQ(FilesIn(dir), (std::vector<std::string>{"areas.gpkg", "areas.qml", "explain.tif", "prob.tif"}));
 }
 
 }  // namespace

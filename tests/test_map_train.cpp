@@ -10,7 +10,9 @@
 #include "geoprosp/apps/map.hpp"
 #include "geoprosp/apps/train.hpp"
 #include "geoprosp/experiment/experiment.hpp"
+#include "geoprosp/io/raster_output.hpp"
 #include "geoprosp/models/bundle.hpp"
+#include "geoprosp/models/scorer.hpp"
 #include "geoprosp/training/augment.hpp"
 #include "geoprosp/training/trainer.hpp"
 #include "test_support.hpp"
@@ -265,14 +267,148 @@ TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterInWindowMode) {
   EXPECT_EQ(std::count(classes.begin(), classes.end(), 255.0f), 40 * 30 - 17 * 24) << "the mask's cells are kept";
 }
 
+// Every band of a raster, band after band.
+std::vector<float> ReadBands(const std::string& path, std::vector<std::string>* names = nullptr) {
+  std::unique_ptr<GDALDataset> ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  if (!ds) return {};
+  const int width = ds->GetRasterXSize(), height = ds->GetRasterYSize();
+  std::vector<float> data(size_t(width) * height * ds->GetRasterCount());
+  for (int b = 1; b <= ds->GetRasterCount(); ++b) {
+    GDALRasterBand* band = ds->GetRasterBand(b);
+    if (names) names->push_back(band->GetDescription());
+    if (band->RasterIO(GF_Read, 0, 0, width, height, data.data() + size_t(b - 1) * width * height, width, height,
+                       GDT_Float32, 0, 0, nullptr) != CE_None)
+      return {};
+  }
+  return data;
+}
+
+TEST_F(MapFixture, ExplainHoldsEachElementsOcclusionContributionOnTheMapsCells) {
+  auto o = Options("global", "explain");
+  o.explain = survey_->dir + "/explain_e.tif";
+  const MapSummary summary = RunMap(o, Progress{});
+  std::vector<std::string> bands;
+  const auto contributions = ReadBands(o.explain, &bands);
+  EXPECT_EQ(bands, summary.elements);  // one band per element, named by it, in the model's order
+  const auto p = test::ReadBand(o.output);
+  const size_t cells = p.size(), n = summary.elements.size();
+  ASSERT_EQ(contributions.size(), n * cells);
+  std::unique_ptr<GDALDataset> ds(GDALDataset::Open(o.explain.c_str(), GDAL_OF_RASTER));
+  EXPECT_EQ(ds->GetRasterBand(1)->GetRasterDataType(), GDT_Float32);
+  EXPECT_NE(std::string(ds->GetMetadataItem("GEOPROSP_VALUE")).find("occlusion"), std::string::npos);
+  EXPECT_NE(std::string(ds->GetMetadataItem("GEOPROSP_MODEL_SHA256")), "");
+
+  // An independent reference: each cell's features from its raw values, scored whole and with one
+  // element at the training mean (0 in standardised space), on the fused scorer.
+  const Bundle bundle = LoadBundle(o.model);
+  const auto scorer = MakeFusedScorer(bundle, 1);
+  std::vector<std::vector<float>> raw;
+  for (const auto& element : bundle.elements) raw.push_back(test::ReadBand(survey_->dir + "/" + element + ".tif"));
+  bool any_nonzero = false;
+  for (size_t cell = 0; cell < cells; ++cell) {
+    if (p[cell] == kProbabilityNodata) {
+      for (size_t e = 0; e < n; ++e) EXPECT_EQ(contributions[e * cells + cell], kProbabilityNodata);
+      continue;
+    }
+    std::vector<float> x(n);
+    for (size_t e = 0; e < n; ++e) x[e] = raw[e][cell];
+    TransformCells(bundle.composition, x.data(), 1, int(n), nullptr);
+    float whole = 0;
+    scorer->Score(x.data(), bundle.adjacency.data(), false, 1, &whole);
+    ASSERT_EQ(whole, p[cell]);
+    for (size_t e = 0; e < n; ++e) {
+      std::vector<float> occluded = x;
+      occluded[e] = 0;
+      float without = 0;
+      scorer->Score(occluded.data(), bundle.adjacency.data(), false, 1, &without);
+      EXPECT_EQ(contributions[e * cells + cell], whole - without) << bundle.elements[e] << " cell " << cell;
+      any_nonzero = any_nonzero || contributions[e * cells + cell] != 0;
+    }
+  }
+  EXPECT_TRUE(any_nonzero);
+}
+
+TEST_F(MapFixture, ExplainedStripsAndTilesEqualTheWholeRasterInWindowMode) {
+  auto whole = Options("window", "x_whole");
+  whole.explain = survey_->dir + "/x_whole_e.tif";
+  RunMap(whole, Progress{});
+  auto strips = Options("window", "x_strips");
+  strips.explain = survey_->dir + "/x_strips_e.tif";
+  strips.batch_size = 40 * 3;
+  RunMap(strips, Progress{});
+  EXPECT_EQ(ReadBands(whole.explain), ReadBands(strips.explain));
+  // Tiles (row bands) mosaic into the whole raster, band by band.
+  const auto expected = ReadBands(whole.explain);
+  const size_t band_cells = 40 * 30, bands = expected.size() / band_cells;
+  std::vector<float> mosaic(expected.size(), 0.0f);
+  int row = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto tile = Options("window", "x_tile" + std::to_string(i));
+    tile.tile = std::to_string(i) + "/3";
+    tile.explain = survey_->dir + "/x_tile" + std::to_string(i) + "_e.tif";
+    RunMap(tile, Progress{});
+    const auto part = ReadBands(tile.explain);
+    const size_t part_cells = part.size() / bands;
+    for (size_t b = 0; b < bands; ++b)
+      std::copy_n(part.data() + b * part_cells, part_cells, mosaic.data() + b * band_cells + size_t(row) * 40);
+    row += static_cast<int>(part_cells / 40);
+  }
+  EXPECT_EQ(row, 30);
+  EXPECT_EQ(mosaic, expected);
+}
+
+// Zn is the same everywhere: under the log transform its standardised value is always the training
+// mean, so occluding it changes (almost) nothing, whatever the model learned.
+TEST(Explain, AnElementWithoutInformationContributesNothing) {
+  Survey s = MakeSurvey("explain_constant");
+  test::RasterSpec spec;
+  spec.width = 40;
+  spec.height = 30;
+  s.rasters.push_back(
+      test::WriteRaster(s.dir + "/Zn.tif", spec, [](int, int c, int r) { return c == 39 && r < 4 ? -9999.0 : 50.0; }));
+  auto train = QuickTraining(s, s.dir + "/model");
+  train.transform = "log";
+  RunTrain(train, Progress{});
+  MapOptions o;
+  o.inputs = s.rasters;
+  o.model = train.output;
+  o.output = s.dir + "/p.tif";
+  o.explain = s.dir + "/explain.tif";
+  const MapSummary summary = RunMap(o, Progress{});
+  std::vector<std::string> names;
+  const auto contributions = ReadBands(o.explain, &names);
+  const auto p = test::ReadBand(o.output);
+  ASSERT_EQ(contributions.size(), names.size() * p.size());
+  for (size_t e = 0; e < names.size(); ++e) {
+    double largest = 0;
+    for (size_t cell = 0; cell < p.size(); ++cell) {
+      if (p[cell] != kProbabilityNodata)
+        largest = std::max(largest, double(std::abs(contributions[e * p.size() + cell])));
+    }
+    if (names[e] == "Zn") {
+      EXPECT_LT(largest, 1e-6);  // its standardised value is the mean up to float rounding
+    } else {
+      EXPECT_GT(largest, 1e-4) << names[e];
+    }
+  }
+  EXPECT_EQ(summary.elements.size(), 6u);
+}
+
 // Spatial context reads a halo around each strip or tile, as window graphs do.
 TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterWithSpatialContext) {
   auto whole = Options("context", "ctx_whole");
+  whole.explain = survey_->dir + "/ctx_whole_e.tif";
   RunMap(whole, Progress{});
   auto strips = Options("context", "ctx_strips");
   strips.batch_size = 40 * 3;  // three rows per strip: every strip needs its halo
+  strips.explain = survey_->dir + "/ctx_strips_e.tif";
   RunMap(strips, Progress{});
   EXPECT_EQ(test::ReadBand(whole.output), test::ReadBand(strips.output));
+  // The explanations of a context model too (each element's value and window means occluded).
+  const auto explained = ReadBands(whole.explain);
+  EXPECT_EQ(explained, ReadBands(strips.explain));
+  EXPECT_TRUE(
+      std::any_of(explained.begin(), explained.end(), [](float v) { return v != 0 && v != kProbabilityNodata; }));
   std::vector<float> mosaic;
   for (int i = 0; i < 3; ++i) {
     auto tile = Options("context", "ctx_tile" + std::to_string(i));
@@ -287,9 +423,11 @@ TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterWithSpatialContext) {
 // The spatial context the model trained on (BuildSamples, from the whole grid in memory) is the one
 // geoprosp-map computes strip by strip: the map holds exactly the model's scores of the training
 // cells' features (no calibration without cross-validation).
+// So does the applicability distance, which reads the elements' values (block 0 of the node features).
 TEST_F(MapFixture, TheMapScoresTheFeaturesTheModelTrainedOn) {
   auto o = Options("context", "ctx_check");
   o.batch_size = 40 * 3;
+  o.applicability = survey_->dir + "/ctx_check_d.tif";
   RunMap(o, Progress{});
   const Bundle bundle = LoadBundle(o.model);
   ASSERT_EQ(bundle.context.windows, std::vector<int>({3, 5}));
@@ -308,6 +446,11 @@ TEST_F(MapFixture, TheMapScoresTheFeaturesTheModelTrainedOn) {
   const auto map = test::ReadBand(o.output);
   ASSERT_EQ(scores.size(), cells.size());
   for (size_t i = 0; i < cells.size(); ++i) ASSERT_EQ(map[cells[i].cell], scores[i]) << "cell " << cells[i].cell;
+  const auto distance = test::ReadBand(o.applicability);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    ASSERT_EQ(distance[cells[i].cell], bundle.applicability.Distance(samples.features_of(i)))
+        << "applicability distance, cell " << cells[i].cell;
+  }
 }
 
 TEST_F(MapFixture, TorchAndFusedEnginesAgreeOnTheMap) {

@@ -56,6 +56,34 @@ TEST(OutputSet, StagesUnderFinalNamesAndCommitsAllTogether) {
   EXPECT_EQ(Read(dir + "/a.txt"), "a");
 }
 
+TEST(OutputSet, ScratchFilesLiveInTheTemporaryDirectoryAndGoWithTheSet) {
+  const std::string dir = test::ScratchDir("outputs_scratch");
+  std::string scratch;
+  {
+    OutputSet outputs(false);
+    Write(outputs.Stage("-o", dir + "/a.txt", OutputForm::File), "a");
+    scratch = outputs.Scratch("c.tif");
+    EXPECT_EQ(outputs.Scratch("d.tif"), fs::path(scratch).parent_path() / "d.tif");  // one folder per set
+    Write(scratch, "scratch");
+    EXPECT_EQ(fs::path(scratch).parent_path().parent_path(), fs::temp_directory_path());
+    outputs.Commit();
+    EXPECT_EQ(Listing(dir), (Names{"a.txt"}));  // never moved into place, nor beside the outputs
+  }
+  EXPECT_FALSE(fs::exists(fs::path(scratch).parent_path()));
+  {
+    OutputSet uncommitted(false);
+    scratch = uncommitted.Scratch("c.tif");
+    Write(scratch, "scratch");
+  }
+  EXPECT_FALSE(fs::exists(fs::path(scratch).parent_path()));
+}
+
+TEST(OutputSet, UnstagedShowsTheUsersFolderOnceEvenWhenItHoldsTheStagedOne) {
+  EXPECT_EQ(Unstaged("/o/.s/1/p.tif: No space", "/o/.s/1/p.tif", "out/p.tif"), "out/p.tif: No space");
+  // A scratch file is shown as it is: the folder shown holds the staged one (this looped for ever).
+  EXPECT_EQ(Unstaged("/t/x/c.tif and /t/x/c.tif", "/t/x/c.tif", "/t/x/c.tif"), "/t/x/c.tif and /t/x/c.tif");
+}
+
 TEST(OutputSet, AnUncommittedSetLeavesNothing) {
   const std::string dir = test::ScratchDir("outputs_rollback");
   {

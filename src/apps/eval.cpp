@@ -8,9 +8,11 @@
 #include "geoprosp/experiment/calibration.hpp"
 #include "geoprosp/experiment/cross_validation.hpp"
 #include "geoprosp/experiment/eval_models.hpp"
+#include "geoprosp/experiment/importance.hpp"
 #include "geoprosp/experiment/results_json.hpp"
 #include "geoprosp/io/output_set.hpp"
 #include "geoprosp/io/raster_output.hpp"
+#include "geoprosp/pipeline/explain.hpp"
 #include "geoprosp/pipeline/score_region.hpp"
 #include "geoprosp/report/eval_report.hpp"
 #include "geoprosp/report/map_thumbnail.hpp"
@@ -181,7 +183,8 @@ void AssembleComparisons(const EvalPlan& plan, const CvOutcome& cv, const std::s
   }
 }
 
-// The final ResGCN map: fitted on every labelled cell, scored in-sample through the map pipeline.
+// The final ResGCN map: fitted on every labelled cell, scored in-sample through the map pipeline, with
+// each element's global importance (its contributions over the map, pipeline/explain.hpp).
 // `out_dir` is where --out-dir (`shown_dir`) is staged.
 FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labelled& labelled,
                       const ExperimentSettings& settings, const std::string& out_dir, const std::string& shown_dir,
@@ -191,7 +194,9 @@ FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labe
   WarnIfEmptyGraph(model.graph_edges, model.graph, "the final ResGCN map", warnings);
   const Bundle bundle = MakeBundle(data.elements, model, settings.fit.spec);
   ScaledProgress score_progress(progress, 0.9, 1.0);
-  const std::vector<float> grid = ScoreGrid(stack, bundle, settings.fit.threads, score_progress.get());
+  ContributionTotals contributions;
+  const std::vector<float> grid =
+      ScoreGrid(stack, bundle, settings.fit.threads, score_progress.get(), true, &contributions);
   FinalMap map;
   map.model = "resgcn";
   map.alpha = model.graph.alpha;
@@ -207,6 +212,8 @@ FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labe
   const CellScores cells = ValidCellScores(data, grid, labelled.cells);
   map.prediction_area = PredictionAreaOf(cells.scores, cells.labels);
   map.success_auc = SuccessRateAuc(cells.scores, cells.labels);
+  map.importance = SummariseImportance(data.elements, contributions.sum, contributions.abs_sum, contributions.cells,
+                                       DepositCorrelations(data, model.composition, labelled.cells));
   thumbnail = ProbabilityThumbnail(grid, data.valid, data.grid, labelled.deposits);
   thumbnail.title = "Final ResGCN probability map";
   return map;

@@ -71,6 +71,7 @@ void PrintSummary(const MapOptions& options, const MapSummary& s) {
                 static_cast<long long>(s.excluded_cells), 100.0 * s.excluded_cells / valid);
   }
   if (s.areas) std::printf("  %s\n  areas:       %s\n", DescribeAreas(*s.areas).c_str(), options.areas.c_str());
+  if (!options.explain.empty()) std::printf("  explained:   %s\n", options.explain.c_str());
   if (!options.quicklook.empty()) std::printf("  quick look:  %s\n", options.quicklook.c_str());
   if (s.nonfinite_cells)
     std::printf("  NaN or inf cells set to nodata: %lld\n", static_cast<long long>(s.nonfinite_cells));
@@ -96,8 +97,9 @@ struct MapPlan {
   int readers = 1;
   // Every file the run reads is protected; the outputs are staged now and committed together.
   OutputSet outputs{false};
-  OutputSpec probability, classes, spread, distance, outside;                            // with the final paths
-  std::string probability_path, classes_path, spread_path, distance_path, outside_path;  // where they are staged
+  // With the final paths, and where they are staged.
+  OutputSpec probability, classes, spread, distance, outside, contributions;
+  std::string probability_path, classes_path, spread_path, distance_path, outside_path, contributions_path;
   AreasRequest areas;
   QuicklookRequest quicklook;
   std::unique_ptr<PolygonMask> mask;  // --mask, on the stack's grid
@@ -190,6 +192,7 @@ MapPlan PlanMap(const MapOptions& options) {
   if (!options.applicability.empty())
     plan.outside_path = stage_raster("--applicability", plan.outside, ApplicabilityMaskPath(options.applicability),
                                      OutputKind::Outside);
+  plan.contributions_path = stage_raster("--explain", plan.contributions, options.explain, OutputKind::Contributions);
   // --areas and --quicklook are made from the staged rasters once written; they are checked now.
   if (!options.deposits.empty() && options.areas.empty() && options.quicklook.empty())
     throw UsageError("--deposits", "is used only with --areas or --quicklook");
@@ -198,6 +201,7 @@ MapPlan PlanMap(const MapOptions& options) {
   plan.areas = {plan.classes_path,
                 plan.probability_path,
                 plan.breaks,
+                plan.contributions_path,
                 deposits,
                 options.areas,
                 ParseMinClass(options.areas_min_class),
@@ -206,6 +210,14 @@ MapPlan PlanMap(const MapOptions& options) {
                 {},
                 scoring.applicability.present()};
   const std::string areas_path = options.areas.empty() ? "" : CheckAreasRequest(plan.areas, outputs);
+  scoring.explain = !options.explain.empty() || !options.areas.empty();
+  if (!options.areas.empty() && options.explain.empty()) {
+    // The areas name their top elements: only the cells that can lie in an area are explained, into a
+    // scratch raster that is never committed.
+    scoring.explain_from = plan.breaks[plan.areas.min_class - 1];
+    plan.areas.contributions = plan.contributions_path = outputs.Scratch("contributions.tif");
+    plan.contributions = {plan.contributions_path, "GTiff", {"COMPRESS=ZSTD"}};
+  }
   plan.quicklook = {plan.probability_path,   areas_path, deposits,          options.quicklook,
                     "Mineral prospectivity", "",         options.overwrite, {}};
   if (!options.quicklook.empty()) CheckQuicklookRequest(plan.quicklook, outputs);
@@ -260,6 +272,49 @@ std::map<std::string, std::string> ApplicabilityProvenance(const Applicability& 
                                               "th percentile of those cells' own distances"}};
 }
 
+// What the contributions raster holds.
+std::map<std::string, std::string> ExplainProvenance(const MapPlan& plan) {
+  return {{"GEOPROSP_VALUE", "contribution of each element (band) to the " + ValueMeaning(plan.scoring.calibration) +
+                                 ": the value minus the value with the element at its training mean (occlusion)"},
+          {"GEOPROSP_EXPLAIN", "occlusion: standardised feature set to the training mean (0), graph kept"}};
+}
+
+// The rasters a map run writes, where its plan staged them (null: not asked for).
+struct MapRasters {
+  std::unique_ptr<RasterOutput> probability, classes, spread, distance, outside, contributions;
+
+  MapRasters(const MapPlan& plan, const Grid& grid) {
+    const auto make = [&](const std::string& path, const OutputSpec& spec, OutputKind kind) {
+      return path.empty() ? nullptr : std::make_unique<RasterOutput>(path, spec, grid, kind, plan.stack->elements());
+    };
+    probability = make(plan.probability_path, plan.probability,
+                       plan.scoring.calibration.active() ? OutputKind::Probability : OutputKind::Score);
+    classes = make(plan.classes_path, plan.classes, OutputKind::Classes);
+    spread = make(plan.spread_path, plan.spread, OutputKind::Spread);
+    distance = make(plan.distance_path, plan.distance, OutputKind::Distance);
+    outside = make(plan.outside_path, plan.outside, OutputKind::Outside);
+    contributions = make(plan.contributions_path, plan.contributions, OutputKind::Contributions);
+  }
+
+  StripRasters Strips() const {
+    return {probability.get(), classes.get(), spread.get(), distance.get(), outside.get(), contributions.get()};
+  }
+
+  // Stamps the provenance and completes every file.
+  void Finish(const MapPlan& plan, const Progress& progress) {
+    const auto provenance = Provenance(plan);
+    for (RasterOutput* output :
+         {outside.get(), distance.get(), spread.get(), classes.get(), probability.get(), contributions.get()}) {
+      if (!output) continue;
+      output->SetMetadata(provenance);
+      if (output == distance.get() || output == outside.get())
+        output->SetMetadata(ApplicabilityProvenance(plan.scoring.applicability));
+      if (output == contributions.get()) output->SetMetadata(ExplainProvenance(plan));
+      output->Finish(progress);
+    }
+  }
+};
+
 // The stack for each reader thread: the plan's own, and reopened copies.
 std::vector<std::unique_ptr<RasterStack>> ExtraReaders(const RasterStack& stack, int readers) {
   std::vector<std::unique_ptr<RasterStack>> extra;
@@ -275,24 +330,12 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
   const double areas_share = options.areas.empty() ? 0.0 : 0.05;  // of the progress bar
   const double compute_share = (options.format == "COG" ? 0.9 : 1.0) - areas_share;
 
-  const Grid grid = RegionGrid(plan.stack->grid(), plan.scoring.region);
-  RasterOutput probability(plan.probability_path, plan.probability, grid,
-                           plan.scoring.calibration.active() ? OutputKind::Probability : OutputKind::Score);
-  std::unique_ptr<RasterOutput> classes, spread, distance, outside;
-  if (!options.classes.empty())
-    classes = std::make_unique<RasterOutput>(plan.classes_path, plan.classes, grid, OutputKind::Classes);
-  if (!options.sd.empty())
-    spread = std::make_unique<RasterOutput>(plan.spread_path, plan.spread, grid, OutputKind::Spread);
-  if (!options.applicability.empty()) {
-    distance = std::make_unique<RasterOutput>(plan.distance_path, plan.distance, grid, OutputKind::Distance);
-    outside = std::make_unique<RasterOutput>(plan.outside_path, plan.outside, grid, OutputKind::Outside);
-  }
+  MapRasters rasters(plan, RegionGrid(plan.stack->grid(), plan.scoring.region));
   const PixelWindow& region = plan.scoring.region;
   ClassRestriction restriction{plan.mask.get(), region.x0, region.y0, plan.scoring.applicability.threshold,
                                options.mask_outside_applicability};
   std::vector<uint8_t> cell_flags(plan.flag_cells ? size_t(region.width) * region.height : 0);
-  RasterStripSink sink({&probability, classes.get(), spread.get(), distance.get(), outside.get()}, plan.breaks,
-                       restriction, plan.flag_cells ? &cell_flags : nullptr);
+  RasterStripSink sink(rasters.Strips(), plan.breaks, restriction, plan.flag_cells ? &cell_flags : nullptr);
   const auto extra_readers = ExtraReaders(*plan.stack, plan.readers);
   std::vector<const RasterStack*> readers = {plan.stack.get()};
   for (const auto& reader : extra_readers) readers.push_back(reader.get());
@@ -302,15 +345,8 @@ MapSummary RunMap(const MapOptions& options, const Progress& progress) {
     plan.stack->ThrowNoValidCell(region.x0, region.y0, region.width, region.height, "the mapped area");
   }
 
-  const auto provenance = Provenance(plan);
   ScaledProgress finish(progress, compute_share, 1.0 - areas_share);
-  for (RasterOutput* output : {outside.get(), distance.get(), spread.get(), classes.get(), &probability}) {
-    if (!output) continue;
-    output->SetMetadata(provenance);
-    if (output == distance.get() || output == outside.get())
-      output->SetMetadata(ApplicabilityProvenance(plan.scoring.applicability));
-    output->Finish(finish.get());
-  }
+  rasters.Finish(plan, finish.get());
   MapSummary summary;
   if (!options.areas.empty()) {
     ScaledProgress areas_progress(progress, 1.0 - areas_share, 1.0);
@@ -425,6 +461,14 @@ Command<MapOptions> MapCommand() {
   t.Add("mask-outside-applicability", &MapOptions::mask_outside_applicability)
       .Label("Leave out cells beyond applicability")
       .Help("Leave cells beyond the model's applicability threshold out of the classes, target areas and quick look");
+  t.Add("explain", &MapOptions::explain)
+      .Label("Element contributions raster")
+      .Path()
+      .Role("output_raster")
+      .Help(
+          "Element contributions (Float32, one band per element, named by it): how much each element raises (+) or"
+          " lowers (-) the cell's probability, by occlusion against the training mean; costs about E + 1 times the"
+          " scoring");
   t.Add("sd", &MapOptions::sd)
       .Label("Ensemble spread raster")
       .Path()

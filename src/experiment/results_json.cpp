@@ -114,6 +114,26 @@ json ToJson(const DataSummary& data) {
           {"replaced_zero_or_negative", ByElement(data.elements, data.replaced)}};
 }
 
+json ImportanceJson(const ImportanceSummary& importance) {
+  json elements = json::array();
+  for (const auto& e : importance.elements) {
+    elements.push_back({{"element", e.element},
+                        {"mean_abs_contribution", e.mean_abs_contribution},
+                        {"mean_contribution", e.mean_contribution},
+                        {"deposit_correlation", e.deposit_correlation}});
+  }
+  return {{"method",
+           "occlusion: each element's standardised clr value set to the training mean, the cell's graph kept; mean "
+           "|contribution| over the map's valid cells"},
+          {"association",
+           "deposit_correlation: Pearson r of the element's standardised clr value with the labelled deposit cells' "
+           "indicator over the valid cells"},
+          {"cells", importance.cells},
+          {"rank_agreement", importance.rank_agreement},
+          {"top3_shared", importance.top3_shared},
+          {"elements", elements}};
+}
+
 json ToJson(const StudyFigures::Rates& rates) {
   return {{"accuracy", rates.accuracy / 100},
           {"sensitivity", rates.sensitivity / 100},
@@ -405,6 +425,7 @@ json EvalResultsJson(const EvalResults& r, const StudyFigures& study_figures) {
                           {"curve", curve},
                           {"intersection", intersection}}},
                         {"success_auc", f.success_auc},
+                        {"element_importance", ImportanceJson(f.importance)},
                         {"note", "trained on all labelled cells and scored in-sample: not test figures"}};
   }
   out["warnings"] = r.warnings;

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <system_error>
@@ -226,6 +227,7 @@ struct OutputSet::Step {
 OutputSet::OutputSet(bool overwrite) : overwrite_(overwrite) {}
 
 OutputSet::~OutputSet() {
+  if (!scratch_.empty()) RemoveAll(scratch_);
   if (committed_) return;
   for (const auto& staging : stagings_) RemoveAll(staging->root);
 }
@@ -235,9 +237,11 @@ OutputSet::OutputSet(OutputSet&& other) noexcept
       committed_(other.committed_),
       inputs_(std::move(other.inputs_)),
       outputs_(std::move(other.outputs_)),
-      stagings_(std::move(other.stagings_)) {
+      stagings_(std::move(other.stagings_)),
+      scratch_(std::move(other.scratch_)) {
   other.stagings_.clear();
   other.outputs_.clear();
+  other.scratch_.clear();
 }
 
 OutputSet& OutputSet::operator=(OutputSet&& other) noexcept {
@@ -245,13 +249,16 @@ OutputSet& OutputSet::operator=(OutputSet&& other) noexcept {
   if (!committed_) {
     for (const auto& staging : stagings_) RemoveAll(staging->root);
   }
+  if (!scratch_.empty()) RemoveAll(scratch_);
   overwrite_ = other.overwrite_;
   committed_ = other.committed_;
   inputs_ = std::move(other.inputs_);
   outputs_ = std::move(other.outputs_);
   stagings_ = std::move(other.stagings_);
+  scratch_ = std::move(other.scratch_);
   other.stagings_.clear();
   other.outputs_.clear();
+  other.scratch_.clear();
   return *this;
 }
 
@@ -390,6 +397,19 @@ std::string OutputSet::Stage(const std::string& option, const std::string& path,
   return staged;
 }
 
+std::string OutputSet::Scratch(const std::string& name) {
+  if (scratch_.empty()) {
+    const char* tmp = CPLGetConfigOption("CPL_TMPDIR", nullptr);
+    if (!tmp || !*tmp) tmp = getenv("TMPDIR");
+    std::string folder = Join(tmp && *tmp ? tmp : "/tmp", "geoprosp-scratch-XXXXXX");
+    if (!mkdtemp(folder.data()))
+      throw Error(folder.substr(0, folder.size() - 6),
+                  "cannot be created for a scratch file: " + ErrnoText(errno) + " (set TMPDIR to a writable folder)");
+    scratch_ = folder;
+  }
+  return Join(scratch_, name);
+}
+
 void OutputSet::CommitOutput(const Output& output, std::vector<Step>& steps) {
   const std::string& target = output.target;
   std::string backup_prefix = Join(output.root, "old-");
@@ -496,9 +516,11 @@ void OutputSet::Undo(std::vector<Step>& steps) noexcept {
 
 std::string Unstaged(const std::string& message, const std::string& staged, const std::string& path) {
   const std::string slot = Parent(staged) + "/", folder = Parent(path);
+  const std::string shown = folder.empty() ? "" : folder + "/";
   std::string text = message;
-  for (size_t at; !slot.empty() && (at = text.find(slot)) != std::string::npos;)
-    text.replace(at, slot.size(), folder.empty() ? "" : folder + "/");
+  // Past each replacement: the shown folder may itself hold `slot` (a scratch file shown as it is).
+  for (size_t at = 0; !slot.empty() && (at = text.find(slot, at)) != std::string::npos; at += shown.size())
+    text.replace(at, slot.size(), shown);
   return text;
 }
 

@@ -25,6 +25,8 @@ GDALDriver* DriverFor(const std::string& format) {
   return driver;
 }
 
+bool PerElement(OutputKind kind) { return kind == OutputKind::Elements || kind == OutputKind::Contributions; }
+
 bool CanCreate(GDALDriver* driver) { return driver->GetMetadataItem(GDAL_DCAP_CREATE) != nullptr; }
 
 bool IsByte(OutputKind kind) { return kind == OutputKind::Classes || kind == OutputKind::Outside; }
@@ -115,7 +117,7 @@ RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, cons
     : path_(path),
       spec_(spec),
       kind_(kind),
-      bands_(kind == OutputKind::Elements ? static_cast<int>(elements.size()) : 1),
+      bands_(PerElement(kind) ? static_cast<int>(elements.size()) : 1),
       grid_(grid) {
   if (bands_ < 1) throw Error(spec.path, "no element to write");
   CheckRasterFormat(spec, kind);
@@ -155,7 +157,7 @@ RasterOutput::RasterOutput(const std::string& path, const OutputSpec& spec, cons
   if (!grid.wkt.empty()) dataset_->SetSpatialRef(&srs);
   for (int b = 1; b <= bands_; ++b) dataset_->GetRasterBand(b)->SetNoDataValue(NodataOf(kind));
   GDALRasterBand* band = dataset_->GetRasterBand(1);
-  if (kind == OutputKind::Elements) {
+  if (PerElement(kind)) {
     for (int b = 1; b <= bands_; ++b) dataset_->GetRasterBand(b)->SetDescription(elements[b - 1].c_str());
   } else if (kind == OutputKind::Classes) {
     band->SetDescription("prospective area class");

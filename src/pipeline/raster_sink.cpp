@@ -55,6 +55,12 @@ void RasterStripSink::Write(const ScoredStrip& strip) {
   if (rasters_.spread) rasters_.spread->WriteRows(strip.row, strip.rows, strip.spread.data());
   if (rasters_.distance) rasters_.distance->WriteRows(strip.row, strip.rows, strip.distance.data());
   if (rasters_.outside) rasters_.outside->WriteRows(strip.row, strip.rows, outside_buffer_.data());
+  if (rasters_.contributions) {
+    for (size_t band = 0; band * cells < strip.contributions.size(); ++band) {
+      rasters_.contributions->WriteRows(static_cast<int>(band) + 1, strip.row, strip.rows,
+                                        strip.contributions.data() + band * cells);
+    }
+  }
 }
 
 }  // namespace geoprosp

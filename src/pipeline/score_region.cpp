@@ -15,6 +15,7 @@
 #include "geoprosp/io/raster_stack.hpp"
 #include "geoprosp/models/bundle.hpp"
 #include "geoprosp/models/scorer.hpp"
+#include "geoprosp/pipeline/explain.hpp"
 #include "geoprosp/pipeline/strip_pipeline.hpp"
 
 namespace geoprosp {
@@ -59,6 +60,47 @@ class ScopedBlockCache {
 struct StripSlot {
   StackWindow window;
   ScoredStrip scored;
+};
+
+// Explains the cells of a batch whose output reaches scoring.explain_from (all of them, usually
+// without copying); the others' contributions are nodata.
+class ExplainedSubset {
+ public:
+  void Explain(const std::vector<std::unique_ptr<Scorer>>& members, const float* features, const float* adjacency,
+               bool per_cell, int64_t count, int n, int node_features, const float* output,
+               const RegionScoring& scoring, ExplainScratch& scratch, float* contributions) {
+    const int row = n * node_features;
+    chosen_.clear();
+    for (int64_t i = 0; i < count; ++i) {
+      if (output[i] >= scoring.explain_from) chosen_.push_back(i);
+    }
+    const int64_t m = static_cast<int64_t>(chosen_.size());
+    if (m == count) {
+      ExplainCells(members, features, adjacency, per_cell, count, n, node_features, output, scoring.calibration,
+                   scoring.model, scratch, contributions);
+      return;
+    }
+    std::fill_n(contributions, size_t(count) * n, kProbabilityNodata);
+    if (m == 0) return;
+    const size_t graph = size_t(n) * n;
+    features_.resize(size_t(m) * row);
+    output_.resize(m);
+    if (per_cell) adjacency_.resize(size_t(m) * graph);
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t i = chosen_[j];
+      std::copy_n(features + i * row, row, features_.data() + j * row);
+      output_[j] = output[i];
+      if (per_cell) std::copy_n(adjacency + i * graph, graph, adjacency_.data() + j * graph);
+    }
+    contributions_.resize(size_t(m) * n);
+    ExplainCells(members, features_.data(), per_cell ? adjacency_.data() : adjacency, per_cell, m, n, node_features,
+                 output_.data(), scoring.calibration, scoring.model, scratch, contributions_.data());
+    for (int64_t j = 0; j < m; ++j) std::copy_n(contributions_.data() + j * n, n, contributions + chosen_[j] * n);
+  }
+
+ private:
+  std::vector<int64_t> chosen_;
+  std::vector<float> features_, output_, adjacency_, contributions_;
 };
 
 }  // namespace
@@ -165,7 +207,10 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
   RegionTotals totals;
   // Scratch of the compute stage (the calling thread only).
   std::vector<float> features, cell_features, adjacency, probabilities, spread, member_scores;
-  std::vector<size_t> cells;  // window cells that are scored
+  std::vector<size_t> cells;         // window cells that are scored
+  std::vector<float> contributions;  // explain: cells x E, cell-major
+  ExplainScratch explain_scratch;
+  ExplainedSubset subset;
   const int64_t batch = per_cell ? scoring.batch_size : std::numeric_limits<int64_t>::max();
 
   StripStages stages;
@@ -213,9 +258,15 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
                           adjacency.data() + size_t(i) * n * n, scoring.correlation.data());
         }
       }
-      ScoreMembers(members, cell_features.data() + first * row_width,
-                   per_cell ? adjacency.data() : scoring.adjacency.data(), per_cell, count, member_scores,
+      const float* batch_adjacency = per_cell ? adjacency.data() : scoring.adjacency.data();
+      ScoreMembers(members, cell_features.data() + first * row_width, batch_adjacency, per_cell, count, member_scores,
                    probabilities.data() + first, spread.data() + first, scoring.calibration);
+      if (scoring.explain) {
+        contributions.resize(size_t(m) * n);
+        subset.Explain(members, cell_features.data() + first * row_width, batch_adjacency, per_cell, count, n,
+                       node_features, probabilities.data() + first, scoring, explain_scratch,
+                       contributions.data() + first * n);
+      }
     }
     ScoredStrip& out = slots[slot].scored;
     out.row = row;
@@ -229,9 +280,12 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
 #pragma omp parallel for num_threads(threads) schedule(static)
       for (int64_t i = 0; i < m; ++i) {
         const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
-        out.distance[r * region.width + c] = scoring.applicability.Distance(cell_features.data() + i * n);
+        // The elements' values: block 0 of the cell's node features.
+        out.distance[r * region.width + c] = scoring.applicability.Distance(cell_features.data() + i * row_width);
       }
     }
+    const size_t band_cells = size_t(rows) * region.width;
+    out.contributions.assign(scoring.explain ? band_cells * n : 0, kProbabilityNodata);
     for (int64_t i = 0; i < m; ++i) {
       const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
       if (!std::isfinite(probabilities[i])) {
@@ -241,6 +295,9 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
       }
       out.probability[r * region.width + c] = probabilities[i];
       if (ensemble) out.spread[r * region.width + c] = spread[i];
+      if (scoring.explain && contributions[size_t(i) * n] != kProbabilityNodata) {
+        for (int e = 0; e < n; ++e) out.contributions[e * band_cells + r * region.width + c] = contributions[i * n + e];
+      }
     }
     totals.valid_cells += m;
     progress.Report(double(row + rows) / region.height);
@@ -251,22 +308,25 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
 }
 
 namespace {
-// Keeps every strip's probabilities in a whole-grid array.
+// Keeps every strip's probabilities in a whole-grid array, and sums its contributions.
 class GridSink : public StripSink {
  public:
-  GridSink(std::vector<float>& grid, int width) : grid_(grid), width_(width) {}
+  GridSink(std::vector<float>& grid, int width, int n_elements, ContributionTotals* explained)
+      : grid_(grid), width_(width), n_elements_(n_elements), explained_(explained) {}
   void Write(const ScoredStrip& strip) override {
     std::copy(strip.probability.begin(), strip.probability.end(), grid_.begin() + size_t(strip.row) * width_);
+    if (explained_) explained_->Add(strip.contributions.data(), strip.probability.size(), n_elements_);
   }
 
  private:
   std::vector<float>& grid_;
-  int width_;
+  int width_, n_elements_;
+  ContributionTotals* explained_;
 };
 }  // namespace
 
 std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int threads, const Progress& progress,
-                             bool calibrated) {
+                             bool calibrated, ContributionTotals* explained) {
   const Grid& grid = stack.grid();
   RegionScoring scoring;
   scoring.region = {0, 0, grid.width, grid.height};
@@ -278,11 +338,12 @@ std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int
   if (calibrated) scoring.calibration = bundle.calibration;
   scoring.threads = threads;
   scoring.model = "the model being trained";
+  scoring.explain = explained != nullptr;
   std::vector<std::unique_ptr<Scorer>> members;
   for (int member = 0; member < bundle.members; ++member)
     members.push_back(MakeFusedScorer(MemberBundle(bundle, member), threads));
   std::vector<float> probability(size_t(grid.width) * grid.height, kProbabilityNodata);
-  GridSink sink(probability, grid.width);
+  GridSink sink(probability, grid.width, static_cast<int>(bundle.elements.size()), explained);
   ScoreRegion({&stack}, members, scoring, sink, progress);
   return probability;
 }

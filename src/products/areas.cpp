@@ -83,6 +83,43 @@ class ProbabilityRows {
   int has_nodata_ = 0;
 };
 
+// Reads rows of a contributions raster (one band per element, named by its description); nodata and
+// non-finite values as NaN.
+class ContributionRows {
+ public:
+  ContributionRows(GDALDataset& dataset, const std::string& path)
+      : dataset_(dataset), path_(path), width_(dataset.GetRasterXSize()) {
+    for (int b = 1; b <= dataset.GetRasterCount(); ++b) {
+      const std::string name = dataset.GetRasterBand(b)->GetDescription();
+      if (name.empty()) throw Error(path, "band " + std::to_string(b) + " names no element (no band description)");
+      elements_.push_back(name);
+    }
+    if (elements_.empty()) throw Error(path, "has no band");
+    nodata_ = dataset.GetRasterBand(1)->GetNoDataValue(&has_nodata_);
+    row_.resize(elements_.size() * size_t(width_));
+  }
+  const std::vector<std::string>& elements() const { return elements_; }
+  // Band-major: element e of column c at [e * width + c].
+  const std::vector<float>& Read(int row) {
+    CPLErr result = dataset_.RasterIO(GF_Read, 0, row, width_, 1, row_.data(), width_, 1, GDT_Float32,
+                                      static_cast<int>(elements_.size()), nullptr, 0, 0, 0, nullptr);
+    if (result != CE_None) throw Error(path_, "read failed: " + LastGdalError("I/O error"));
+    for (float& value : row_) {
+      if ((has_nodata_ && value == static_cast<float>(nodata_)) || !std::isfinite(value)) value = std::nanf("");
+    }
+    return row_;
+  }
+
+ private:
+  GDALDataset& dataset_;
+  std::string path_;
+  int width_;
+  std::vector<std::string> elements_;
+  std::vector<float> row_;
+  double nodata_ = 0;
+  int has_nodata_ = 0;
+};
+
 // Every cell's class (kClassNodata outside the valid area): from the classes raster, whose
 // values above 3 are nodata, or from the probability and the class breaks.
 std::vector<uint8_t> ReadClasses(const AreasRequest& request, GDALDataset* classes, GDALDataset& probability) {
@@ -183,6 +220,8 @@ struct Region {
   double weighted_cells = 0, weighted_x = 0, weighted_y = 0;  // sums of row weights, times the cell centre
   int64_t high_cells = 0, probability_cells = 0, outside_cells = 0;
   double probability_sum = 0;
+  std::vector<double> contribution_sum;  // per element
+  int64_t contribution_cells = 0;
 };
 
 bool MoreProspective(const TargetArea& a, const TargetArea& b) {
@@ -214,7 +253,8 @@ std::string QmlPath(const std::string& output) { return CPLResetExtension(output
 // The classes' fill colours, as in the classes raster's colour table.
 
 // A QGIS style: fill categorized by class (translucent, so the probability raster shows through),
-// labelled with the rank. Written in the <prop> form that every QGIS 3 reads.
+// labelled with the rank and, below it, the elements that drive the area. Written in the <prop> form that every QGIS 3
+// reads.
 std::string AreasQml(int min_class) {
   std::string categories, symbols;
   for (int c = min_class; c <= 3; ++c) {
@@ -250,7 +290,8 @@ std::string AreasQml(int min_class) {
          "  </renderer-v2>\n"
          "  <labeling type=\"simple\">\n"
          "    <settings calloutType=\"simple\">\n"
-         "      <text-style fieldName=\"rank\" isExpression=\"0\" fontFamily=\"Sans Serif\" fontSize=\"10\" "
+         "      <text-style fieldName=\"concat(&quot;rank&quot;, if(coalesce(&quot;top_elems&quot;, '') = '', '', "
+         "'\\n' || &quot;top_elems&quot;))\" isExpression=\"1\" fontFamily=\"Sans Serif\" fontSize=\"10\" "
          "fontSizeUnit=\"Point\" fontWeight=\"75\" textColor=\"0,0,0,255\" textOpacity=\"1\">\n"
          "        <text-buffer bufferDraw=\"1\" bufferSize=\"1\" bufferSizeUnits=\"MM\" "
          "bufferColor=\"255,255,255,255\" bufferOpacity=\"1\" bufferNoFill=\"1\" bufferJoinStyle=\"128\"/>\n"
@@ -300,7 +341,7 @@ void AddGpkgStyle(GDALDataset& dataset, OGRLayer& layer, const std::string& qml,
   style.SetField("styleName", layer.GetName());
   style.SetField("styleQML", qml.c_str());
   style.SetField("styleSLD", "");
-  style.SetField("description", "geoprosp target areas: fill by class, labelled with the rank");
+  style.SetField("description", "geoprosp target areas: fill by class, labelled with the rank and the top elements");
   style.SetField("useAsDefault", 1);
   if (styles->CreateFeature(&style) != OGRERR_NONE)
     throw Error(output, "cannot store the layer style: " + LastGdalError(""));
@@ -362,7 +403,8 @@ void WriteAreas(const AreasRequest& request, OutputSet& outputs, const Grid& gri
   const std::pair<const char*, OGRFieldType> fields[] = {
       {"id", OFTInteger},         {"rank", OFTInteger},    {"class", OFTInteger},     {"high_share", OFTReal},
       {"area_km2", OFTReal},      {"cells", OFTInteger64}, {"mean_prob", OFTReal},    {"max_prob", OFTReal},
-      {"n_deposits", OFTInteger}, {"deposits", OFTString}, {"cx", OFTReal},           {"cy", OFTReal},
+      {"n_deposits", OFTInteger}, {"deposits", OFTString}, {"top_elems", OFTString},  {"contrib_1", OFTReal},
+      {"contrib_2", OFTReal},     {"contrib_3", OFTReal},  {"cx", OFTReal},           {"cy", OFTReal},
       {"lon", OFTReal},           {"lat", OFTReal},        {"outside_share", OFTReal}};
   for (const auto& [name, type] : fields) {
     if (!request.applicability && std::string(name) == "outside_share") continue;  // not known
@@ -385,6 +427,9 @@ void WriteAreas(const AreasRequest& request, OutputSet& outputs, const Grid& gri
     feature.SetField("max_prob", a.max_prob);
     feature.SetField("n_deposits", static_cast<int>(a.deposits.size()));
     feature.SetField("deposits", names.c_str());
+    feature.SetField("top_elems", TopElementsText(a.top_elements).c_str());
+    for (size_t k = 0; k < a.top_elements.size(); ++k)
+      feature.SetField(("contrib_" + std::to_string(k + 1)).c_str(), a.top_elements[k].mean);
     feature.SetField("cx", a.cx);
     feature.SetField("cy", a.cy);
     if (!std::isnan(a.lon)) {
@@ -406,6 +451,25 @@ void WriteAreas(const AreasRequest& request, OutputSet& outputs, const Grid& gri
 }
 
 }  // namespace
+
+std::vector<ElementContribution> TopElements(const std::vector<std::string>& elements,
+                                             const std::vector<double>& means) {
+  std::vector<ElementContribution> all;
+  for (size_t e = 0; e < elements.size() && e < means.size(); ++e) {
+    if (means[e] != 0 && std::isfinite(means[e])) all.push_back({elements[e], means[e]});
+  }
+  std::stable_sort(all.begin(), all.end(), [](const ElementContribution& a, const ElementContribution& b) {
+    return std::abs(a.mean) > std::abs(b.mean);
+  });
+  all.resize(std::min<size_t>(all.size(), 3));
+  return all;
+}
+
+std::string TopElementsText(const std::vector<ElementContribution>& top) {
+  std::string text;
+  for (const auto& item : top) text += (text.empty() ? "" : " ") + item.element + (item.mean > 0 ? "+" : "-");
+  return text;
+}
 
 int ParseMinClass(const std::string& text) {
   for (int c = 1; c <= 3; ++c) {
@@ -477,6 +541,7 @@ AreasSummary DelineateAreas(const AreasRequest& request, const Progress& progres
   OutputSet outputs(request.overwrite);
   outputs.AddInput("--classes", request.classes);
   outputs.AddInput("probability", request.probability);
+  outputs.AddInput("contributions", request.contributions);
   AreasSummary summary = DelineateAreas(request, outputs, progress);
   outputs.Commit();
   return summary;
@@ -492,6 +557,14 @@ AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, con
     if (const std::string difference = GridDifference(grid, GridOf(*classes_raster)); !difference.empty())
       throw Error(request.classes, "is not on the probability raster's grid: they differ in " + difference);
   }
+  DatasetPtr contributions_raster = request.contributions.empty() ? nullptr : OpenRaster(request.contributions);
+  std::unique_ptr<ContributionRows> contribution_rows;
+  if (contributions_raster) {
+    if (const std::string difference = GridDifference(grid, GridOf(*contributions_raster)); !difference.empty())
+      throw Error(request.contributions, "is not on the probability raster's grid: they differ in " + difference);
+    contribution_rows = std::make_unique<ContributionRows>(*contributions_raster, request.contributions);
+  }
+  const size_t n_elements = contribution_rows ? contribution_rows->elements().size() : 0;
   if ((request.applicability || !request.cell_flags.empty()) &&
       request.cell_flags.size() != size_t(grid.width) * grid.height)
     throw Error(request.probability, "does not match the cells the map flagged");
@@ -504,11 +577,13 @@ AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, con
 
   // Per-region sums over the cells; centroids and areas weighted by cell area.
   std::vector<Region> regions(count);
+  for (Region& region : regions) region.contribution_sum.assign(n_elements, 0.0);
   const CellAreas cell_areas = CellAreasOf(grid);
   ProbabilityRows probability_rows(*probability, request.probability);
   double valid_weighted_cells = 0;
   for (int row = 0; row < grid.height; ++row) {
     const auto& p = probability_rows.Read(row);
+    const float* contribution = contribution_rows ? contribution_rows->Read(row).data() : nullptr;
     for (int col = 0; col < grid.width; ++col) {
       const size_t cell = size_t(row) * grid.width + col;
       if (classes[cell] == kClassNodata) continue;
@@ -530,6 +605,10 @@ AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, con
         region.probability_cells += 1;
         region.area.max_prob = std::max<double>(region.area.max_prob, p[col]);
       }
+      if (contribution && !std::isnan(contribution[col])) {
+        for (size_t e = 0; e < n_elements; ++e) region.contribution_sum[e] += contribution[e * grid.width + col];
+        region.contribution_cells += 1;
+      }
     }
   }
   progress.Report(0.5);
@@ -544,6 +623,10 @@ AreasSummary DelineateAreas(const AreasRequest& request, OutputSet& outputs, con
     a.area_km2 = region.weighted_cells * cell_areas.km2;
     a.cx = region.weighted_x / region.weighted_cells;
     a.cy = region.weighted_y / region.weighted_cells;
+    if (region.contribution_cells > 0) {
+      for (double& sum : region.contribution_sum) sum /= double(region.contribution_cells);
+      a.top_elements = TopElements(contribution_rows->elements(), region.contribution_sum);
+    }
   }
   std::vector<int> order;
   for (int i = 0; i < count; ++i) {

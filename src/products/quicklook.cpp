@@ -210,7 +210,8 @@ void DrawProbability(const Canvas& canvas, GDALDataset& dataset, const MapFrame&
 
 struct RankLabel {  // also a deposit marker's place, with rank 0
   int rank;
-  double x, y;  // on the canvas
+  double x, y;           // on the canvas
+  std::string elements;  // the area's top elements ("As+ Sb+ Au-"), drawn under the rank
 };
 
 // Area outlines; returns where each area's rank goes (a point inside it).
@@ -230,6 +231,7 @@ std::vector<RankLabel> DrawAreas(const Canvas& canvas, const std::string& path, 
     if (!to_raster) throw Error(path, "cannot be reprojected onto the probability raster's CRS");
   }
   const int rank_field = layer->GetLayerDefn()->GetFieldIndex("rank");
+  const int elements_field = layer->GetLayerDefn()->GetFieldIndex("top_elems");
   std::vector<RankLabel> labels;
   cairo_t* cr = canvas.cr();
   for (auto& feature : *layer) {
@@ -252,7 +254,8 @@ std::vector<RankLabel> DrawAreas(const Canvas& canvas, const std::string& path, 
     OGRPoint anchor;
     if (rank_field >= 0 &&
         (multi->toMultiPolygon()->PointOnSurface(&anchor) == OGRERR_NONE || multi->Centroid(&anchor) == OGRERR_NONE)) {
-      RankLabel label{feature->GetFieldAsInteger(rank_field), 0, 0};
+      RankLabel label{feature->GetFieldAsInteger(rank_field), 0, 0,
+                      elements_field >= 0 ? feature->GetFieldAsString(elements_field) : ""};
       frame.ToCanvas(anchor.getX(), anchor.getY(), label.x, label.y);
       labels.push_back(label);
     }
@@ -262,28 +265,42 @@ std::vector<RankLabel> DrawAreas(const Canvas& canvas, const std::string& path, 
 
 constexpr size_t kMaxRanks = 40;  // more would bury the map
 
-// The best ranks, each at or beside its anchor where it hides no better rank and no deposit; a
-// rank with no free place is left out.
+constexpr size_t kMaxExplainedRanks = 10;  // the best ranks also show their top elements
+
+// The box a label or a deposit marker covers on the canvas, around (x, y).
+struct LabelBox {
+  double x, y, half_width, above, below;
+  bool Overlaps(const LabelBox& o) const {
+    return std::abs(o.x - x) < half_width + o.half_width && o.y - o.above < y + below && y - above < o.y + o.below;
+  }
+};
+
+// The best ranks, each at or beside its anchor where it hides no better rank and no deposit, the
+// best of them with their top elements underneath where there is room for them; a rank with no free
+// place is left out.
 void DrawRanks(const Canvas& canvas, std::vector<RankLabel> labels, const std::vector<RankLabel>& deposits) {
   std::sort(labels.begin(), labels.end(), [](const RankLabel& a, const RankLabel& b) { return a.rank < b.rank; });
   labels.resize(std::min(labels.size(), kMaxRanks));
-  std::vector<RankLabel> placed;
-  auto free = [&](double x, double y) {
-    auto near = [&](const RankLabel& other, double dx, double dy) {
-      return std::abs(other.x - x) < dx && std::abs(other.y - y) < dy;
-    };
-    return std::none_of(placed.begin(), placed.end(), [&](const RankLabel& o) { return near(o, 22, 15); }) &&
-           std::none_of(deposits.begin(), deposits.end(), [&](const RankLabel& o) { return near(o, 14, 12); });
-  };
+  std::vector<LabelBox> taken;
+  for (const auto& deposit : deposits) taken.push_back({deposit.x, deposit.y, 3, 4.5, 4.5});
   const double offsets[][2] = {{0, 0}, {0, -15}, {0, 15}, {-18, 0}, {18, 0}};
-  for (RankLabel label : labels) {
+  // Places the label with or without its elements; false when every spot is taken.
+  const auto place = [&](const RankLabel& label, bool with_elements) {
     for (const auto& [dx, dy] : offsets) {
-      if (!free(label.x + dx, label.y + dy)) continue;
-      label.x += dx, label.y += dy;
-      canvas.Text(std::to_string(label.rank), label.x, label.y + 5, 14, kInk, Align::Centre, true, true);
-      placed.push_back(label);
-      break;
+      const double x = label.x + dx, y = label.y + dy;
+      const LabelBox box{x, y, with_elements ? std::max(11.0, 3.3 * label.elements.size()) : 11, 7.5,
+                         with_elements ? 20 : 7.5};
+      if (std::any_of(taken.begin(), taken.end(), [&](const LabelBox& other) { return box.Overlaps(other); })) continue;
+      canvas.Text(std::to_string(label.rank), x, y + 5, 14, kInk, Align::Centre, true, true);
+      if (with_elements) canvas.Text(label.elements, x, y + 18, 10, kInk, Align::Centre, false, true);
+      taken.push_back(box);
+      return true;
     }
+    return false;
+  };
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const bool explained = i < kMaxExplainedRanks && !labels[i].elements.empty();
+    if (!(explained && place(labels[i], true))) place(labels[i], false);
   }
 }
 
@@ -370,8 +387,8 @@ void DrawCoordinateTicks(const Canvas& canvas, const MapFrame& frame) {
 
 // The colour bar (with the class breaks when the raster records them) and the symbols; returns
 // the height used.
-double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probability, size_t areas, bool deposits,
-                  bool excluded) {
+double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probability, size_t areas, bool explained,
+                  bool deposits, bool excluded) {
   canvas.Text("Probability", x, y, 14, kInk, Align::Left, true);
   const double bar_top = y + 14, bar_height = 240, bar_width = 22;
   for (int i = 0; i < bar_height; ++i) canvas.Rect(x, bar_top + i, bar_width, 1.5, Ramp(1 - i / (bar_height - 1)));
@@ -407,6 +424,10 @@ double DrawLegend(const Canvas& canvas, double x, double y, GDALDataset& probabi
     canvas.Outline();
     canvas.Text("1", x + bar_width / 2, row + 1, 11, kInk, Align::Centre, true, true);
     canvas.Text("target area and rank", x + bar_width + 8, row, 11, kInk);
+    if (explained) {
+      row += 15;
+      canvas.Text("under it: its top elements", x + bar_width + 8, row, 10, kMuted);
+    }
     if (areas > kMaxRanks) {
       row += 15;
       canvas.Text("(ranks 1 to " + std::to_string(kMaxRanks) + " shown)", x + bar_width + 8, row, 10, kMuted);
@@ -480,7 +501,7 @@ void RenderQuicklook(const QuicklookRequest& request, OutputSet& outputs) {
   const auto ranks = request.areas.empty() ? std::vector<RankLabel>() : DrawAreas(canvas, request.areas, frame, srs);
   std::vector<RankLabel> deposits;
   for (const auto& deposit : request.deposits) {
-    RankLabel marker{0, 0, 0};
+    RankLabel marker{0, 0, 0, ""};
     frame.ToCanvas(deposit.x, deposit.y, marker.x, marker.y);
     canvas.Deposit(marker.x, marker.y);
     deposits.push_back(marker);
@@ -492,7 +513,10 @@ void RenderQuicklook(const QuicklookRequest& request, OutputSet& outputs) {
 
   const double legend_x = frame.x + frame.width + gap;
   double legend_y = frame.y + 14;
-  legend_y += DrawLegend(canvas, legend_x, legend_y, *probability, ranks.size(), !request.deposits.empty(), excluded);
+  const bool explained =
+      std::any_of(ranks.begin(), ranks.end(), [](const RankLabel& label) { return !label.elements.empty(); });
+  legend_y += DrawLegend(canvas, legend_x, legend_y, *probability, ranks.size(), explained, !request.deposits.empty(),
+                         excluded);
   legend_y += 44;
   DrawNorthArrow(canvas, legend_x + 11, legend_y);
   legend_y += 90;

@@ -120,4 +120,13 @@ std::string StudyFigure6Csv(const StudyFigures& study) {
   return csv.text();
 }
 
+std::string ElementImportanceCsv(const ImportanceSummary& importance) {
+  Csv csv({"element", "mean_abs_contribution", "mean_contribution", "deposit_correlation"});
+  for (const auto& e : importance.elements) {
+    csv.Row({e.element, CsvNumber(e.mean_abs_contribution), CsvNumber(e.mean_contribution),
+             CsvNumber(e.deposit_correlation)});
+  }
+  return csv.text();
+}
+
 }  // namespace geoprosp

@@ -187,4 +187,24 @@ std::string ConfusionPlot(const std::string& title, const Confusion& c) {
   return svg::RenderConfusion(title, c.tn, c.fp, c.fn, c.tp);
 }
 
+std::string ElementImportanceChart(const ImportanceSummary& importance) {
+  svg::BarChart chart;
+  chart.title = "Element importance and association with the deposits";
+  chart.x_label = "share of the largest value";
+  svg::BarSeries model{"model: mean |contribution|", {}, {}, "#1f77b4"};
+  svg::BarSeries data{"data: |r| with deposit cells", {}, {}, "#ff7f0e"};
+  double largest_importance = 0, largest_r = 0;
+  for (const auto& e : importance.elements) {
+    largest_importance = std::max(largest_importance, e.mean_abs_contribution);
+    largest_r = std::max(largest_r, std::abs(e.deposit_correlation));
+  }
+  for (const auto& e : importance.elements) {
+    chart.categories.push_back(e.element);
+    model.values.push_back(largest_importance > 0 ? e.mean_abs_contribution / largest_importance : 0.0);
+    data.values.push_back(largest_r > 0 ? std::abs(e.deposit_correlation) / largest_r : 0.0);
+  }
+  chart.series = {model, data};
+  return svg::RenderBarChart(chart);
+}
+
 }  // namespace geoprosp

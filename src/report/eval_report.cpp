@@ -64,6 +64,9 @@ std::vector<std::string> WriteEvalReport(const EvalResults& results, const Study
   if (results.final_map) {
     charts.prediction_area = out.Write("prediction_area.svg", PredictionAreaPlot(results.final_map->prediction_area));
     if (map) charts.map = out.Write("map.svg", svg::RenderMap(*map));
+    out.Write("element_importance.csv", ElementImportanceCsv(results.final_map->importance));
+    charts.element_importance =
+        out.Write("element_importance.svg", ElementImportanceChart(results.final_map->importance));
   }
   std::vector<std::string> files = out.files();
   files.push_back("report.html");

@@ -266,6 +266,34 @@ std::string AlphaSection(const std::vector<AlphaSweepModel>& sweep, const std::s
   return out;
 }
 
+// The elements that drive the final map, beside the data's own association with the deposits.
+std::string ImportanceSection(const ImportanceSummary& importance, const ReportCharts& charts) {
+  if (importance.elements.empty()) return "";
+  std::string out = "<h3 id=\"importance\">Which elements drive the map</h3>\n";
+  out +=
+      "<p class=\"caption\">Each element's contribution to a cell is the probability minus the probability with "
+      "that element's standardised clr value set to the training mean (occlusion, as <code>geoprosp-map "
+      "--explain</code> writes it); its global importance is the mean absolute contribution over the map's " +
+      std::to_string(importance.cells) +
+      " valid cells. Beside it, the data's own association: Pearson r of the element's standardised clr value "
+      "with the deposit cells (1 on the labelled deposit cells, 0 elsewhere; small when deposit cells are few, so "
+      "compare its ranking). Rank agreement (Spearman ρ of "
+      "importance against |r|): " +
+      FixedText(importance.rank_agreement, 2) + "; " + std::to_string(importance.top3_shared) +
+      " of the top three elements are the same. Occlusion is not additive, and correlated elements share "
+      "credit, so read the ranking, not the decimals.</p>\n<div class=\"grid\">";
+  if (!charts.element_importance.empty())
+    out += Figure(charts.element_importance, "Both measures as shares of their largest value.");
+  out += "<div class=\"scroll\"><table>" +
+         HeaderRow("element", {"mean |contribution|", "mean contribution", "r with deposits"});
+  for (const auto& e : importance.elements) {
+    out += "<tr>" + Cell(e.element) + Cell(FixedText(e.mean_abs_contribution, 4), "num") +
+           Cell(FixedText(e.mean_contribution, 4), "num") + Cell(FixedText(e.deposit_correlation, 3), "num") + "</tr>";
+  }
+  out += "</table></div></div>\n";
+  return out;
+}
+
 std::string MapSection(const FinalMap& final_map, const ReportCharts& charts) {
   std::string out = "<section id=\"map\"><h2>4. The final ResGCN map</h2>\n";
   out += "<p class=\"caption\">ResGCN trained on every labelled cell (α " + FixedText(final_map.alpha, 2) +
@@ -287,7 +315,7 @@ std::string MapSection(const FinalMap& final_map, const ReportCharts& charts) {
                 "in (100 − x) % of the area; the higher x, the better the map separates deposits from "
                 "background." +
                     summary);
-  out += "</div></section>\n";
+  out += "</div>\n" + ImportanceSection(final_map.importance, charts) + "</section>\n";
   return out;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_tiles.sh BUILD_DIR -- geoprosp-map --tile i/n bands mosaic (gdalbuildvrt) into exactly the
 # whole-raster map: same pixel bytes, same geotransform, for a global- and a window-graph model and a
-# model with spatial context node features; also
+# model with spatial context node features, the element contributions (--explain, one band per
+# element) included; also
 # when each tile is mapped with another of the fused kernels (GEOPROSP_KERNEL), as on a partition
 # that mixes AVX2 and AVX-512 nodes; and so does a whole run read by several reader threads in small
 # strips. The applicability rasters (--applicability) and classes restricted by a --mask polygon too.
@@ -40,30 +41,33 @@ cat >"$mask" <<'JSON'
  "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
  "coordinates": [[[431000, 2501000], [470000, 2505000], [450300, 2540000], [431000, 2501000]]]}}]}
 JSON
-kinds=(prob class app app_outside)
+kinds=(prob class app app_outside explain)
 
 check_tiles_mosaic() {  # check_tiles_mosaic NAME MODEL_DIR
-  local model=$2 dir=$TEST_TMP/$1 tiles k kind kernel
+  local model=$2 dir=$TEST_TMP/$1 tiles k kind kernel explain
   mkdir -p "$dir"
   must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/whole_prob.tif" --classes "$dir/whole_class.tif" \
-    --applicability "$dir/whole_app.tif" --mask "$mask" -q
+    --applicability "$dir/whole_app.tif" --mask "$mask" --explain "$dir/whole_explain.tif" -q
   # Many small strips read by three reader threads (out of order) are written in order, unchanged.
   must "$map_bin" "${inputs[@]}" --model "$model" -o "$dir/readers_prob.tif" --classes "$dir/readers_class.tif" \
-    --applicability "$dir/readers_app.tif" --mask "$mask" --readers 3 --batch-size 2000 -q
+    --applicability "$dir/readers_app.tif" --mask "$mask" --explain "$dir/readers_explain.tif" --readers 3 \
+    --batch-size 2000 -q
   for kind in "${kinds[@]}"; do check_same_pixels "$dir/whole_$kind.tif" "$dir/readers_$kind.tif"; done
   # "mixed": as many tiles as kernels, tile k mapped with kernel k; the whole run used the fastest.
+  # There --explain is left out: it is E + 1 scorings with the same kernel calls (tiles of the scalar
+  # kernel would take minutes), and the kernels' agreement is what "mixed" checks.
   for tiles in "${tile_counts[@]}" mixed; do
-    local count=$tiles
-    [ "$tiles" = mixed ] && count=${#kernels[@]}
+    local count=$tiles tile_kinds=("${kinds[@]}")
+    [ "$tiles" = mixed ] && count=${#kernels[@]} tile_kinds=(prob class app app_outside)
     rm -f "$dir"/*_tile*
     for ((k = 0; k < count; k++)); do
-      kernel=auto
-      [ "$tiles" = mixed ] && kernel=${kernels[k]}
+      kernel=auto explain=(--explain "$dir/explain_tile$k.tif")
+      [ "$tiles" = mixed ] && kernel=${kernels[k]} explain=()
       must env GEOPROSP_KERNEL=$kernel "$map_bin" "${inputs[@]}" --model "$model" --tile "$k/$count" \
         -o "$dir/prob_tile$k.tif" --classes "$dir/class_tile$k.tif" --applicability "$dir/app_tile$k.tif" \
-        --mask "$mask" -q
+        --mask "$mask" "${explain[@]}" -q
     done
-    for kind in "${kinds[@]}"; do
+    for kind in "${tile_kinds[@]}"; do
       # app_tile0.tif's outside mask is app_tile0_outside.tif (at most 9 tiles here)
       local stem=${kind%_outside} suffix=${kind#"${kind%_outside}"}
       must gdalbuildvrt -q "$dir/${kind}_tiles.vrt" "$dir/$stem"_tile?"$suffix".tif

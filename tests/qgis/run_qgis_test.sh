@@ -209,6 +209,38 @@ else
   fail "an enum number out of range is refused, naming the parameter"
 fi
 
+# (h) the target areas load in QGIS with their stored style, whose labels give the rank and, under it,
+#     the elements that drive the area (top_elems)
+if "$system_python" - "$work" "$work/qgis/A_index.gpkg" <<'PY'
+import os, sys
+from qgis.core import QgsExpression, QgsExpressionContext, QgsExpressionContextUtils, QgsVectorLayer
+work, path = sys.argv[1], sys.argv[2]
+sys.path.insert(0, work)
+from start_qgis import start
+app, plugin = start(work)
+layer = QgsVectorLayer(path + '|layername=A_index', 'areas', 'ogr')
+assert layer.isValid(), path
+message, loaded = layer.loadDefaultStyle()
+assert loaded, message
+settings = layer.labeling().settings()
+assert layer.labelsEnabled() and settings.isExpression, settings.fieldName
+expression = QgsExpression(settings.fieldName)
+assert not expression.hasParserError(), expression.parserErrorString()
+context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+features = list(layer.getFeatures())
+assert features
+for feature in features:
+    context.setFeature(feature)
+    text = expression.evaluate(context)
+    assert feature['top_elems'] and text == '%d\n%s' % (feature['rank'], feature['top_elems']), (text, feature['rank'])
+print('area 1 label:', repr(expression.evaluate(context)))
+PY
+then
+  pass "the areas' stored style labels each area with its rank and top elements"
+else
+  fail "the areas' stored style labels each area with its rank and top elements"
+fi
+
 # geoprosp:grid grids point samples (a CSV path, as a vector input) into the same bytes as the command line
 samples="$repo/../shared/data/wa-soil-area6/samples.csv"
 if [ -f "$samples" ] && [ -x "$tools/geoprosp-grid" ]; then

@@ -19,6 +19,7 @@ struct MapOptions : CommonOptions, DepositOptions {
   std::string output;
   std::string classes;
   std::string sd;
+  std::string explain;  // each element's contribution to every cell's output, one band per element
   std::string model;
   std::string elements;
   std::string align_to;

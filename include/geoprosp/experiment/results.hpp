@@ -153,6 +153,24 @@ struct AlphaSweepModel {
   double best_alpha_by_roc_auc = 0, best_alpha_by_accuracy = 0;
 };
 
+// One element's part in the final map, by occlusion (pipeline/explain.hpp), beside the data's own
+// association of the element with the deposits.
+struct ElementImportance {
+  std::string element;
+  double mean_abs_contribution = 0;  // over the final map's valid cells: the global importance
+  double mean_contribution = 0;
+  // Pearson r of the element's standardised clr value with the deposit-cell indicator (1 on the
+  // labelled deposit cells, 0 on every other valid cell).
+  double deposit_correlation = 0;
+};
+
+struct ImportanceSummary {
+  std::vector<ElementImportance> elements;  // by mean_abs_contribution, largest first
+  int64_t cells = 0;                        // explained
+  double rank_agreement = 0;                // Spearman's rho of mean |contribution| against |r|
+  int top3_shared = 0;                      // elements in both top threes (by mean |contribution| and by |r|)
+};
+
 struct FinalMap {
   std::string model;
   double alpha = 0;
@@ -160,6 +178,7 @@ struct FinalMap {
   std::string probability_raster;  // file name inside --out-dir
   PredictionArea prediction_area;
   double success_auc = 0;
+  ImportanceSummary importance;
 };
 
 // What the study reported (paper-notes.md), in its own units: Table 2's percentages and Figure 6's

@@ -45,6 +45,11 @@ class OutputSet {
   // staging folder. Declaring it again (same option and form) returns the same path.
   std::string Stage(const std::string& option, const std::string& path, OutputForm form);
 
+  // Where to write `name`, a file the run needs only while it works (an intermediate raster): in a
+  // private folder of the temporary directory (CPL_TMPDIR, else TMPDIR, else /tmp), so that it takes
+  // no room beside the outputs; removed with the set, committed or not, and never moved into place.
+  std::string Scratch(const std::string& name);
+
   // Moves every staged output into place; throws if any cannot be, having undone its moves and
   // removed what it staged.
   void Commit();
@@ -67,6 +72,7 @@ class OutputSet {
   std::vector<Input> inputs_;
   std::vector<Output> outputs_;
   std::vector<std::unique_ptr<Staging>> stagings_;
+  std::string scratch_;  // the scratch folder, once made
 };
 
 // `message` (a GDAL error, say) with the staging folder of `staged` shown as the folder of `path`,

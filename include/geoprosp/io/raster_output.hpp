@@ -25,8 +25,9 @@ std::string RasterExtension(const std::string& format);
 
 // Probability: calibrated; Score: a model's raw, uncalibrated score (named so in the band).
 // Elements: Float32 concentrations, one band per element, described by the element's name.
+// Contributions: Float32, one band per element (described by its name): how much it moves the output.
 // Distance: the applicability distance (Float32); Outside: 1 beyond its threshold, 0 within (Byte).
-enum class OutputKind { Probability, Score, Classes, Spread, Elements, Distance, Outside };
+enum class OutputKind { Probability, Score, Classes, Spread, Elements, Contributions, Distance, Outside };
 
 // Checks before any heavy work: `spec.format` is a GDAL raster driver that writes files and can
 // hold `kind` without loss (Float32 for the probability, the score, the spread, the elements and
@@ -38,7 +39,8 @@ class RasterOutput {
   // Creates the raster at `path` (where its OutputSet staged spec.path; messages name spec.path).
   // A driver that can only CreateCopy (COG) gets a GTiff beside it first, and its creation
   // options are tried on a small raster now, so that a bad -co fails before the heavy work.
-  // `elements` names the bands of an Elements output (one or more); the other kinds have one band.
+  // `elements` names the bands of an Elements or Contributions output (one or more); the other kinds
+  // have one band.
   RasterOutput(const std::string& path, const OutputSpec& spec, const Grid& grid, OutputKind kind,
                const std::vector<std::string>& elements = {});
   ~RasterOutput();  // closes the dataset; the OutputSet removes what an unfinished run wrote

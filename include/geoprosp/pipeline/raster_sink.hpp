@@ -1,7 +1,7 @@
 #pragma once
 // Scored strips into rasters: the probability, the classified prospective areas, the ensemble's
-// spread and the applicability distance and mask, each a RasterOutput (staged by the run's
-// OutputSet until committed).
+// spread, the applicability distance and mask and the elements' contributions, each a RasterOutput
+// (staged by the run's OutputSet until committed).
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -21,8 +21,9 @@ struct StripRasters {
   RasterOutput* probability = nullptr;
   RasterOutput* classes = nullptr;
   RasterOutput* spread = nullptr;
-  RasterOutput* distance = nullptr;  // applicability distance (needs strips with distances)
-  RasterOutput* outside = nullptr;   // 1 where the distance is beyond the threshold, 0 within
+  RasterOutput* distance = nullptr;       // applicability distance (needs strips with distances)
+  RasterOutput* outside = nullptr;        // 1 where the distance is beyond the threshold, 0 within
+  RasterOutput* contributions = nullptr;  // one band per element (needs strips with contributions)
 };
 
 // Cells the classes leave out (nodata in the classes raster, flagged kCellExcluded): those whose

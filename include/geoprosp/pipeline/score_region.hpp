@@ -4,6 +4,7 @@
 // geoprosp-map writes the strips into rasters; geoprosp-train and geoprosp-eval keep the scores of
 // every cell to set class breaks and draw maps. No LibTorch here.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,10 @@ struct RegionScoring {
   int threads = 1;
   int batch_size = 65536;  // cells per strip, and per batch of window graphs
   std::string model;       // names the model in errors
+  // Occlusion explanations (pipeline/explain.hpp) of the cells whose output reaches explain_from;
+  // the other cells' contributions are nodata.
+  bool explain = false;
+  double explain_from = -std::numeric_limits<double>::infinity();
 };
 
 // One scored strip of the region: rows [row, row + rows), `width` cells each.
@@ -47,6 +52,9 @@ struct ScoredStrip {
   std::vector<float> probability;  // kProbabilityNodata where a cell is invalid
   std::vector<float> spread;       // the ensemble's standard deviation; empty with one member
   std::vector<float> distance;     // applicability distance (kProbabilityNodata where invalid); empty without
+  // With explain: E bands of rows x width, each element's contribution; kProbabilityNodata where a
+  // cell is invalid or not explained.
+  std::vector<float> contributions;
   int64_t valid_cells = 0;
 };
 
@@ -79,9 +87,11 @@ void ScoreMembers(const std::vector<std::unique_ptr<Scorer>>& scorers, const flo
 // Every cell of `stack`'s grid scored with `bundle` on the fused engine, through ScoreRegion: what
 // geoprosp-map writes for the same bundle and inputs. kProbabilityNodata where a cell is invalid.
 struct Bundle;
-// `calibrated`: through the bundle's calibration (if it has one), else raw scores.
+// `calibrated`: through the bundle's calibration (if it has one), else raw scores. With `explained`,
+// every valid cell is explained too, and the sums of its contributions go there.
+struct ContributionTotals;
 std::vector<float> ScoreGrid(const RasterStack& stack, const Bundle& bundle, int threads, const Progress& progress,
-                             bool calibrated = true);
+                             bool calibrated = true, ContributionTotals* explained = nullptr);
 
 // Reader threads worth opening for `threads` compute threads: one reader keeps a few cores busy.
 int DefaultReaderCount(int threads);

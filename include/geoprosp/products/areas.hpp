@@ -17,6 +17,10 @@ struct AreasRequest {
   std::string probability;  // Float32 raster, 0..1, on the same grid
   // Used only without `classes`: the classes then follow from the probability (like ClassOf).
   std::vector<double> class_breaks;
+  // Optional: one Float32 band per element, described by the element's name, on the same grid: each
+  // element's contribution to the output (geoprosp-map --explain). The areas then name the elements
+  // that drive them.
+  std::string contributions;
   std::vector<DepositPoint> deposits;  // in the rasters' CRS; those outside the grid are ignored
   std::string output;                  // the OGR driver follows the extension (AreasFormats()), GPKG without one
   int min_class = 2;                   // 1 low, 2 moderate, 3 high
@@ -29,6 +33,18 @@ struct AreasRequest {
   bool applicability = false;
 };
 
+// An element's mean contribution over an area's cells.
+struct ElementContribution {
+  std::string element;
+  double mean = 0;
+};
+
+// At most three elements with the largest absolute mean contribution, largest first, each with its
+// sign: "As+ Sb+ Au-". Elements whose mean is exactly 0 are left out.
+std::vector<ElementContribution> TopElements(const std::vector<std::string>& elements,
+                                             const std::vector<double>& means);
+std::string TopElementsText(const std::vector<ElementContribution>& top);
+
 struct TargetArea {
   int rank = 0;       // 1 = most prospective; also the area's id
   int max_class = 0;  // the highest class inside
@@ -36,10 +52,11 @@ struct TargetArea {
   double area_km2 = 0;
   double high_share = 0;  // share of the cells in the high class
   double mean_prob = 0, max_prob = 0;
-  double outside_share = 0;           // share of the cells beyond the model's applicability
-  std::vector<std::string> deposits;  // names of the deposits inside
-  double cx = 0, cy = 0;              // centroid in the rasters' CRS
-  double lon = 0, lat = 0;            // centroid in WGS84 (NaN without a CRS)
+  double outside_share = 0;                       // share of the cells beyond the model's applicability
+  std::vector<std::string> deposits;              // names of the deposits inside
+  std::vector<ElementContribution> top_elements;  // with request.contributions (TopElements)
+  double cx = 0, cy = 0;                          // centroid in the rasters' CRS
+  double lon = 0, lat = 0;                        // centroid in WGS84 (NaN without a CRS)
 };
 
 struct AreasSummary {

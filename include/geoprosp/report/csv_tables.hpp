@@ -15,6 +15,9 @@ std::string AugmentationCsv(const AugmentationComparison& augmentation);
 // alpha_sweep.csv: a row per model and alpha.
 std::string AlphaSweepCsv(const std::vector<AlphaSweepModel>& sweep);
 
+// element_importance.csv: a row per element, by global importance (mean |contribution|).
+std::string ElementImportanceCsv(const ImportanceSummary& importance);
+
 // study_table2.csv and study_figure6.csv: the study's own figures, as it printed them (percent, counts).
 std::string StudyTable2Csv(const StudyFigures& study);
 std::string StudyFigure6Csv(const StudyFigures& study);

@@ -21,6 +21,9 @@ std::string ReliabilityPlot(const std::vector<ModelComparison>& models);
 std::string AlphaSweepPlot(const std::vector<AlphaSweepModel>& sweep);
 // The share of deposit cells and of the area at or above each threshold, and where they cross.
 std::string PredictionAreaPlot(const PredictionArea& area);
+// Each element's global importance (mean |contribution|) beside its |r| with the deposit cells, both
+// as shares of their largest value, elements by importance.
+std::string ElementImportanceChart(const ImportanceSummary& importance);
 // A confusion matrix as a heat map, titled.
 std::string ConfusionPlot(const std::string& title, const Confusion& confusion);
 

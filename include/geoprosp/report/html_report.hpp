@@ -14,7 +14,7 @@ struct ReportCharts {
   std::string model_comparison, roc, success_rate, reliability;
   std::vector<std::string> confusions;  // ours, one per augmentation method, in the results' order
   std::string alpha_sweep;
-  std::string map, prediction_area;
+  std::string map, prediction_area, element_importance;
   std::vector<std::string> study_confusions;  // the study's Figure 6, in its order
 };
 
