@@ -423,9 +423,11 @@ TEST_F(MapFixture, StripsAndTilesEqualTheWholeRasterWithSpatialContext) {
 // The spatial context the model trained on (BuildSamples, from the whole grid in memory) is the one
 // geoprosp-map computes strip by strip: the map holds exactly the model's scores of the training
 // cells' features (no calibration without cross-validation).
+// So does the applicability distance, which reads the elements' values (block 0 of the node features).
 TEST_F(MapFixture, TheMapScoresTheFeaturesTheModelTrainedOn) {
   auto o = Options("context", "ctx_check");
   o.batch_size = 40 * 3;
+  o.applicability = survey_->dir + "/ctx_check_d.tif";
   RunMap(o, Progress{});
   const Bundle bundle = LoadBundle(o.model);
   ASSERT_EQ(bundle.context.windows, std::vector<int>({3, 5}));
@@ -444,6 +446,11 @@ TEST_F(MapFixture, TheMapScoresTheFeaturesTheModelTrainedOn) {
   const auto map = test::ReadBand(o.output);
   ASSERT_EQ(scores.size(), cells.size());
   for (size_t i = 0; i < cells.size(); ++i) ASSERT_EQ(map[cells[i].cell], scores[i]) << "cell " << cells[i].cell;
+  const auto distance = test::ReadBand(o.applicability);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    ASSERT_EQ(distance[cells[i].cell], bundle.applicability.Distance(samples.features_of(i)))
+        << "applicability distance, cell " << cells[i].cell;
+  }
 }
 
 TEST_F(MapFixture, TorchAndFusedEnginesAgreeOnTheMap) {

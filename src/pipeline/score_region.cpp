@@ -280,7 +280,8 @@ RegionTotals ScoreRegion(const std::vector<const RasterStack*>& readers,
 #pragma omp parallel for num_threads(threads) schedule(static)
       for (int64_t i = 0; i < m; ++i) {
         const size_t r = cells[i] / window.width - halo, c = cells[i] % window.width - halo;
-        out.distance[r * region.width + c] = scoring.applicability.Distance(cell_features.data() + i * n);
+        // The elements' values: block 0 of the cell's node features.
+        out.distance[r * region.width + c] = scoring.applicability.Distance(cell_features.data() + i * row_width);
       }
     }
     const size_t band_cells = size_t(rows) * region.width;
