@@ -183,7 +183,7 @@ struct Workspace {
   LaneVector ax;                      // GCN: Â x_f (inputs x E)
   LaneVector h, dh;                   // E rows: the state and its gradient
   LaneVector t1, t2;                  // E rows: Z or dZ, dM or dP
-  std::vector<LaneVector> saved;          // per layer: GCN Â h (l >= 1); GAT h (l >= 1)
+  std::vector<LaneVector> saved;      // per layer: GCN Â h (l >= 1); GAT h (l >= 1)
   std::vector<LaneVector> projected;  // GAT, per layer: h Wext (E rows)
   std::vector<LaneVector> attention;  // GAT, per layer: heads x E x E
   std::vector<LaneVector> gate;       // per layer: d(update)/d(pre-activation) x dropout scale
@@ -203,7 +203,7 @@ struct Kernel final : GnnKernel, GnnLayout {
   std::vector<float> vw, eb;                   // inputs x h; E x h
   std::vector<std::vector<float>> wt, wext_t;  // per layer: W^T or Wext (h x width); GAT Wext^T (width x h)
   std::vector<float> fv, fe;                   // layer 0: vw_f W (inputs x width), eb W (E x width)
-  LaneVector fe_lanes;                 // per-cell GCN: fe broadcast (E rows)
+  LaneVector fe_lanes;                         // per-cell GCN: fe broadcast (E rows)
   std::vector<float> afe;                      // shared-Â GCN: Â fe + b_0 (E x h)
   std::vector<float> whh_t;                    // W_hh^T (2h x h)
   std::vector<float> wp_t;                     // masked: W_p^T (h x h)
@@ -389,7 +389,7 @@ void Kernel::Prepare(const SampleSet& samples) {
 // pre-training: `hidden_nodes` (count x E, 1 = hidden) zero a hidden node's features and set its flag;
 // the targets are the nodes' values, weighted `node_weight` where hidden.
 void Kernel::Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
-                             uint64_t dropout_key, const uint8_t* hidden_nodes, float node_weight) const {
+                  uint64_t dropout_key, const uint8_t* hidden_nodes, float node_weight) const {
   std::fill(ws.x.begin(), ws.x.end(), Lanes{});
   const int row = features * n;
   for (int lane = 0; lane < count; ++lane) {
@@ -574,7 +574,7 @@ void Kernel::ForwardGat(Workspace& ws, int l, bool dropout) const {
 // Cross-entropy terms of each lane, and the gradients of the loss (and of its positive part) with
 // respect to the logits.
 LossParts Kernel::ChunkLoss(Workspace& ws, const LossWeights& weights, size_t first, int count,
-                                       bool* has_positive) const {
+                            bool* has_positive) const {
   LossParts parts;
   *has_positive = false;
   for (int i = 0; i < 2; ++i) ws.dlogits[i] = ws.positive_dlogits[i] = Lanes{};
@@ -733,8 +733,7 @@ void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
 }
 
 // out[r][m] += Σ_c rows[r][c] matrix[c][m] for r < count, c < cols, m < hidden (rows `stride` apart).
-void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix,
-                                       float* out) const {
+void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const {
   const int h = hidden;
   for (int r = 0; r < count; ++r) {
     float* sum = out + size_t(r) * h;
@@ -864,8 +863,7 @@ void Kernel::CheckBatch(const SampleSet& samples, const std::vector<size_t>& bat
   }
 }
 
-void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradient,
-                                  float* positive_gradient) {
+void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradient, float* positive_gradient) {
   const int64_t chunks = (count + kLanes - 1) / kLanes;
   const int group_count = static_cast<int>(std::min<int64_t>(chunks, kMaxGroups));
   const bool backward = gradient != nullptr, positive = positive_gradient != nullptr;
@@ -902,7 +900,7 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
 }
 
 LossParts Kernel::Run(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
-                                 uint64_t dropout_key, float* gradient, float* positive_gradient) {
+                      uint64_t dropout_key, float* gradient, float* positive_gradient) {
   if (masked) throw Error("training", "a pre-training network has no classifier");
   CheckBatch(samples, batch);
   if (weights.negative.size() != batch.size() || weights.positive.size() != batch.size())
@@ -943,7 +941,7 @@ LossParts Kernel::Run(const SampleSet& samples, const std::vector<size_t>& batch
 }
 
 double Kernel::RunMasked(const SampleSet& samples, const std::vector<size_t>& batch,
-                                    const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient) {
+                         const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient) {
   if (!masked) throw Error("training", "a classifier network has no masked-value head");
   CheckBatch(samples, batch);
   if (hidden_nodes.size() != batch.size() * size_t(n))

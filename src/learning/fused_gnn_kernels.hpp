@@ -56,11 +56,11 @@ struct GnnLayout {
   ModelSpec spec;
   int n, hidden, heads, layers, head_width;
   bool gat;
-  bool masked;   // GnnObjective::MaskedValues: the regression head instead of the classifier
-  int features;  // F: node features per element
-  int inputs;    // input columns per node the backbone reads: F, plus the hidden flag when masked
-  int width;     // of a projected row: hidden, plus src and dst per head for GAT
-  int stride;    // of the node rows
+  bool masked;                  // GnnObjective::MaskedValues: the regression head instead of the classifier
+  int features;                 // F: node features per element
+  int inputs;                   // input columns per node the backbone reads: F, plus the hidden flag when masked
+  int width;                    // of a projected row: hidden, plus src and dst per head for GAT
+  int stride;                   // of the node rows
   uint32_t drop_threshold = 0;  // a unit is dropped when its hash is below this
   float keep_scale = 1;
 
