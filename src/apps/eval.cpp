@@ -307,6 +307,12 @@ EvalResults RunEval(const EvalOptions& o, const Progress& progress) {
   results.experiments = plan.experiments;
   results.augment_model = o.augment_model;
   results.timing.emplace_back("load_seconds", SecondsSince(start));
+  for (const char* gnn : {"resgcn", "resgat"}) {
+    if (std::find(plan.models.begin(), plan.models.end(), gnn) != plan.models.end()) {
+      WarnIfPortableTrainer(settings.fit.train.engine, results.warnings);
+      break;
+    }
+  }
 
   const double cv_share = plan.Wants("map") ? 0.85 : 0.98;
   ScaledProgress cv_progress(progress, 0.02, 0.02 + cv_share);

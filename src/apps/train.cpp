@@ -186,6 +186,7 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   clock.Lap("reading_and_labels");
 
   TrainReport report;
+  WarnIfPortableTrainer(settings.fit.train.engine, report.warnings);
   report.arch = o.arch;
   report.ensemble = o.ensemble;
   report.settings = settings;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -433,6 +434,15 @@ PriorEstimate EstimateClassPrior(const ModelSpec& spec, const SampleSet& train, 
   estimate.prior = std::clamp(estimate.labelled_share + kappa * (1 - estimate.labelled_share),
                               std::max(estimate.labelled_share, 1e-6), 0.5);
   return estimate;
+}
+
+void WarnIfPortableTrainer(TrainEngine engine, std::vector<std::string>& warnings) {
+  const char* forced = std::getenv("GEOPROSP_KERNEL");
+  if (engine != TrainEngine::Fused || (forced && *forced && std::string(forced) != "auto")) return;
+  if (ChosenFusedKernel() != FusedKernel::Scalar) return;
+  AddWarning(warnings,
+             "this CPU has no AVX2 (or is not x86-64): the fused trainer runs its portable kernel, about 100 times "
+             "slower than on an AVX2 CPU; --train-engine torch may train the residual GNNs faster here");
 }
 
 }  // namespace geoprosp
