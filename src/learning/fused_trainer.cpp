@@ -56,20 +56,22 @@ constexpr double kNnpuBeta = 0, kNnpuGamma = 1;
 
 // LibTorch's Adam (torch/csrc/api/src/optim/adam.cpp), in float as there (one division per parameter
 // instead of two: the last bit may differ).
+// weight_decay adds weight_decay x p to each gradient first (an L2 penalty, as LibTorch's Adam).
 class Adam {
  public:
-  Adam(size_t size, double lr) : lr_(lr), m_(size, 0.0f), v_(size, 0.0f) {}
+  Adam(size_t size, double lr, double weight_decay = 0)
+      : lr_(lr), weight_decay_(weight_decay), m_(size, 0.0f), v_(size, 0.0f) {}
   void Step(std::vector<float>& params, const std::vector<float>& gradient) {
     ++step_;
     const double correction1 = 1 - std::pow(kBeta1, step_), correction2 = 1 - std::pow(kBeta2, step_);
     const float beta1 = float(kBeta1), beta2 = float(kBeta2), rest1 = float(1 - kBeta1), rest2 = float(1 - kBeta2);
     const float inverse_root2 = float(1 / std::sqrt(correction2)), step_size = float(lr_ / correction1);
-    const float eps = float(kEps);
+    const float eps = float(kEps), decay = float(weight_decay_);
     float* p = params.data();
     const float* grad = gradient.data();
     float *m = m_.data(), *v = v_.data();
     for (size_t i = 0; i < params.size(); ++i) {
-      const float g = grad[i];
+      const float g = decay != 0.0f ? grad[i] + decay * p[i] : grad[i];
       m[i] = m[i] * beta1 + g * rest1;
       v[i] = v[i] * beta2 + rest2 * g * g;
       p[i] -= step_size * m[i] / (std::sqrt(v[i]) * inverse_root2 + eps);
@@ -78,7 +80,7 @@ class Adam {
 
  private:
   static constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
-  double lr_;
+  double lr_, weight_decay_;
   int64_t step_ = 0;
   std::vector<float> m_, v_;
 };
@@ -277,7 +279,7 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
     model.SetWeights(initial_weights);
   }
   std::vector<float>& params = model.parameters();
-  Adam adam(params.size(), settings.lr);
+  Adam adam(params.size(), settings.lr, settings.weight_decay);
   std::vector<float> gradient(params.size()), positive(params.size()), best;
   const std::vector<size_t> validation_slots = Everything(validation.size());
   const LossWeights validation_weights =

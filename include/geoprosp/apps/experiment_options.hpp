@@ -37,9 +37,11 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   int heads = 4;
   double dropout = 0.5;
   double lr = 1e-3;
+  double weight_decay = 0;
   int epochs = 200;
   int batch_size = 64;
   int patience = 30;
+  std::string early_stopping = "validation";
   std::string loss = "ce";
   std::string prior = "auto";
   std::string train_engine = "fused";
@@ -49,6 +51,7 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   std::string context = "none";
   std::string augment = "gan";
   double augment_ratio = 1.0;
+  int ensemble = 1;
   std::string cv = "spatial";
   int folds = 10;
   int repeats = 1;
@@ -179,6 +182,11 @@ void AddTrainingOptions(OptionTable<Options>& t) {
   t.Add("heads", &O::heads).Label("Attention heads").Range(1, 64).Help("Attention heads (resgat)");
   t.Add("dropout", &O::dropout).Label("Dropout").Range(0, 0.99).Help("Dropout");
   t.Add("lr", &O::lr).Label("Learning rate").Range(1e-7, 1).Help("Adam learning rate");
+  t.Add("weight-decay", &O::weight_decay)
+      .Label("Weight decay")
+      .Range(0, 1)
+      .Advanced()
+      .Help("L2 penalty on the network weights (Adam's weight decay)");
   t.Add("epochs", &O::epochs).Label("Maximum epochs").Range(1, 100000).Help("Maximum epochs");
   t.Add("batch-size", &O::batch_size)
       .Label("Graphs per training batch")
@@ -190,6 +198,16 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Range(1, 100000)
       .Advanced()
       .Help("Early stopping: epochs without a better validation loss");
+  t.Add("early-stopping", &O::early_stopping)
+      .Label("Early stopping")
+      .FormHelp(
+          "Hold out a fifth of the training samples and keep the epoch with the best loss on them, or train on "
+          "every sample for the maximum epochs")
+      .Choices({"validation", "none"})
+      .Advanced()
+      .Help(
+          "validation: hold out a fifth of the training samples, keep the epoch with the best loss on them; none: "
+          "every sample trains, for --epochs");
   t.Add("loss", &O::loss)
       .Label("Training loss")
       .FormHelp(
@@ -237,6 +255,15 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Label("Augmentation ratio")
       .Range(0, 10)
       .Help("Augment until positives = ratio x negatives");
+  t.Add("ensemble", &O::ensemble)
+      .Label("Ensemble members")
+      .FormHelp(
+          "Train N residual GNN members over seeds (the final model also over random sets of background cells) and "
+          "average them; cross-validation scores the same average, and the map can show their spread")
+      .Range(1, 100)
+      .Help(
+          "Train N ResGCN/ResGAT members over seeds (the final model also over random negative sets) and average "
+          "them, in the cross-validation too; geoprosp-map --sd maps their spread");
   t.Add("cv", &O::cv)
       .Label("Cross-validation")
       .Choices({"spatial", "random", "paper"})
