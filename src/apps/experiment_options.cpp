@@ -14,6 +14,7 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   fit.train.epochs = o.epochs;
   fit.train.lr = o.lr;
   fit.train.weight_decay = o.weight_decay;
+  fit.train.input_noise = o.input_noise;
   fit.train.batch_size = o.batch_size;
   fit.train.patience = o.patience;
   fit.early_stopping = o.early_stopping == "validation";
@@ -30,6 +31,8 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   }
   if (fit.train.loss == TrainLoss::NonNegativePu && fit.train.engine == TrainEngine::Torch)
     throw UsageError("--loss", "nnpu needs --train-engine fused");
+  if (fit.train.input_noise > 0 && fit.train.engine == TrainEngine::Torch)
+    throw UsageError("--input-noise", "needs --train-engine fused");
   fit.pretrain.method = ParsePretrainMethod(o.pretrain);
   fit.pretrain.epochs = o.pretrain_epochs;
   fit.pretrain.mask_share = o.mask_share;

@@ -239,6 +239,7 @@ json ToJson(const ExperimentSettings& s) {
           {"dropout", fit.spec.dropout},
           {"lr", fit.train.lr},
           {"weight_decay", fit.train.weight_decay},
+          {"input_noise", fit.train.input_noise},
           {"epochs", fit.train.epochs},
           {"batch_size", fit.train.batch_size},
           {"patience", fit.train.patience},

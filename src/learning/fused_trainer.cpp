@@ -235,7 +235,7 @@ std::vector<size_t> Everything(size_t n) {
   return all;
 }
 
-constexpr uint64_t kPretrainStream = 0x6a09e667f3bcc909ULL;
+constexpr uint64_t kPretrainStream = 0x6a09e667f3bcc909ULL, kInputNoiseStream = 0xbb67ae8584caa73bULL;
 
 // Dropout's key for step `step` of a run seeded `seed` (never 0, which means no dropout).
 uint64_t DropoutKey(uint64_t seed, uint64_t step) {
@@ -253,6 +253,7 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
                               const std::vector<NamedTensor>& initial_weights) {
   if (train.size() == 0) throw Error("training data", "holds no sample");
   if (settings.batch_size < 1) throw UsageError("--batch-size", "must be at least 1");
+  if (!(settings.input_noise >= 0)) throw UsageError("--input-noise", "must be at least 0");
   TrainedModel result;
   Progress training = progress;
   std::unique_ptr<ScaledProgress> estimate_part, training_part;
@@ -286,15 +287,25 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
       validation.size() > 0 ? objective->Weights(validation.labels, validation_slots) : LossWeights{};
 
   std::mt19937_64 rng(settings.seed);
+  // Input noise: each epoch sees every sample's node features plus fresh Gaussian noise (its own
+  // stream, so that the batches and dropout stay those of a run without it).
+  std::mt19937_64 noise_rng(settings.seed ^ kInputNoiseStream);
+  std::normal_distribution<float> noise(0.0f, static_cast<float>(settings.input_noise));
+  SampleSet noisy;
+  if (settings.input_noise > 0) noisy = train;
+  const SampleSet& seen_samples = settings.input_noise > 0 ? noisy : train;
   result.best_validation_loss = std::numeric_limits<double>::infinity();
   uint64_t step = 0;
   int since_best = 0;
   for (int epoch = 0; epoch < settings.epochs; ++epoch) {
     double train_loss = 0;
     size_t seen = 0;
+    if (settings.input_noise > 0) {
+      for (size_t i = 0; i < train.features.size(); ++i) noisy.features[i] = train.features[i] + noise(noise_rng);
+    }
     for (const Batch& batch : objective->Epoch(rng)) {
       const LossParts parts =
-          model.Backward(train, batch.samples, batch.weights, DropoutKey(settings.seed, ++step), gradient.data(),
+          model.Backward(seen_samples, batch.samples, batch.weights, DropoutKey(settings.seed, ++step), gradient.data(),
                          objective->NeedsPositiveGradient() ? positive.data() : nullptr);
       train_loss += objective->Step(parts, gradient, positive) * batch.samples.size();
       seen += batch.samples.size();

@@ -135,6 +135,7 @@ TrainedModel TrainResGnn(const ModelSpec& spec, const SampleSet& train, const Sa
     return TrainFusedResGnn(spec, train, validation, settings, progress, initial_weights);
   if (settings.loss != TrainLoss::WeightedCrossEntropy)
     throw UsageError("--loss", ToString(settings.loss) + " needs --train-engine fused");
+  if (settings.input_noise > 0) throw UsageError("--input-noise", "needs --train-engine fused");
   const auto make = [&] {
     CheckNodeFeatures(spec, train);
     ResGnn model(spec, train.n_elements);

@@ -38,6 +38,7 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   double dropout = 0.5;
   double lr = 1e-3;
   double weight_decay = 0;
+  double input_noise = 0;
   int epochs = 200;
   int batch_size = 64;
   int patience = 30;
@@ -187,6 +188,13 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Range(0, 1)
       .Advanced()
       .Help("L2 penalty on the network weights (Adam's weight decay)");
+  t.Add("input-noise", &O::input_noise)
+      .Label("Input noise")
+      .Range(0, 10)
+      .Advanced()
+      .Help(
+          "ResGCN/ResGAT (fused engine): SD of Gaussian noise added to the standardised node features afresh each "
+          "epoch (0: none)");
   t.Add("epochs", &O::epochs).Label("Maximum epochs").Range(1, 100000).Help("Maximum epochs");
   t.Add("batch-size", &O::batch_size)
       .Label("Graphs per training batch")
