@@ -42,7 +42,7 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   int epochs = 200;
   int batch_size = 64;
   int patience = 30;
-  std::string early_stopping = "validation";
+  std::string early_stopping = "none";
   std::string loss = "ce";
   std::string prior = "auto";
   std::string train_engine = "fused";
@@ -205,17 +205,19 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Label("Early-stopping patience")
       .Range(1, 100000)
       .Advanced()
-      .Help("Early stopping: epochs without a better validation loss");
+      .Help(
+          "Stop after this many epochs without a better loss (the validation loss with --early-stopping validation, "
+          "else the training loss)");
   t.Add("early-stopping", &O::early_stopping)
       .Label("Early stopping")
       .FormHelp(
-          "Hold out a fifth of the training samples and keep the epoch with the best loss on them, or train on "
-          "every sample for the maximum epochs")
-      .Choices({"validation", "none"})
+          "none: every training sample trains, up to the maximum epochs; validation: hold out a fifth of them and "
+          "keep the epoch with the best loss on them")
+      .Choices({"none", "validation"})
       .Advanced()
       .Help(
-          "validation: hold out a fifth of the training samples, keep the epoch with the best loss on them; none: "
-          "every sample trains, for --epochs");
+          "none: every training sample trains, up to --epochs; validation: hold out a fifth of them and keep the "
+          "epoch with the best loss on them");
   t.Add("loss", &O::loss)
       .Label("Training loss")
       .FormHelp(
