@@ -210,7 +210,8 @@ void MapStages(benchmark::State& state, const std::vector<std::string>& inputs, 
     seconds[stage + "_cpu"] += cpu_seconds() - cpu_start;
   };
   for (auto _ : state) {
-    RasterOutput out({"/tmp/geoprosp_bench_stages.tif", "GTiff", {}}, grid, OutputKind::Probability);
+    const std::string path = "/tmp/geoprosp_bench_stages.tif";
+    RasterOutput out(path, {path, "GTiff", {}}, grid, OutputKind::Probability);
     StackWindow window;
     std::vector<float> features, cell_features, adjacency, probabilities, strip;
     std::vector<size_t> cells;

@@ -8,7 +8,9 @@
 #    default architecture (hidden 64, 3 layers, 4 heads, dropout 0.5); items_per_second = cells/s.
 #    BENCH_FILTER narrows them (default: every case).
 # 2. The whole tool: geoprosp-train on every cell of hunan-jiangxi-li, 10 epochs, no CV, no
-#    augmentation, with each engine (wall time, start-up included), BENCH_RUNS times each.
+#    augmentation, with each engine (wall time, start-up included), BENCH_RUNS times each. The fused
+#    trainer runs with the kernel the CPU gets (auto) and with each of BENCH_KERNELS (default avx2;
+#    GEOPROSP_KERNEL names them), and its models' bytes are compared.
 # The load average is printed before each step: the machine is shared, and a load above the core
 # count slows every figure.
 #
@@ -34,13 +36,23 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 "$BUILD/benc
 
 inputs=()
 for e in Au B Sn Cu Ag Ba Mn Pb Zn As Sb Bi Hg Mo W F; do inputs+=("$DATA/Idw_$e.tif"); done
-for engine in fused torch; do
+for case in fused:auto $(for k in ${BENCH_KERNELS:-avx2}; do echo "fused:$k"; done) torch:auto; do
+  engine=${case%:*} kernel=${case#*:}
   for run in $(seq "$RUNS"); do
     load
-    /usr/bin/time -f "$engine run $run: %e s wall, %U s user, %M KB" "$BUILD/tools/geoprosp-train" "${inputs[@]}" \
+    GEOPROSP_KERNEL=$kernel /usr/bin/time -f "$engine ($kernel kernel) run $run: %e s wall, %U s user, %M KB" \
+      "$BUILD/tools/geoprosp-train" "${inputs[@]}" \
       --labels "$DATA/Li_deposits0.tif" --negatives all --folds 0 --epochs 10 --augment none \
       --train-engine "$engine" -o "$WORK/model" --overwrite --report "$WORK/report.json" -q
     python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("  stages:", r["seconds_by_stage"])' \
       "$WORK/report.json"
   done
+  if [ "$engine" = fused ]; then
+    if [ -f "$WORK/fused.bin" ]; then
+      cmp -s "$WORK/fused.bin" "$WORK/model/weights.bin" && echo "  same weights as the auto kernel's" ||
+        echo "  WEIGHTS DIFFER from the auto kernel's"
+    else
+      cp "$WORK/model/weights.bin" "$WORK/fused.bin"
+    fi
+  fi
 done

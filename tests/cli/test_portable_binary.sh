@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_portable_binary.sh BUILD_DIR -- the tools (and the LibTorch plugin) run on any x86-64 CPU, whatever
 # CPU built them: only
-# the fused AVX2/AVX-512 kernels (geoprosp::fused::avx2/avx512) and the x86-64-v3/v4 clones of the
+# the fused AVX2/AVX-512 kernels (geoprosp::fused::avx2/avx512, and the trainer's geoprosp::learning::
+# avx2/avx512) and the x86-64-v3/v4 clones of the
 # window graphs (GCC's target_clones) contain AVX instructions, and those run only after a CPU check.
 # A function elsewhere with a VEX/EVEX instruction (v...), a ymm/zmm/xmm16+ register or a mask
 # register would stop the program with SIGILL on an older CPU (as -march=native builds did).
@@ -19,7 +20,7 @@ command -v objdump >/dev/null || {
   finish
 }
 
-allowed='geoprosp::fused::(avx2|avx512)::|\.arch_x86_64_v[34]'
+allowed='geoprosp::(fused|learning)::(avx2|avx512)::|\.arch_x86_64_v[34]'
 # FILE and whether it holds the fused engine (the LibTorch plugin carries its own copy).
 for entry in tools/geoprosp-map:1 tools/geoprosp-train:1 tools/geoprosp-eval:1 tools/geoprosp-grid:0 \
   lib/geoprosp/libgeoprosp_torch_scorer.so:1; do

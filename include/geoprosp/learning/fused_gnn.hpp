@@ -1,7 +1,9 @@
 #pragma once
 // The residual GNN of training/torch_model.cpp (ResGCN or ResGAT) in plain C++, for training: its
 // parameters, under the names, shapes and order LibTorch gives them, and its forward and backward
-// passes over batches of samples, one cell per SIMD lane (the kernels of models/lanes.hpp).
+// passes over batches of samples, one cell per SIMD lane: 8 cells per chunk, in a kernel built for the
+// CPU's instruction set (scalar, AVX2 or AVX-512, chosen at run time as for the fused scorer), each
+// giving the same bytes.
 //
 // Deterministic: a batch is cut into chunks of one register of cells and the chunks into groups that
 // depend on the batch size only; each group sums its chunks' gradients in order, and the groups are
@@ -13,6 +15,7 @@
 
 #include "geoprosp/learning/samples.hpp"
 #include "geoprosp/models/model_spec.hpp"
+#include "geoprosp/models/scorer.hpp"
 
 namespace geoprosp {
 
@@ -37,8 +40,10 @@ constexpr const char* kPretrainPrefix = "pretrain.";
 
 class FusedResGnn {
  public:
-  // `threads` split each batch's chunks (0: all cores).
+  // `threads` split each batch's chunks (0: all cores). The kernel: ChosenFusedKernel() (GEOPROSP_KERNEL
+  // or the fastest this CPU runs), or the one given (tests, benchmarks; Error when this CPU lacks it).
   FusedResGnn(const ModelSpec& spec, int n_elements, int threads, GnnObjective objective = GnnObjective::Classify);
+  FusedResGnn(const ModelSpec& spec, int n_elements, int threads, GnnObjective objective, FusedKernel kernel);
   ~FusedResGnn();
   FusedResGnn(const FusedResGnn&) = delete;
   FusedResGnn& operator=(const FusedResGnn&) = delete;

@@ -1,0 +1,1044 @@
+// ResGCN/ResGAT forward and backward passes by hand, one cell per SIMD lane (models/lane_ops.hpp), for
+// the architecture of training/torch_model.cpp:
+//
+//   h0 = [x_e, onehot_e] W_in^T + b_in       (input layer, per node e; x_e: its F node features)
+//   GCN layer l: h += dropout(relu((Â h) W_l^T + b_l))
+//   GAT layer l: p = h W_l^T, per head k: α_ij = softmax_j∈N(i) leaky_relu(p_i·a_src + p_j·a_dst, 0.2),
+//                h += dropout(elu(Σ_j α_ij p_j))
+//   readout r = [mean_e h, max_e h]; logits = W_o dropout(relu(W_hh r + b_hh)) + b_o
+//
+// Masked pre-training (GnnObjective::MaskedValues) keeps the backbone (input and residual layers) and
+// replaces the classifier by a per-node regression head: hidden nodes get x_e = 0 plus a learned mask
+// token t (h0_e = t + eb_e, i.e. t is the input column of a 0/1 "hidden" flag), and
+//   ŷ_e = w_p relu(W_p h_e + b_p) + c_p,   loss = Σ over hidden nodes (ŷ_e - value_e)² / their count.
+//
+// Two rewrites keep the per-cell work to the products of layers 1.. (as in the fused scorer):
+// - Layer 0 reads h0 = Σ_f x_f vw_f + eb (vw_f: the column of W_in of node feature f; eb: the one-hot
+//   column plus b_in), so h0 W = Σ_f x_f (vw_f W) + (eb W): tables per step instead of a product per
+//   cell. Its backward pass needs only sums over the cells (of dZ·(Âx_f), of Â^T dZ, of x_f Â^T dZ),
+//   turned into the gradients of W_0 and W_in once per batch (Fold).
+// - GAT: W a_src and W a_dst per head are extra columns of the layer's weights (Wext, h x (h + 2 heads)),
+//   so one product gives the projections and both attention terms, forward and backward; the
+//   gradient of Wext is folded back into W and the attention vectors once per batch.
+// The weight gradients are sums over the nodes and the lanes of a chunk (AddProductSums), added to
+// the group's buffer in chunk order.
+//
+// Compiled once per instruction set: fused_gnn_{scalar,avx2,avx512}.cpp each include this file (so it
+// has no include guard) inside their own namespace (the AVX ones inside a `#pragma GCC target`
+// region), after defining what models/lane_ops.hpp needs with kLanes = kTrainingLanes floats per
+// Lanes, and kSumRows x kSumCols (a power of two, at most kLanes): the register block of AddProductSums. Sums over
+// a chunk's lanes take one fixed order (LaneSums), so every kernel gives the same bytes.
+
+namespace {
+
+#include "geoprosp/models/lane_ops.hpp"
+
+using LaneMask = decltype(Lanes{} < Lanes{});  // a comparison's result: 0 or -1 per lane
+typedef uint32_t LaneBits __attribute__((vector_size(kTrainingLanes * sizeof(uint32_t))));
+static_assert(kLanes == kTrainingLanes && sizeof(Lanes) == kLanes * sizeof(float), "one chunk of cells per Lanes");
+
+constexpr float kLeakySlope = 0.2f;  // GAT's leaky_relu
+constexpr int kMaxGroups = 32;       // gradient buffers per batch: the most threads that can share one
+
+// Lane m of a + b pairs lanes m and m ^ S: of a where bit S of m is clear, of b where it is set.
+template <int S, int... M>
+inline Lanes PairSums(Lanes a, Lanes b, std::integer_sequence<int, M...>) {
+  return __builtin_shufflevector(a, b, ((M & S) ? kLanes + M : M)...) +
+         __builtin_shufflevector(a, b, ((M & S) ? kLanes + (M ^ S) : (M ^ S))...);
+}
+
+// Folds each of v[0..Count) on itself, pairing lanes m and m ^ S, for S = Size, Size / 2, ... >= Count.
+template <int S, int Count>
+inline void FoldEach(Lanes* v) {
+  if constexpr (S >= Count && S >= 1) {
+    for (int n = 0; n < Count; ++n) v[n] = PairSums<S>(v[n], v[n], std::make_integer_sequence<int, kLanes>());
+    FoldEach<S / 2, Count>(v);
+  }
+}
+
+// Lane k < Count (a power of two, at most kLanes) of the result: the sum of the lanes of v[k]. Each
+// vector's lanes are added in one fixed order whatever Count (pairs of lanes m and m ^ S for S =
+// kLanes / 2, ..., 2, 1: within each vector while S >= Count, then across the vectors, a butterfly),
+// so the sums do not depend on the register blocks an instruction set uses.
+template <int Count>
+inline Lanes Butterfly(Lanes* v) {
+  if constexpr (Count == 1) {
+    return v[0];
+  } else {
+    constexpr int half = Count / 2;
+    for (int n = 0; n < half; ++n) v[n] = PairSums<half>(v[n], v[n + half], std::make_integer_sequence<int, kLanes>());
+    return Butterfly<half>(v);
+  }
+}
+template <int Count = kLanes>
+inline Lanes LaneSums(Lanes* v) {
+  static_assert(Count >= 1 && Count <= kLanes && (Count & (Count - 1)) == 0, "Count: a power of two <= kLanes");
+  FoldEach<kLanes / 2, Count>(v);
+  return Butterfly<Count>(v);
+}
+
+// Unaligned loads and stores of kLanes floats (memcpy compiles to one vector move).
+inline Lanes LoadLanes(const float* p) {
+  Lanes v;
+  __builtin_memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline void StoreLanes(float* p, Lanes v) { __builtin_memcpy(p, &v, sizeof(v)); }
+
+// out[k] += the sum of the lanes of value(k), for k < count.
+template <class Value>
+inline void AddLaneSumsOf(int count, Value value, float* out) {
+  for (int k0 = 0; k0 < count; k0 += kLanes) {
+    Lanes block[kLanes] = {};
+    const int size = count - k0 < kLanes ? count - k0 : kLanes;
+    for (int k = 0; k < size; ++k) block[k] = value(k0 + k);
+    const Lanes sums = LaneSums(block);
+    if (size == kLanes) {
+      StoreLanes(out + k0, LoadLanes(out + k0) + sums);
+    } else {
+      for (int k = 0; k < size; ++k) out[k0 + k] += sums[k];
+    }
+  }
+}
+inline void AddLaneSums(const Lanes* v, int count, float* out) {
+  AddLaneSumsOf(
+      count, [v](int k) { return v[k]; }, out);
+}
+
+// out[r][c] += sum over i < n and over the lanes of a[i][r] * b[i][c], for r < rows, c < cols: the
+// weight gradient of a product, summed over the nodes and the cells of a chunk. Blocks of kSumRows x
+// kSumCols accumulators reduce to one register of sums; partial blocks reduce zeros in the rest. Each
+// sum is the same chain of Fmas over i whatever the block sizes.
+inline void AddProductSums(const Lanes* a, int a_stride, int rows, const Lanes* b, int b_stride, int cols, int n,
+                           float* out, int out_stride) {
+  for (int r0 = 0; r0 < rows; r0 += kSumRows) {
+    for (int c0 = 0; c0 < cols; c0 += kSumCols) {
+      Lanes acc[kSumRows * kSumCols] = {};
+      if (r0 + kSumRows <= rows && c0 + kSumCols <= cols) {
+        for (int i = 0; i < n; ++i) {
+          Lanes x[kSumRows], y[kSumCols];
+          for (int r = 0; r < kSumRows; ++r) x[r] = InRegister(a[i * a_stride + r0 + r]);
+          for (int c = 0; c < kSumCols; ++c) y[c] = InRegister(b[i * b_stride + c0 + c]);
+          for (int r = 0; r < kSumRows; ++r) {
+            for (int c = 0; c < kSumCols; ++c) acc[r * kSumCols + c] = Fma(x[r], y[c], acc[r * kSumCols + c]);
+          }
+        }
+      } else {
+        for (int i = 0; i < n; ++i) {
+          for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
+            for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
+              acc[r * kSumCols + c] = Fma(a[i * a_stride + r0 + r], b[i * b_stride + c0 + c], acc[r * kSumCols + c]);
+          }
+        }
+      }
+      const Lanes sums = LaneSums<kSumRows * kSumCols>(acc);
+      for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
+        for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
+          out[(r0 + r) * out_stride + c0 + c] += sums[r * kSumCols + c];
+      }
+    }
+  }
+}
+
+// 32 random bits per lane for (lane key, site): Wellons' lowbias32 of key ^ site * 2^32 / φ.
+inline LaneBits Hash(LaneBits key, uint32_t site) {
+  LaneBits h = key ^ (site * 0x9e3779b9u);
+  h ^= h >> 16;
+  h *= 0x7feb352du;
+  h ^= h >> 15;
+  h *= 0x846ca68bu;
+  h ^= h >> 16;
+  return h;
+}
+
+// out[r][c] += sum over the lanes of a[r] * b[c] (rows x cols, row-major): the weight gradient of a
+// one-row product. Cell-major copies turn it into a plain product over the cells, with no
+// horizontal sums.
+void AddOuterSums(const Lanes* a, int rows, const Lanes* b, int cols, std::vector<float>& scratch, float* out) {
+  scratch.resize(size_t(kLanes) * (rows + cols));
+  float* at = scratch.data();
+  float* bt = at + size_t(kLanes) * rows;
+  for (int r = 0; r < rows; ++r) {
+    for (int lane = 0; lane < kLanes; ++lane) at[lane * rows + r] = a[r][lane];
+  }
+  for (int c = 0; c < cols; ++c) {
+    for (int lane = 0; lane < kLanes; ++lane) bt[lane * cols + c] = b[c][lane];
+  }
+  for (int r = 0; r < rows; ++r) {
+    float* row = out + size_t(r) * cols;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const float v = at[lane * rows + r];
+      const float* from = bt + size_t(lane) * cols;
+      for (int c = 0; c < cols; ++c) row[c] += v * from[c];
+    }
+  }
+}
+
+double Softplus(double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
+
+// Per thread: one chunk's inputs, the activations its backward pass reads, and scratch rows.
+struct Workspace {
+  LaneVector x;                       // inputs x E: node features (x[f E + e]), then the hidden flag
+  LaneVector a, at;                   // per-cell mode: this chunk's Â and Â^T (E x E)
+  LaneVector ax;                      // GCN: Â x_f (inputs x E)
+  LaneVector h, dh;                   // E rows: the state and its gradient
+  LaneVector t1, t2;                  // E rows: Z or dZ, dM or dP
+  std::vector<LaneVector> saved;      // per layer: GCN Â h (l >= 1); GAT h (l >= 1)
+  std::vector<LaneVector> projected;  // GAT, per layer: h Wext (E rows)
+  std::vector<LaneVector> attention;  // GAT, per layer: heads x E x E
+  std::vector<LaneVector> gate;       // per layer: d(update)/d(pre-activation) x dropout scale
+  LaneVector attention_t, dalpha;     // GAT backward: one head's α^T (E x E), dα of one node (E)
+  LaneVector readout, q, dropped, head_gate, dq, dr;
+  std::vector<float> transposed;  // cell-major copies for AddOuterSums
+  Lanes logits[2], dlogits[2], positive_dlogits[2];
+  // Masked pre-training: the head's pre-activations (E rows), and per node the prediction, its target,
+  // its weight in the loss (1 / hidden nodes of the batch where hidden, else 0) and d loss / d ŷ.
+  LaneVector node_hidden, prediction, target, node_weight, dprediction;
+  LaneBits keys;
+};
+
+struct Kernel final : GnnKernel, GnnLayout {
+  int threads;
+  // Derived from the parameters at each call.
+  std::vector<float> vw, eb;                   // inputs x h; E x h
+  std::vector<std::vector<float>> wt, wext_t;  // per layer: W^T or Wext (h x width); GAT Wext^T (width x h)
+  std::vector<float> fv, fe;                   // layer 0: vw_f W (inputs x width), eb W (E x width)
+  LaneVector fe_lanes;                         // per-cell GCN: fe broadcast (E rows)
+  std::vector<float> afe;                      // shared-Â GCN: Â fe + b_0 (E x h)
+  std::vector<float> whh_t;                    // W_hh^T (2h x h)
+  std::vector<float> wp_t;                     // masked: W_p^T (h x h)
+  // The graph of the current call.
+  bool per_cell = false;
+  LaneVector shared_a, shared_at;
+  std::vector<std::vector<int>> nb, nbt;  // neighbours in Â and in Â^T
+  bool dense = true, dense_t = true;
+
+  std::vector<std::unique_ptr<Workspace>> workspaces;
+  TaskTeam team;
+  std::vector<std::vector<float>> groups, positive_groups;
+  std::vector<LossParts> chunk_parts;
+  std::vector<double> chunk_errors;
+
+  Kernel(const GnnLayout& layout, int thread_count);
+  GnnLayout& layout() override { return *this; }
+  void Prepare(const SampleSet& samples);
+  void Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
+            uint64_t dropout_key, const uint8_t* hidden_nodes = nullptr, float node_weight = 0) const;
+  Lanes Mask(const Workspace& ws, bool dropout, uint32_t site) const;
+  void ForwardBackbone(Workspace& ws, bool dropout) const;
+  void ForwardHead(Workspace& ws, bool dropout) const;
+  void ForwardRegressionHead(Workspace& ws) const;
+  double ChunkSquaredError(Workspace& ws, int count) const;
+  void BackwardRegressionHead(Workspace& ws, float* buffer) const;
+  void ForwardGcn(Workspace& ws, int l, bool dropout) const;
+  void ForwardGat(Workspace& ws, int l, bool dropout) const;
+  LossParts ChunkLoss(Workspace& ws, const LossWeights& weights, size_t first, int count, bool* has_positive) const;
+  void BackwardHead(Workspace& ws, const Lanes* dlogits, float* buffer) const;
+  void BackwardBackbone(Workspace& ws, float* buffer) const;
+  void BackwardGcn(Workspace& ws, int l, float* buffer) const;
+  void BackwardGat(Workspace& ws, int l, float* buffer) const;
+  void Fold(float* buffer) const;
+  void AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const;
+  void CheckBatch(const SampleSet& samples, const std::vector<size_t>& batch) const;
+  // chunk(ws, chunk, first slot, lanes, group buffer, positive group buffer) for every chunk of
+  // `count` slots, on the team; then the groups' buffers summed in order and folded into `gradient`
+  // and `positive_gradient` (either may be null: no buffer).
+  using ChunkTask = std::function<void(Workspace&, int64_t, size_t, int, float*, float*)>;
+  void RunChunks(int64_t count, const ChunkTask& chunk, float* gradient, float* positive_gradient);
+  LossParts Run(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
+                uint64_t dropout_key, float* gradient, float* positive_gradient) override;
+  double RunMasked(const SampleSet& samples, const std::vector<size_t>& batch, const std::vector<uint8_t>& hidden_nodes,
+                   uint64_t dropout_key, float* gradient) override;
+};
+
+Kernel::Kernel(const GnnLayout& layout, int thread_count)
+    : GnnLayout(layout), threads(thread_count > 0 ? thread_count : DefaultThreadCount()), team(threads) {
+  const int h = hidden;
+  for (int t = 0; t < threads; ++t) {
+    workspaces.push_back(std::make_unique<Workspace>());
+    Workspace& ws = *workspaces.back();
+    const size_t rows = size_t(n) * stride;
+    ws.x.resize(size_t(inputs) * n);
+    ws.a.resize(size_t(n) * n);
+    ws.at.resize(size_t(n) * n);
+    ws.ax.resize(size_t(inputs) * n);
+    for (auto* v : {&ws.h, &ws.dh, &ws.t1, &ws.t2}) v->assign(rows, Lanes{});
+    ws.saved.assign(layers, LaneVector(rows));
+    ws.gate.assign(layers, LaneVector(rows));
+    if (gat) {
+      ws.projected.assign(layers, LaneVector(rows));
+      ws.attention.assign(layers, LaneVector(size_t(heads) * n * n));
+      ws.attention_t.resize(size_t(n) * n);
+      ws.dalpha.resize(n);
+    }
+    ws.readout.resize(2 * h);
+    for (auto* v : {&ws.q, &ws.dropped, &ws.head_gate, &ws.dq}) v->resize(h);
+    ws.dr.resize(2 * h);
+    if (masked) {
+      ws.node_hidden.assign(rows, Lanes{});
+      for (auto* v : {&ws.prediction, &ws.target, &ws.node_weight, &ws.dprediction}) v->assign(n, Lanes{});
+    }
+  }
+}
+
+// The derived weights (from the current parameters) and the graph's neighbour lists.
+void Kernel::Prepare(const SampleSet& samples) {
+  const int h = hidden;
+  const float* win = params.data() + in_w;
+  const int columns = features + n;
+  vw.assign(size_t(inputs) * h, 0.0f);
+  eb.assign(size_t(n) * h, 0.0f);
+  for (int m = 0; m < h; ++m) {
+    for (int f = 0; f < features; ++f) vw[f * h + m] = win[m * columns + f];
+    if (masked) vw[features * h + m] = params[mask_token + m];
+    for (int e = 0; e < n; ++e) eb[e * h + m] = win[m * columns + features + e] + params[in_b + m];
+  }
+  wt.assign(layers, {});
+  wext_t.assign(layers, {});
+  for (int l = 0; l < layers; ++l) {
+    const float* weight = params.data() + w[l];  // (out x in)
+    std::vector<float>& forward = wt[l];
+    forward.assign(size_t(h) * width, 0.0f);
+    for (int m = 0; m < h; ++m) {
+      for (int c = 0; c < h; ++c) forward[m * width + c] = weight[c * h + m];
+    }
+    if (!gat) continue;
+    for (int row = 0; row < h; ++row) {  // W^T a_src and W^T a_dst per head: row k * head_width + d of W
+      const int k = row / head_width;
+      const float a_src = params[src[l] + row], a_dst = params[dst[l] + row];
+      for (int m = 0; m < h; ++m) {
+        forward[m * width + h + k] += weight[row * h + m] * a_src;
+        forward[m * width + h + heads + k] += weight[row * h + m] * a_dst;
+      }
+    }
+    wext_t[l].assign(size_t(width) * h, 0.0f);
+    for (int m = 0; m < h; ++m) {
+      for (int c = 0; c < width; ++c) wext_t[l][c * h + m] = forward[m * width + c];
+    }
+  }
+  if (layers > 0) {  // fv_f = vw_f W, fe = eb W
+    fv.assign(size_t(inputs) * width, 0.0f);
+    fe.assign(size_t(n) * width, 0.0f);
+    for (int m = 0; m < h; ++m) {
+      const float* row = wt[0].data() + m * width;
+      for (int f = 0; f < inputs; ++f) {
+        for (int c = 0; c < width; ++c) fv[f * width + c] += vw[f * h + m] * row[c];
+      }
+      for (int e = 0; e < n; ++e) {
+        const float v = eb[e * h + m];
+        float* out = fe.data() + e * width;
+        for (int c = 0; c < width; ++c) out[c] += v * row[c];
+      }
+    }
+  }
+  if (masked) {
+    wp_t.assign(size_t(h) * h, 0.0f);
+    for (int c = 0; c < h; ++c) {
+      for (int m = 0; m < h; ++m) wp_t[m * h + c] = params[p_hw + c * h + m];
+    }
+  } else {
+    whh_t.assign(size_t(2) * h * h, 0.0f);
+    for (int c = 0; c < h; ++c) {
+      for (int m = 0; m < 2 * h; ++m) whh_t[m * h + c] = params[hh_w + c * 2 * h + m];
+    }
+  }
+
+  per_cell = samples.per_sample_adjacency;
+  nb.assign(n, {});
+  nbt.assign(n, {});
+  dense = dense_t = true;
+  const float* shared = samples.adjacency.data();
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      if (per_cell || shared[i * n + j] != 0.0f) nb[i].push_back(j);
+      if (per_cell || shared[j * n + i] != 0.0f) nbt[i].push_back(j);
+    }
+    dense = dense && static_cast<int>(nb[i].size()) == n;
+    dense_t = dense_t && static_cast<int>(nbt[i].size()) == n;
+  }
+  if (!per_cell) {
+    shared_a.resize(size_t(n) * n);
+    shared_at.resize(size_t(n) * n);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) {
+        shared_a[i * n + j] = Broadcast(shared[i * n + j]);
+        shared_at[i * n + j] = Broadcast(shared[j * n + i]);
+      }
+    }
+  }
+  if (layers > 0 && !gat) {
+    if (per_cell) {
+      fe_lanes.assign(size_t(n) * stride, Lanes{});
+      for (int e = 0; e < n; ++e) {
+        for (int c = 0; c < h; ++c) fe_lanes[e * stride + c] = Broadcast(fe[e * width + c]);
+      }
+    } else {
+      afe.assign(size_t(n) * h, 0.0f);
+      for (int i = 0; i < n; ++i) {
+        for (int c = 0; c < h; ++c) {
+          float sum = 0;
+          for (int j : nb[i]) sum += shared[i * n + j] * fe[j * width + c];
+          afe[i * h + c] = sum + params[b[0] + c];
+        }
+      }
+    }
+  }
+}
+
+// Lane b: sample index[b]; padding lanes get zero features and the identity for Â. Masked
+// pre-training: `hidden_nodes` (count x E, 1 = hidden) zero a hidden node's features and set its flag;
+// the targets are the nodes' values, weighted `node_weight` where hidden.
+void Kernel::Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
+                  uint64_t dropout_key, const uint8_t* hidden_nodes, float node_weight) const {
+  std::fill(ws.x.begin(), ws.x.end(), Lanes{});
+  const int row = features * n;
+  for (int lane = 0; lane < count; ++lane) {
+    const float* values = samples.features_of(index[lane]);
+    for (int i = 0; i < row; ++i) ws.x[i][lane] = values[i];
+  }
+  if (masked) {
+    for (int e = 0; e < n; ++e) ws.target[e] = ws.node_weight[e] = Lanes{};
+    for (int lane = 0; lane < count; ++lane) {
+      const uint8_t* hidden = hidden_nodes + size_t(lane) * n;
+      for (int e = 0; e < n; ++e) {
+        ws.target[e][lane] = ws.x[e][lane];
+        if (!hidden[e]) continue;
+        for (int f = 0; f < features; ++f) ws.x[f * n + e][lane] = 0.0f;
+        ws.x[features * n + e][lane] = 1.0f;
+        ws.node_weight[e][lane] = node_weight;
+      }
+    }
+  }
+  for (int lane = 0; lane < kLanes; ++lane)
+    ws.keys[lane] = static_cast<uint32_t>(SplitMix64(dropout_key ^ SplitMix64(first_slot + lane)));
+  if (!per_cell) return;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    const float* a = lane < count ? samples.adjacency_of(index[lane]) : nullptr;
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) {
+        const float v = a ? a[i * n + j] : (i == j ? 1.0f : 0.0f);
+        ws.a[i * n + j][lane] = v;
+        ws.at[j * n + i][lane] = v;
+      }
+    }
+  }
+}
+
+// Dropout's factor for one unit: 0 with probability p, else 1 / (1 - p); 1 without dropout.
+Lanes Kernel::Mask(const Workspace& ws, bool dropout, uint32_t site) const {
+  if (!dropout) return Broadcast(1.0f);
+  return Hash(ws.keys, site) >= drop_threshold ? Broadcast(keep_scale) : Lanes{};
+}
+
+// The backbone (input layer and residual layers): ws.x -> ws.h, the nodes' states.
+void Kernel::ForwardBackbone(Workspace& ws, bool dropout) const {
+  const int h = hidden, s = stride;
+  for (int e = 0; e < n; ++e) {
+    for (int c = 0; c < h; ++c) {
+      Lanes sum = ws.x[e] * vw[c] + eb[e * h + c];
+      for (int f = 1; f < inputs; ++f) sum += ws.x[f * n + e] * vw[f * h + c];
+      ws.h[e * s + c] = sum;
+    }
+  }
+  for (int l = 0; l < layers; ++l) {
+    if (gat) {
+      ForwardGat(ws, l, dropout);
+    } else {
+      ForwardGcn(ws, l, dropout);
+    }
+  }
+}
+
+// The classifier: mean || max readout of ws.h, then the MLP head -> ws.logits.
+void Kernel::ForwardHead(Workspace& ws, bool dropout) const {
+  const int h = hidden, s = stride;
+  for (int c = 0; c < h; ++c) {
+    Lanes sum = ws.h[c], peak = ws.h[c];
+    for (int e = 1; e < n; ++e) {
+      sum += ws.h[e * s + c];
+      peak = Max(peak, ws.h[e * s + c]);
+    }
+    ws.readout[c] = sum / static_cast<float>(n);
+    ws.readout[h + c] = peak;
+  }
+  Product(ws.readout.data(), 2 * h, 1, 2 * h, whh_t.data(), h, params.data() + hh_b, ws.q.data(), h, kStore);
+  const uint32_t head_site = static_cast<uint32_t>(layers * n * s);
+  for (int c = 0; c < h; ++c) {
+    const Lanes m = Mask(ws, dropout, head_site + c);
+    ws.dropped[c] = Max(ws.q[c], Lanes{}) * m;
+    ws.head_gate[c] = ws.q[c] > 0 ? m : Lanes{};
+  }
+  const float* wo = params.data() + out_w;
+  Lanes logit0 = Broadcast(params[out_b]), logit1 = Broadcast(params[out_b + 1]);
+  for (int c = 0; c < h; ++c) {
+    logit0 += ws.dropped[c] * wo[c];
+    logit1 += ws.dropped[c] * wo[h + c];
+  }
+  ws.logits[0] = logit0;
+  ws.logits[1] = logit1;
+}
+
+void Kernel::ForwardGcn(Workspace& ws, int l, bool dropout) const {
+  const int h = hidden, s = stride;
+  const Lanes* a = per_cell ? ws.a.data() : shared_a.data();
+  Lanes* state = ws.h.data();
+  Lanes* gate = ws.gate[l].data();
+  const uint32_t site = static_cast<uint32_t>(l * n * s);
+  // h += dropout(relu(z)); the gate keeps relu'(z) x dropout's factor for the backward pass.
+  auto update = [&](Lanes & out, Lanes z) __attribute__((always_inline)) {
+    const ptrdiff_t at = &out - state;
+    const Lanes m = Mask(ws, dropout, site + static_cast<uint32_t>(at));
+    gate[at] = z > 0 ? m : Lanes{};
+    out += Max(z, Lanes{}) * m;
+  };
+  if (l > 0) {
+    Mix(nb, dense, a, ws.h.data(), s, h, ws.saved[l].data(), s, kStore);
+    Product(ws.saved[l].data(), s, n, h, wt[l].data(), width, params.data() + b[l], ws.h.data(), s, update);
+    return;
+  }
+  // (Â h0) W + b = Σ_f (Â x_f) (vw_f W) + Â (eb W) + b
+  for (int f = 0; f < inputs; ++f) {
+    const Lanes* x = ws.x.data() + f * n;
+    for (int i = 0; i < n; ++i) {
+      Lanes sum{};
+      for (int j : nb[i]) sum += a[i * n + j] * x[j];
+      ws.ax[f * n + i] = sum;
+    }
+  }
+  if (per_cell) Mix(nb, dense, a, fe_lanes.data(), s, h, ws.t1.data(), s, kStore);
+  const float* bias = params.data() + b[0];
+  for (int i = 0; i < n; ++i) {
+    for (int c = 0; c < h; ++c) {
+      const Lanes element = per_cell ? ws.t1[i * s + c] + bias[c] : Broadcast(afe[i * h + c]);
+      Lanes z = ws.ax[i] * fv[c] + element;
+      for (int f = 1; f < inputs; ++f) z += ws.ax[f * n + i] * fv[f * width + c];
+      update(state[i * s + c], z);
+    }
+  }
+}
+
+void Kernel::ForwardGat(Workspace& ws, int l, bool dropout) const {
+  const int h = hidden, s = stride;
+  Lanes* projected = ws.projected[l].data();
+  if (l == 0) {
+    for (int i = 0; i < n; ++i) {
+      for (int c = 0; c < width; ++c) {
+        Lanes sum = ws.x[i] * fv[c] + fe[i * width + c];
+        for (int f = 1; f < inputs; ++f) sum += ws.x[f * n + i] * fv[f * width + c];
+        projected[i * s + c] = sum;
+      }
+    }
+  } else {
+    std::copy(ws.h.begin(), ws.h.end(), ws.saved[l].begin());
+    Product(ws.h.data(), s, n, h, wt[l].data(), width, nullptr, projected, s, kStore);
+  }
+  const Lanes* a = per_cell ? ws.a.data() : shared_a.data();
+  const Lanes minus_infinity = Broadcast(-std::numeric_limits<float>::infinity());
+  Lanes* state = ws.h.data();
+  Lanes* gate = ws.gate[l].data();
+  const uint32_t site = static_cast<uint32_t>(l * n * s);
+  // h += dropout(elu(v)); the gate keeps elu'(v) x dropout's factor.
+  auto update = [&](Lanes & out, Lanes v) __attribute__((always_inline)) {
+    const ptrdiff_t at = &out - state;
+    const Lanes m = Mask(ws, dropout, site + static_cast<uint32_t>(at));
+    const Lanes e = v > 0 ? v : Exp(v) - 1.0f;
+    gate[at] = (v > 0 ? Broadcast(1.0f) : e + 1.0f) * m;
+    out += e * m;
+  };
+  for (int k = 0; k < heads; ++k) {
+    Lanes* alpha = ws.attention[l].data() + size_t(k) * n * n;
+    for (int i = 0; i < n; ++i) {
+      Lanes* row = alpha + i * n;
+      const Lanes source = projected[i * s + h + k];
+      Lanes peak = minus_infinity;
+      for (int j : nb[i]) {
+        const Lanes sum = source + projected[j * s + h + heads + k];
+        Lanes score = sum > 0 ? sum : kLeakySlope * sum;
+        if (per_cell) score = a[i * n + j] > 0 ? score : minus_infinity;
+        row[j] = score;
+        peak = Max(peak, score);
+      }
+      Lanes total{};
+      for (int j : nb[i]) {
+        const Lanes e = Exp(row[j] - peak);
+        row[j] = per_cell ? (a[i * n + j] > 0 ? e : Lanes{}) : e;
+        total += row[j];
+      }
+      const Lanes inverse = 1.0f / total;
+      for (int j : nb[i]) row[j] *= inverse;
+    }
+    Mix(nb, dense, alpha, projected + k * head_width, s, head_width, state + k * head_width, s, update);
+  }
+}
+
+// Cross-entropy terms of each lane, and the gradients of the loss (and of its positive part) with
+// respect to the logits.
+LossParts Kernel::ChunkLoss(Workspace& ws, const LossWeights& weights, size_t first, int count,
+                            bool* has_positive) const {
+  LossParts parts;
+  *has_positive = false;
+  for (int i = 0; i < 2; ++i) ws.dlogits[i] = ws.positive_dlogits[i] = Lanes{};
+  for (int lane = 0; lane < count; ++lane) {
+    const double a = weights.negative[first + lane], p = weights.positive[first + lane];
+    const double d = double(ws.logits[1][lane]) - ws.logits[0][lane];
+    const double p1 = 1 / (1 + std::exp(-d)), p0 = 1 / (1 + std::exp(d));
+    parts.negative += a * Softplus(d);
+    parts.positive += p * Softplus(-d);
+    ws.dlogits[0][lane] = static_cast<float>((a + p) * p0 - a);
+    ws.dlogits[1][lane] = static_cast<float>((a + p) * p1 - p);
+    ws.positive_dlogits[0][lane] = static_cast<float>(p * p0);
+    ws.positive_dlogits[1][lane] = static_cast<float>(p * p1 - p);
+    *has_positive = *has_positive || p != 0;
+  }
+  return parts;
+}
+
+// ws.dlogits -> ws.dh (the gradient of the nodes' states) and the head's gradients.
+void Kernel::BackwardHead(Workspace& ws, const Lanes* dlogits, float* buffer) const {
+  const int h = hidden, s = stride;
+  AddProductSums(dlogits, 1, 2, ws.dropped.data(), h, h, 1, buffer + out_w, h);
+  AddLaneSums(dlogits, 2, buffer + out_b);
+  const float* wo = params.data() + out_w;
+  for (int c = 0; c < h; ++c) ws.dq[c] = (dlogits[0] * wo[c] + dlogits[1] * wo[h + c]) * ws.head_gate[c];
+  AddOuterSums(ws.dq.data(), h, ws.readout.data(), 2 * h, ws.transposed, buffer + hh_w);
+  AddLaneSums(ws.dq.data(), h, buffer + hh_b);
+  Product(ws.dq.data(), h, 1, h, params.data() + hh_w, 2 * h, nullptr, ws.dr.data(), 2 * h, kStore);
+  // The readout: the mean spreads evenly, the max goes to the first node that holds it.
+  for (int c = 0; c < h; ++c) {
+    const Lanes spread = ws.dr[c] / static_cast<float>(n), to_peak = ws.dr[h + c], peak = ws.readout[h + c];
+    LaneMask taken{};
+    for (int e = 0; e < n; ++e) {
+      const LaneMask hit = (ws.h[e * s + c] == peak) & ~taken;
+      taken |= hit;
+      ws.dh[e * s + c] = spread + (hit != 0 ? to_peak : Lanes{});
+    }
+  }
+}
+
+// ws.dh -> the gradients of the residual layers and the input layer (in part: Fold completes them).
+void Kernel::BackwardBackbone(Workspace& ws, float* buffer) const {
+  const int h = hidden, s = stride;
+  for (int l = layers - 1; l >= 0; --l) {
+    if (gat) {
+      BackwardGat(ws, l, buffer);
+    } else {
+      BackwardGcn(ws, l, buffer);
+    }
+  }
+  // The residual path of h0 into the input layer (Fold adds layer 0's share).
+  for (int e = 0; e < n; ++e) {
+    const Lanes* dh = ws.dh.data() + e * s;
+    for (int f = 0; f < inputs; ++f) {
+      const Lanes x = ws.x[f * n + e];
+      AddLaneSumsOf(
+          h, [&](int c) { return x * dh[c]; }, buffer + aux_r1 + (size_t(f) * n + e) * h);
+    }
+    AddLaneSumsOf(
+        h, [&](int c) { return dh[c]; }, buffer + aux_r2 + e * h);
+  }
+}
+
+void Kernel::BackwardGcn(Workspace& ws, int l, float* buffer) const {
+  const int h = hidden, s = stride;
+  const Lanes* gate = ws.gate[l].data();
+  for (int i = 0; i < n; ++i) {
+    for (int c = 0; c < h; ++c) ws.t1[i * s + c] = ws.dh[i * s + c] * gate[i * s + c];  // dZ
+  }
+  AddLaneSumsOf(
+      h,
+      [&](int c) {
+        Lanes sum{};
+        for (int i = 0; i < n; ++i) sum += ws.t1[i * s + c];
+        return sum;
+      },
+      buffer + b[l]);
+  const Lanes* at = per_cell ? ws.at.data() : shared_at.data();
+  if (l > 0) {
+    AddProductSums(ws.t1.data(), s, h, ws.saved[l].data(), s, h, n, buffer + w[l], h);
+    Product(ws.t1.data(), s, n, h, params.data() + w[l], h, nullptr, ws.t2.data(), s, kStore);  // dM = dZ W
+    Mix(nbt, dense_t, at, ws.t2.data(), s, h, ws.dh.data(), s, kAdd);                           // dh += Â^T dM
+    return;
+  }
+  Mix(nbt, dense_t, at, ws.t1.data(), s, h, ws.t2.data(), s, kStore);  // Y = Â^T dZ0
+  for (int i = 0; i < n; ++i) {
+    const Lanes *dz = ws.t1.data() + i * s, *y = ws.t2.data() + i * s;
+    for (int f = 0; f < inputs; ++f) {
+      const Lanes ax = ws.ax[f * n + i], x = ws.x[f * n + i];
+      AddLaneSumsOf(
+          h, [&](int c) { return dz[c] * ax; }, buffer + aux_z1 + (size_t(f) * n + i) * width);
+      AddLaneSumsOf(
+          h, [&](int c) { return x * y[c]; }, buffer + aux_z3 + (size_t(f) * n + i) * h);
+    }
+    AddLaneSumsOf(
+        h, [&](int c) { return y[c]; }, buffer + aux_z2 + i * width);
+  }
+}
+
+void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
+  const int h = hidden, s = stride, d = head_width;
+  const Lanes* gate = ws.gate[l].data();
+  const Lanes* projected = ws.projected[l].data();
+  Lanes* dmixed = ws.t1.data();
+  Lanes* dprojected = ws.t2.data();
+  for (int i = 0; i < n; ++i) {
+    for (int c = 0; c < h; ++c) dmixed[i * s + c] = ws.dh[i * s + c] * gate[i * s + c];
+    for (int c = h; c < width; ++c) dprojected[i * s + c] = Lanes{};
+  }
+  for (int k = 0; k < heads; ++k) {
+    const Lanes* alpha = ws.attention[l].data() + size_t(k) * n * n;
+    for (int i = 0; i < n; ++i) {
+      for (int j : nb[i]) ws.attention_t[j * n + i] = alpha[i * n + j];
+    }
+    // dp_j (head k) = Σ_i α_ij dmixed_i
+    Mix(nbt, dense_t, ws.attention_t.data(), dmixed + k * d, s, d, dprojected + k * d, s, kStore);
+    for (int i = 0; i < n; ++i) {
+      const Lanes* row = alpha + i * n;
+      const Lanes* dm = dmixed + i * s + k * d;
+      Lanes weighted{};
+      for (int j : nb[i]) {
+        const Lanes* p = projected + j * s + k * d;
+        Lanes dot{};
+        for (int c = 0; c < d; ++c) dot += dm[c] * p[c];
+        ws.dalpha[j] = dot;
+        weighted += row[j] * dot;
+      }
+      // Softmax, then leaky_relu, back to the two attention terms.
+      const Lanes source = projected[i * s + h + k];
+      Lanes dsource{};
+      for (int j : nb[i]) {
+        const Lanes de = row[j] * (ws.dalpha[j] - weighted);
+        const Lanes sum = source + projected[j * s + h + heads + k];
+        const Lanes dscore = sum > 0 ? de : kLeakySlope * de;
+        dsource += dscore;
+        dprojected[j * s + h + heads + k] += dscore;
+      }
+      dprojected[i * s + h + k] += dsource;
+    }
+  }
+  if (l > 0) {
+    AddProductSums(ws.saved[l].data(), s, h, dprojected, s, width, n, buffer + aux_ext[l], width);
+    Product(dprojected, s, n, width, wext_t[l].data(), h, nullptr, ws.dh.data(), s, kAdd);  // dh += dP Wext^T
+    return;
+  }
+  for (int i = 0; i < n; ++i) {
+    const Lanes* dp = dprojected + i * s;
+    for (int f = 0; f < inputs; ++f) {
+      const Lanes x = ws.x[f * n + i];
+      AddLaneSumsOf(
+          width, [&](int c) { return x * dp[c]; }, buffer + aux_z1 + (size_t(f) * n + i) * width);
+    }
+    AddLaneSumsOf(
+        width, [&](int c) { return dp[c]; }, buffer + aux_z2 + i * width);
+  }
+}
+
+// out[r][m] += Σ_c rows[r][c] matrix[c][m] for r < count, c < cols, m < hidden (rows `stride` apart).
+void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const {
+  const int h = hidden;
+  for (int r = 0; r < count; ++r) {
+    float* sum = out + size_t(r) * h;
+    for (int c = 0; c < cols; ++c) {
+      const float value = rows[size_t(r) * stride + c];
+      for (int m = 0; m < h; ++m) sum[m] += value * matrix[c * h + m];
+    }
+  }
+}
+
+// Turns the sums of a batch into the gradients of layer 0, of the input layer (and the mask token)
+// and (GAT) of W and the attention vectors. Every loop runs over contiguous rows, so that it vectorises.
+void Kernel::Fold(float* g) const {
+  const int h = hidden;
+  // d/dh0 summed over the cells: Σ x_f,e dh0_e (per input column f) and Σ dh0_e (element), residual
+  // path first.
+  std::vector<float> value_sum(g + aux_r1, g + aux_r1 + size_t(inputs) * n * h);
+  std::vector<float> element_sum(g + aux_r2, g + aux_r2 + size_t(n) * h);
+  if (layers > 0) {
+    const float* z1 = g + aux_z1;
+    const float* z2 = g + aux_z2;
+    std::vector<float> z1_total(size_t(inputs) * width, 0.0f);  // Σ_i z1[f][i][c]
+    for (int f = 0; f < inputs; ++f) {
+      for (int i = 0; i < n; ++i) {
+        const float* row = z1 + (size_t(f) * n + i) * width;
+        for (int c = 0; c < width; ++c) z1_total[f * width + c] += row[c];
+      }
+    }
+    if (!gat) {
+      // dW0[c][m] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_j z2[j][c] eb[j][m]
+      float* dw0 = g + w[0];
+      std::fill_n(dw0, size_t(h) * h, 0.0f);
+      for (int f = 0; f < inputs; ++f) {
+        for (int c = 0; c < h; ++c) {
+          for (int m = 0; m < h; ++m) dw0[c * h + m] += z1_total[f * width + c] * vw[f * h + m];
+        }
+      }
+      for (int j = 0; j < n; ++j) {
+        for (int c = 0; c < h; ++c) {
+          const float z = z2[j * width + c];
+          for (int m = 0; m < h; ++m) dw0[c * h + m] += z * eb[j * h + m];
+        }
+      }
+      // (Σ Y) W0 and (Σ x_f Y) W0: layer 0's share of d/dh0.
+      const float* w0 = params.data() + w[0];
+      AddRowProducts(z2, width, n, h, w0, element_sum.data());
+      AddRowProducts(g + aux_z3, h, inputs * n, h, w0, value_sum.data());
+    } else {
+      // dWext0[m][c] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_i z2[i][c] eb[i][m]
+      float* ext0 = g + aux_ext[0];
+      std::fill_n(ext0, size_t(h) * width, 0.0f);
+      for (int f = 0; f < inputs; ++f) {
+        for (int m = 0; m < h; ++m) {
+          for (int c = 0; c < width; ++c) ext0[m * width + c] += z1_total[f * width + c] * vw[f * h + m];
+        }
+      }
+      for (int i = 0; i < n; ++i) {
+        for (int m = 0; m < h; ++m) {
+          const float e = eb[i * h + m];
+          for (int c = 0; c < width; ++c) ext0[m * width + c] += z2[i * width + c] * e;
+        }
+      }
+      // (Σ dP0) Wext0^T and (Σ x_f dP0) Wext0^T
+      const float* wext0_t = wext_t[0].data();
+      AddRowProducts(z2, width, n, width, wext0_t, element_sum.data());
+      AddRowProducts(z1, width, inputs * n, width, wext0_t, value_sum.data());
+      // dWext -> dW (out x in) and the attention vectors: Wext[m][h + k] = Σ_d W[k d][m] a_src[k d].
+      std::vector<float> d_src(h), d_dst(h);
+      for (int l = 0; l < layers; ++l) {
+        const float* ext = g + aux_ext[l];
+        const float* a_src = params.data() + src[l];
+        const float* a_dst = params.data() + dst[l];
+        float* dw = g + w[l];
+        std::fill(d_src.begin(), d_src.end(), 0.0f);
+        std::fill(d_dst.begin(), d_dst.end(), 0.0f);
+        for (int m = 0; m < h; ++m) {
+          const float* row = ext + m * width;          // dWext[m][.]
+          const float* wm = wt[l].data() + m * width;  // W[.][m]
+          for (int k = 0; k < heads; ++k) {
+            const float e_src = row[h + k], e_dst = row[h + heads + k];
+            for (int d = 0; d < head_width; ++d) {
+              const int r = k * head_width + d;
+              dw[r * h + m] = row[r] + a_src[r] * e_src + a_dst[r] * e_dst;
+              d_src[r] += e_src * wm[r];
+              d_dst[r] += e_dst * wm[r];
+            }
+          }
+        }
+        std::copy(d_src.begin(), d_src.end(), g + src[l]);
+        std::copy(d_dst.begin(), d_dst.end(), g + dst[l]);
+      }
+    }
+  }
+  // The input layer: columns 0..F-1 are the node features, F.. the one-hot codes; the bias sums the
+  // latter. Masked: the hidden flag's column is the mask token.
+  const int columns = features + n;
+  float* dwin = g + in_w;
+  float* dbin = g + in_b;
+  for (int m = 0; m < h; ++m) {
+    float bias = 0;
+    for (int e = 0; e < n; ++e) {
+      bias += element_sum[e * h + m];
+      dwin[m * columns + features + e] = element_sum[e * h + m];
+    }
+    dbin[m] = bias;
+    for (int f = 0; f < inputs; ++f) {
+      float value = 0;
+      for (int e = 0; e < n; ++e) value += value_sum[(size_t(f) * n + e) * h + m];
+      if (f < features) {
+        dwin[m * columns + f] = value;
+      } else {
+        g[mask_token + m] = value;
+      }
+    }
+  }
+}
+
+void Kernel::CheckBatch(const SampleSet& samples, const std::vector<size_t>& batch) const {
+  if (samples.n_elements != n)
+    throw Error("training data",
+                "has " + std::to_string(samples.n_elements) + " elements, the model " + std::to_string(n));
+  if (samples.node_features != features)
+    throw Error("training data", "has " + std::to_string(samples.node_features) + " values per node, the model reads " +
+                                     std::to_string(features));
+  for (size_t i : batch) {
+    if (i >= samples.size()) throw Error("training batch", "names a sample that does not exist");
+  }
+}
+
+void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradient, float* positive_gradient) {
+  const int64_t chunks = (count + kLanes - 1) / kLanes;
+  const int group_count = static_cast<int>(std::min<int64_t>(chunks, kMaxGroups));
+  const bool backward = gradient != nullptr, positive = positive_gradient != nullptr;
+  if (backward) {
+    if (static_cast<int>(groups.size()) < group_count) groups.resize(group_count);
+    for (int g = 0; g < group_count; ++g) groups[g].assign(buffer_size, 0.0f);
+  }
+  if (positive) {
+    if (static_cast<int>(positive_groups.size()) < group_count) positive_groups.resize(group_count);
+    for (int g = 0; g < group_count; ++g) positive_groups[g].assign(buffer_size, 0.0f);
+  }
+  team.Run(group_count, [&](int g, int worker) {
+    Workspace& ws = *workspaces[worker];
+    const int64_t first_chunk = chunks * g / group_count, end_chunk = chunks * (g + 1) / group_count;
+    for (int64_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
+      const size_t first = static_cast<size_t>(chunk * kLanes);
+      const int lanes = static_cast<int>(std::min<int64_t>(kLanes, count - chunk * kLanes));
+      chunk_task(ws, chunk, first, lanes, backward ? groups[g].data() : nullptr,
+                 positive ? positive_groups[g].data() : nullptr);
+    }
+  });
+  // Groups in order, then the folds: the same bytes whatever thread ran which group.
+  auto finish = [&](std::vector<std::vector<float>>& buffers, float* out) {
+    float* sum = buffers[0].data();
+    for (int g = 1; g < group_count; ++g) {
+      const float* add = buffers[g].data();
+      for (size_t i = 0; i < buffer_size; ++i) sum[i] += add[i];
+    }
+    Fold(sum);
+    std::copy_n(sum, params.size(), out);
+  };
+  if (backward) finish(groups, gradient);
+  if (positive) finish(positive_groups, positive_gradient);
+}
+
+LossParts Kernel::Run(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
+                      uint64_t dropout_key, float* gradient, float* positive_gradient) {
+  if (masked) throw Error("training", "a pre-training network has no classifier");
+  CheckBatch(samples, batch);
+  if (weights.negative.size() != batch.size() || weights.positive.size() != batch.size())
+    throw Error("training batch", "needs one loss weight per sample");
+  LossParts total;
+  if (batch.empty()) {
+    if (gradient) std::fill_n(gradient, params.size(), 0.0f);
+    if (positive_gradient) std::fill_n(positive_gradient, params.size(), 0.0f);
+    return total;
+  }
+  Prepare(samples);
+  const int64_t count = static_cast<int64_t>(batch.size());
+  const bool dropout = dropout_key != 0 && spec.dropout > 0;
+  chunk_parts.assign((count + kLanes - 1) / kLanes, LossParts{});
+  RunChunks(
+      count,
+      [&](Workspace& ws, int64_t chunk, size_t first, int lanes, float* buffer, float* positive_buffer) {
+        Load(ws, samples, batch.data() + first, lanes, first, dropout_key);
+        ForwardBackbone(ws, dropout);
+        ForwardHead(ws, dropout);
+        bool has_positive = false;
+        chunk_parts[chunk] = ChunkLoss(ws, weights, first, lanes, &has_positive);
+        if (buffer) {
+          BackwardHead(ws, ws.dlogits, buffer);
+          BackwardBackbone(ws, buffer);
+        }
+        if (positive_buffer && has_positive) {
+          BackwardHead(ws, ws.positive_dlogits, positive_buffer);
+          BackwardBackbone(ws, positive_buffer);
+        }
+      },
+      gradient, positive_gradient);
+  for (const LossParts& parts : chunk_parts) {
+    total.negative += parts.negative;
+    total.positive += parts.positive;
+  }
+  return total;
+}
+
+double Kernel::RunMasked(const SampleSet& samples, const std::vector<size_t>& batch,
+                         const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient) {
+  if (!masked) throw Error("training", "a classifier network has no masked-value head");
+  CheckBatch(samples, batch);
+  if (hidden_nodes.size() != batch.size() * size_t(n))
+    throw Error("training batch", "needs one hidden-node flag per sample and element");
+  const int64_t hidden_count = std::count_if(hidden_nodes.begin(), hidden_nodes.end(), [](uint8_t v) { return v; });
+  if (batch.empty() || hidden_count == 0) {
+    if (gradient) std::fill_n(gradient, params.size(), 0.0f);
+    return 0;
+  }
+  Prepare(samples);
+  const int64_t count = static_cast<int64_t>(batch.size());
+  const bool dropout = dropout_key != 0 && spec.dropout > 0;
+  const float node_weight = static_cast<float>(1.0 / double(hidden_count));
+  chunk_errors.assign((count + kLanes - 1) / kLanes, 0.0);
+  RunChunks(
+      count,
+      [&](Workspace& ws, int64_t chunk, size_t first, int lanes, float* buffer, float*) {
+        Load(ws, samples, batch.data() + first, lanes, first, dropout_key, hidden_nodes.data() + first * n,
+             node_weight);
+        ForwardBackbone(ws, dropout);
+        ForwardRegressionHead(ws);
+        chunk_errors[chunk] = ChunkSquaredError(ws, lanes);
+        if (buffer) {
+          BackwardRegressionHead(ws, buffer);
+          BackwardBackbone(ws, buffer);
+        }
+      },
+      gradient, nullptr);
+  double total = 0;
+  for (double error : chunk_errors) total += error;
+  return total;
+}
+
+// The regression head of masked pre-training, per node: ŷ_e = w_p relu(W_p h_e + b_p) + c_p.
+void Kernel::ForwardRegressionHead(Workspace& ws) const {
+  const int h = hidden, s = stride;
+  Product(ws.h.data(), s, n, h, wp_t.data(), h, params.data() + p_hb, ws.node_hidden.data(), s, kStore);
+  const float* wo = params.data() + p_ow;
+  for (int e = 0; e < n; ++e) {
+    Lanes y = Broadcast(params[p_ob]);
+    for (int c = 0; c < h; ++c) y += Max(ws.node_hidden[e * s + c], Lanes{}) * wo[c];
+    ws.prediction[e] = y;
+  }
+}
+
+// Σ over the hidden nodes of the chunk of weight x (ŷ - value)², and its gradient d/dŷ.
+double Kernel::ChunkSquaredError(Workspace& ws, int count) const {
+  double error = 0;
+  for (int e = 0; e < n; ++e) {
+    const Lanes difference = ws.prediction[e] - ws.target[e];
+    ws.dprediction[e] = 2.0f * ws.node_weight[e] * difference;
+    for (int lane = 0; lane < count; ++lane)
+      error += double(ws.node_weight[e][lane]) * difference[lane] * difference[lane];
+  }
+  return error;
+}
+
+// ws.dprediction -> ws.dh and the regression head's gradients.
+void Kernel::BackwardRegressionHead(Workspace& ws, float* buffer) const {
+  const int h = hidden, s = stride;
+  const Lanes* q = ws.node_hidden.data();
+  const Lanes* dy = ws.dprediction.data();
+  AddLaneSumsOf(
+      h,
+      [&](int c) {
+        Lanes sum{};
+        for (int e = 0; e < n; ++e) sum += dy[e] * Max(q[e * s + c], Lanes{});
+        return sum;
+      },
+      buffer + p_ow);
+  AddLaneSumsOf(
+      1,
+      [&](int) {
+        Lanes sum{};
+        for (int e = 0; e < n; ++e) sum += dy[e];
+        return sum;
+      },
+      buffer + p_ob);
+  const float* wo = params.data() + p_ow;
+  Lanes* dq = ws.t1.data();
+  for (int e = 0; e < n; ++e) {
+    for (int c = 0; c < h; ++c) dq[e * s + c] = q[e * s + c] > 0 ? dy[e] * wo[c] : Lanes{};
+  }
+  AddProductSums(dq, s, h, ws.h.data(), s, h, n, buffer + p_hw, h);  // (out x in)
+  AddLaneSumsOf(
+      h,
+      [&](int c) {
+        Lanes sum{};
+        for (int e = 0; e < n; ++e) sum += dq[e * s + c];
+        return sum;
+      },
+      buffer + p_hb);
+  Product(dq, s, n, h, params.data() + p_hw, h, nullptr, ws.dh.data(), s, kStore);  // dh = dq W_p
+}
+
+}  // namespace
+
+std::unique_ptr<GnnKernel> MakeGnnKernel(const GnnLayout& layout, int threads) {
+  return std::make_unique<Kernel>(layout, threads);
+}
