@@ -42,7 +42,7 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   int epochs = 200;
   int batch_size = 64;
   int patience = 30;
-  std::string early_stopping = "none";
+  std::string early_stopping = "validation";
   std::string loss = "ce";
   std::string prior = "auto";
   std::string train_engine = "fused";
@@ -211,13 +211,13 @@ void AddTrainingOptions(OptionTable<Options>& t) {
   t.Add("early-stopping", &O::early_stopping)
       .Label("Early stopping")
       .FormHelp(
-          "none: every training sample trains, up to the maximum epochs; validation: hold out a fifth of them and "
-          "keep the epoch with the best loss on them")
-      .Choices({"none", "validation"})
+          "validation: hold out a fifth of the training samples and keep the epoch with the best loss on them; "
+          "none: every training sample trains, up to the maximum epochs")
+      .Choices({"validation", "none"})
       .Advanced()
       .Help(
-          "none: every training sample trains, up to --epochs; validation: hold out a fifth of them and keep the "
-          "epoch with the best loss on them");
+          "validation: hold out a fifth of the training samples and keep the epoch with the best loss on them; "
+          "none: every training sample trains, up to --epochs");
   t.Add("loss", &O::loss)
       .Label("Training loss")
       .FormHelp(

@@ -60,10 +60,9 @@ struct FitSettings {
   // each also draws its own background cells.
   int members = 1;
   // true: hold out a fifth of the training samples and keep the epoch with the best loss on them.
-  // false (the default): every sample trains, for up to --epochs (stopping when the training loss
-  // stalls for --patience epochs). With 10-20 deposit cells a fifth is 2-4 of them: their loss is
-  // too noisy to pick an epoch by, and they are missed in training (docs/results.md).
-  bool early_stopping = false;
+  // false: every sample trains, for up to --epochs (stopping when the training loss stalls for
+  // --patience epochs); docs/results.md measures both.
+  bool early_stopping = true;
   int threads = 1;
 };
 
