@@ -239,13 +239,19 @@ TEST(NeuralBaselines, AutoencoderReconstructsBackgroundBetterThanDeposits) {
   EXPECT_EQ(EncodeAutoencoder(spec, model.weights, test).size(), test.size() * 2);
 }
 
-TEST(EvalModels, EveryModelScoresOneFoldInRange) {
-  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
-  const SampleSet test = GraphSamples(60, 15, 8);
+// A small network trained for a few epochs: the settings of the one-fold tests below.
+FitSettings QuickFitSettings() {
   FitSettings settings;
   settings.spec.hidden = 16;
   settings.spec.layers = 1;
   settings.train.epochs = 5;
+  return settings;
+}
+
+TEST(EvalModels, EveryModelScoresOneFoldInRange) {
+  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
+  const SampleSet test = GraphSamples(60, 15, 8);
+  const FitSettings settings = QuickFitSettings();
   for (const auto& model : EvalModels()) {
     const auto scores = FitAndScoreModel(model.name, data, test, settings, 42, Progress{});
     ASSERT_EQ(scores.size(), test.size()) << model.name;
@@ -260,10 +266,7 @@ TEST(EvalModels, EveryModelScoresOneFoldInRange) {
 TEST(EvalModels, AnEnsembleScoresTheMeanOfItsMembers) {
   FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
   const SampleSet test = GraphSamples(60, 15, 8);
-  FitSettings settings;
-  settings.spec.hidden = 16;
-  settings.spec.layers = 1;
-  settings.train.epochs = 5;
+  FitSettings settings = QuickFitSettings();
   std::vector<std::vector<float>> members;
   for (int m = 0; m < 3; ++m)
     members.push_back(FitAndScoreModel("resgcn", data, test, settings, MemberSeed(42, m), {}));
@@ -290,9 +293,7 @@ TEST(EvalModels, WithoutEarlyStoppingEverySampleTrainsForEveryEpoch) {
   const AugmentedSplit all = SplitAndAugment(train, AugmentMethod::None, 1.0, 42, nullptr, false);
   EXPECT_EQ(all.fit.size(), train.size());
   EXPECT_TRUE(all.validation.empty());
-  FitSettings settings;
-  settings.spec.hidden = 16;
-  settings.spec.layers = 1;
+  FitSettings settings = QuickFitSettings();
   settings.augment = AugmentMethod::None;
   settings.train.epochs = 12;
   settings.train.patience = 100;
