@@ -205,6 +205,9 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Label("Early-stopping patience")
       .Range(1, 100000)
       .Advanced()
+      .FormHelp(
+          "Stop after this many epochs without a better loss (the validation loss when early stopping holds out a "
+          "validation part, else the training loss)")
       .Help(
           "Stop after this many epochs without a better loss (the validation loss with --early-stopping validation, "
           "else the training loss)");
