@@ -239,13 +239,19 @@ TEST(NeuralBaselines, AutoencoderReconstructsBackgroundBetterThanDeposits) {
   EXPECT_EQ(EncodeAutoencoder(spec, model.weights, test).size(), test.size() * 2);
 }
 
-TEST(EvalModels, EveryModelScoresOneFoldInRange) {
-  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
-  const SampleSet test = GraphSamples(60, 15, 8);
+// A small network trained for a few epochs: the settings of the one-fold tests below.
+FitSettings QuickFitSettings() {
   FitSettings settings;
   settings.spec.hidden = 16;
   settings.spec.layers = 1;
   settings.train.epochs = 5;
+  return settings;
+}
+
+TEST(EvalModels, EveryModelScoresOneFoldInRange) {
+  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
+  const SampleSet test = GraphSamples(60, 15, 8);
+  const FitSettings settings = QuickFitSettings();
   for (const auto& model : EvalModels()) {
     const auto scores = FitAndScoreModel(model.name, data, test, settings, 42, Progress{});
     ASSERT_EQ(scores.size(), test.size()) << model.name;
@@ -253,6 +259,47 @@ TEST(EvalModels, EveryModelScoresOneFoldInRange) {
     EXPECT_GT(RocAuc(scores, test.labels), 0.7) << model.name;
   }
   EXPECT_THROW(FindEvalModel("nope"), UsageError);
+}
+
+// An ensemble in the CV scores the mean of its members' probabilities, each member trained from
+// MemberSeed(seed, m), so that a member alone is the single model of that seed; deterministic.
+TEST(EvalModels, AnEnsembleScoresTheMeanOfItsMembers) {
+  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
+  const SampleSet test = GraphSamples(60, 15, 8);
+  FitSettings settings = QuickFitSettings();
+  std::vector<std::vector<float>> members;
+  for (int m = 0; m < 3; ++m)
+    members.push_back(FitAndScoreModel("resgcn", data, test, settings, MemberSeed(42, m), {}));
+  EXPECT_NE(members[0], members[1]);
+  settings.members = 3;
+  const auto ensemble = FitAndScoreModel("resgcn", data, test, settings, 42, Progress{});
+  ASSERT_EQ(ensemble.size(), test.size());
+  for (size_t i = 0; i < test.size(); ++i)
+    EXPECT_NEAR(ensemble[i], (double(members[0][i]) + members[1][i] + members[2][i]) / 3, 1e-6) << i;
+  EXPECT_EQ(FitAndScoreModel("resgcn", data, test, settings, 42, Progress{}), ensemble);
+  // Models that are not residual GNNs stay single.
+  FitSettings single = settings;
+  single.members = 1;
+  EXPECT_EQ(FitAndScoreModel("mlp", data, test, settings, 42, Progress{}),
+            FitAndScoreModel("mlp", data, test, single, 42, Progress{}));
+}
+
+// Without early stopping no sample is held out: every one fits, and training runs every epoch.
+TEST(EvalModels, WithoutEarlyStoppingEverySampleTrainsForEveryEpoch) {
+  const SampleSet train = GraphSamples(100, 20, 9);
+  const AugmentedSplit held = SplitAndAugment(train, AugmentMethod::None, 1.0, 42, nullptr);
+  EXPECT_EQ(held.fit.size() + held.validation.size(), train.size());
+  EXPECT_GT(held.validation.size(), 0u);
+  const AugmentedSplit all = SplitAndAugment(train, AugmentMethod::None, 1.0, 42, nullptr, false);
+  EXPECT_EQ(all.fit.size(), train.size());
+  EXPECT_TRUE(all.validation.empty());
+  FitSettings settings = QuickFitSettings();
+  settings.augment = AugmentMethod::None;
+  settings.train.epochs = 12;
+  settings.train.patience = 100;
+  settings.early_stopping = false;
+  const TrainedModel model = Fit(train, settings, 42, Progress{}, nullptr);
+  EXPECT_EQ(model.epochs_run, 12);
 }
 
 TEST(Metrics, CurvesRunFromOriginToOne) {

@@ -510,33 +510,61 @@ TEST(MaskedPretraining, BadSettingsAndMismatchedCellsAreErrors) {
 TEST(FusedTraining, FollowsLibTorchStepForStep) {
   for (const std::string arch : {"resgcn", "resgat"}) {
     for (bool per_sample : {false, true}) {
-      const ModelSpec spec = SmallSpec(arch, 16, 2, 4, 0);
-      const SampleSet train = RandomSamples(6, 200, per_sample, 0.3, 21, 0.2);
-      const SampleSet validation = RandomSamples(6, 50, per_sample, 0.3, 22, 0.2);
-      torch::manual_seed(4);
-      ResGnn initial(spec, 6);
-      TrainSettings settings;
-      settings.epochs = 4;
-      settings.batch_size = 32;
-      settings.lr = 1e-3;
-      settings.threads = 1;
-      settings.engine = TrainEngine::Torch;
-      SetTorchThreads(1);
-      const TrainedModel reference = TrainResGnn(spec, train, validation, settings, Progress{}, ExportWeights(initial));
-      settings.engine = TrainEngine::Fused;
-      const TrainedModel fused = TrainResGnn(spec, train, validation, settings, Progress{}, ExportWeights(initial));
-      const std::string name = arch + (per_sample ? " window" : " global");
-      EXPECT_EQ(fused.best_epoch, reference.best_epoch) << name;
-      EXPECT_NEAR(fused.best_validation_loss, reference.best_validation_loss, 1e-5) << name;
-      ASSERT_EQ(fused.weights.size(), reference.weights.size());
-      for (size_t t = 0; t < fused.weights.size(); ++t) {
-        float error = 0;
-        for (size_t i = 0; i < fused.weights[t].values.size(); ++i)
-          error = std::max(error, std::abs(fused.weights[t].values[i] - reference.weights[t].values[i]));
-        EXPECT_LE(error, 1e-4f) << name << ", " << fused.weights[t].name;  // 16 steps of lr 1e-3
+      for (double weight_decay : {0.0, 0.05}) {
+        const ModelSpec spec = SmallSpec(arch, 16, 2, 4, 0);
+        const SampleSet train = RandomSamples(6, 200, per_sample, 0.3, 21, 0.2);
+        const SampleSet validation = RandomSamples(6, 50, per_sample, 0.3, 22, 0.2);
+        torch::manual_seed(4);
+        ResGnn initial(spec, 6);
+        TrainSettings settings;
+        settings.epochs = 4;
+        settings.batch_size = 32;
+        settings.lr = 1e-3;
+        settings.weight_decay = weight_decay;
+        settings.threads = 1;
+        settings.engine = TrainEngine::Torch;
+        SetTorchThreads(1);
+        const TrainedModel reference =
+            TrainResGnn(spec, train, validation, settings, Progress{}, ExportWeights(initial));
+        settings.engine = TrainEngine::Fused;
+        const TrainedModel fused = TrainResGnn(spec, train, validation, settings, Progress{}, ExportWeights(initial));
+        const std::string name =
+            arch + (per_sample ? " window" : " global") + ", weight decay " + std::to_string(weight_decay);
+        EXPECT_EQ(fused.best_epoch, reference.best_epoch) << name;
+        EXPECT_NEAR(fused.best_validation_loss, reference.best_validation_loss, 1e-5) << name;
+        ASSERT_EQ(fused.weights.size(), reference.weights.size());
+        for (size_t t = 0; t < fused.weights.size(); ++t) {
+          float error = 0;
+          for (size_t i = 0; i < fused.weights[t].values.size(); ++i)
+            error = std::max(error, std::abs(fused.weights[t].values[i] - reference.weights[t].values[i]));
+          EXPECT_LE(error, 1e-4f) << name << ", " << fused.weights[t].name;  // 16 steps of lr 1e-3
+        }
       }
     }
   }
+}
+
+// Weight decay pulls the weights towards 0: a strong L2 penalty leaves a smaller network than none.
+TEST(FusedTraining, WeightDecayShrinksTheWeights) {
+  const ModelSpec spec = SmallSpec("resgcn", 16, 2, 4, 0);
+  const SampleSet train = RandomSamples(6, 200, false, 0.3, 31, 0.2);
+  const SampleSet validation = RandomSamples(6, 50, false, 0.3, 32, 0.2);
+  TrainSettings settings;
+  settings.epochs = 30;
+  settings.patience = 30;
+  settings.lr = 3e-3;
+  settings.threads = 1;
+  auto squared_norm = [](const std::vector<NamedTensor>& weights) {
+    double sum = 0;
+    for (const auto& tensor : weights) {
+      for (float v : tensor.values) sum += double(v) * v;
+    }
+    return sum;
+  };
+  const double plain = squared_norm(TrainFusedResGnn(spec, train, validation, settings, Progress{}).weights);
+  settings.weight_decay = 0.5;
+  const double decayed = squared_norm(TrainFusedResGnn(spec, train, validation, settings, Progress{}).weights);
+  EXPECT_LT(decayed, 0.8 * plain);
 }
 
 }  // namespace

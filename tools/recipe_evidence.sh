@@ -20,6 +20,7 @@ fi
 for recipe in "$@"; do
   case $recipe in
     default) opts=() ;;
+    noearlystop) opts=(--early-stopping none) ;;
     topk) opts=(--edge-rule top-k) ;;
     hybrid) opts=(--graph hybrid) ;;
     noedge) opts=(--alpha 0.999) ;;

@@ -190,7 +190,7 @@ FinalMap MakeFinalMap(const RasterStack& stack, const CellData& data, const Labe
                       const ExperimentSettings& settings, const std::string& out_dir, const std::string& shown_dir,
                       svg::MapThumbnail& thumbnail, std::vector<std::string>& warnings, const Progress& progress) {
   ScaledProgress fit_progress(progress, 0.0, 0.9);
-  const FinalModel model = FitFinal(data, labelled, settings, 1, fit_progress.get());
+  const FinalModel model = FitFinal(data, labelled, settings, fit_progress.get());
   WarnIfEmptyGraph(model.graph_edges, model.graph, "the final ResGCN map", warnings);
   const Bundle bundle = MakeBundle(data.elements, model, settings.fit.spec);
   ScaledProgress score_progress(progress, 0.9, 1.0);

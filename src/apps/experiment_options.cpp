@@ -13,8 +13,11 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   CheckModelSpec(fit.spec);
   fit.train.epochs = o.epochs;
   fit.train.lr = o.lr;
+  fit.train.weight_decay = o.weight_decay;
+  fit.train.input_noise = o.input_noise;
   fit.train.batch_size = o.batch_size;
   fit.train.patience = o.patience;
+  fit.early_stopping = o.early_stopping == "validation";
   fit.train.loss = ParseTrainLoss(o.loss);
   fit.train.engine = ParseTrainEngine(o.train_engine);
   if (o.prior != "auto") {
@@ -28,11 +31,14 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   }
   if (fit.train.loss == TrainLoss::NonNegativePu && fit.train.engine == TrainEngine::Torch)
     throw UsageError("--loss", "nnpu needs --train-engine fused");
+  if (fit.train.input_noise > 0 && fit.train.engine == TrainEngine::Torch)
+    throw UsageError("--input-noise", "needs --train-engine fused");
   fit.pretrain.method = ParsePretrainMethod(o.pretrain);
   fit.pretrain.epochs = o.pretrain_epochs;
   fit.pretrain.mask_share = o.mask_share;
   fit.augment = ParseAugmentMethod(o.augment);
   fit.augment_ratio = o.augment_ratio;
+  fit.members = o.ensemble;
   fit.threads = o.threads > 0 ? o.threads : DefaultThreadCount();
   fit.train.threads = fit.threads;
   FeatureSettings& features = settings.features;

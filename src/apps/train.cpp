@@ -188,7 +188,6 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   TrainReport report;
   WarnIfPortableTrainer(settings.fit.train.engine, report.warnings);
   report.arch = o.arch;
-  report.ensemble = o.ensemble;
   report.settings = settings;
   const double cv_share = settings.cv.folds > 0 ? 0.8 : 0.0;
   {
@@ -198,7 +197,7 @@ TrainReport RunTrain(const TrainOptions& o, const Progress& progress) {
   clock.Lap("cross_validation");
 
   ScaledProgress final_progress(progress, 0.02 + cv_share, 0.95);
-  const FinalModel final_model = FitFinal(data, labelled, settings, o.ensemble, final_progress.get());
+  const FinalModel final_model = FitFinal(data, labelled, settings, final_progress.get());
   report.alpha.automatic = final_model.alpha.automatic;
   report.alpha.value = final_model.alpha.value;
   report.alpha.sweep = final_model.alpha.sweep;
@@ -251,11 +250,6 @@ Command<TrainOptions> TrainCommand() {
   AddSurveyOptions(t);
   t.Add("arch", &O::arch).Label("Architecture").Choices({"resgcn", "resgat"}).Help("Residual GCN or residual GAT");
   AddTrainingOptions(t);
-  t.Add("ensemble", &O::ensemble)
-      .Label("Ensemble members")
-      .FormHelp("Train N members over seeds and random sets of background cells; the map can then show their spread")
-      .Range(1, 100)
-      .Help("Train N members over seeds and random negative sets; geoprosp-map --sd then maps their spread");
   t.Add("report", &O::report)
       .Label("JSON report")
       .Path()

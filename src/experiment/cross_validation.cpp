@@ -82,14 +82,15 @@ class FoldSource {
       const SampleSet all = WithSynthetic(Samples(alpha, cells_), synthetic_[key]);
       const auto fold = StratifiedFolds(all.labels, settings_.cv.folds, seed_);
       const SampleSet train = all.Subset(IndicesWhere(fold, k_, false));
-      const auto split = SplitAndAugment(train, AugmentMethod::None, ratio, fold_seed(), nullptr);
+      const auto split =
+          SplitAndAugment(train, AugmentMethod::None, ratio, fold_seed(), nullptr, settings_.fit.early_stopping);
       return {WithUnlabelled(ApplySplit(train, split), alpha), all.Subset(IndicesWhere(fold, k_)),
               int64_t(train.size()), synthetic_report_[key].seconds};
     }
     const SampleSet& train = Samples(alpha, plans_[k_].train);
     if (!splits_.count(key)) {
       SyntheticComparison comparison;
-      splits_[key] = SplitAndAugment(train, method, ratio, fold_seed(), &comparison);
+      splits_[key] = SplitAndAugment(train, method, ratio, fold_seed(), &comparison, settings_.fit.early_stopping);
       split_seconds_[key] = comparison.seconds;
       if (k_ == 0) synthetic_report_[key] = comparison;
     }
@@ -277,8 +278,9 @@ CvOutcome CrossValidate(const CellData& data, const std::vector<LabelledCell>& c
   return outcome;
 }
 
-FinalModel FitFinal(const CellData& data, const Labelled& labelled, const ExperimentSettings& settings, int members,
+FinalModel FitFinal(const CellData& data, const Labelled& labelled, const ExperimentSettings& settings,
                     const Progress& progress) {
+  const int members = std::max(1, settings.fit.members);
   FinalModel model;
   const FeatureSpace space = FitFeatures(data, std::vector<uint8_t>(data.valid.size(), 1), settings.features.transform,
                                          settings.features.zero_rule);
@@ -311,7 +313,7 @@ FinalModel FitFinal(const CellData& data, const Labelled& labelled, const Experi
     for (const auto& cell : member_cells) trained[cell.cell] = 1;
     ScaledProgress member_progress(progress, double(member) / members, double(member + 1) / members);
     model.members.push_back(Fit(BuildSamples(data, space, model.graph, model.context, member_cells), settings.fit,
-                                settings.seed + 7919 * member, member_progress.get(), nullptr, unlabelled));
+                                MemberSeed(settings.seed, member), member_progress.get(), nullptr, unlabelled));
   }
   // Where the model has seen data: the cells it was fitted on (deposit and background cells of every
   // member), so that deposit-like compositions count as seen; every valid cell when they are too few

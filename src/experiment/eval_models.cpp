@@ -1,5 +1,7 @@
 #include "geoprosp/experiment/eval_models.hpp"
 
+#include <algorithm>
+
 #include "geoprosp/core/error.hpp"
 #include "geoprosp/experiment/baselines.hpp"
 #include "geoprosp/models/scorer.hpp"
@@ -100,8 +102,18 @@ std::vector<float> FitAndScoreAny(const std::string& model, const FitData& data,
   if (model == "resgcn" || model == "resgat") {
     ModelSpec spec = settings.spec;
     spec.arch = model;
-    const TrainedModel trained = TrainNetwork(spec, data, settings, seed, progress);
-    return PredictResGnn(spec, trained.weights, test, settings.threads);
+    // An ensemble scores the mean of its members' probabilities, as geoprosp-map does.
+    const int members = std::max(1, settings.members);
+    std::vector<double> sum(test.size(), 0.0);
+    for (int member = 0; member < members; ++member) {
+      ScaledProgress member_progress(progress, double(member) / members, double(member + 1) / members);
+      const TrainedModel trained = TrainNetwork(spec, data, settings, MemberSeed(seed, member), member_progress.get());
+      const std::vector<float> scores = PredictResGnn(spec, trained.weights, test, settings.threads);
+      for (size_t i = 0; i < scores.size(); ++i) sum[i] += scores[i];
+    }
+    std::vector<float> mean(test.size());
+    for (size_t i = 0; i < sum.size(); ++i) mean[i] = static_cast<float>(sum[i] / members);
+    return mean;
   }
   if (model == "gin" || model == "graphsage" || model == "diffpool" || model == "mlp") {
     const auto spec = BaselineSpec(model, settings.spec);

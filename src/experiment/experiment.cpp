@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -153,11 +154,16 @@ SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic) {
 }
 
 AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
-                               SyntheticComparison* comparison) {
+                               SyntheticComparison* comparison, bool hold_out) {
   const auto inner = StratifiedFolds(train.labels, 5, seed);
   AugmentedSplit split;
-  split.fit = IndicesWhere(inner, 0, false);
-  split.validation = IndicesWhere(inner, 0);
+  if (hold_out) {
+    split.fit = IndicesWhere(inner, 0, false);
+    split.validation = IndicesWhere(inner, 0);
+  } else {
+    split.fit.resize(train.size());
+    std::iota(split.fit.begin(), split.fit.end(), size_t{0});
+  }
   split.synthetic = MakeSynthetic(train.Subset(split.fit), method, ratio, seed, comparison);
   return split;
 }
@@ -188,7 +194,8 @@ TrainedModel TrainNetwork(const ModelSpec& spec, const FitData& data, const FitS
 // Inner split -> augmentation of the inner training part only -> (pre-training and) training -> weights.
 TrainedModel Fit(const SampleSet& train, const FitSettings& settings, uint64_t seed, const Progress& progress,
                  SyntheticComparison* comparison, std::shared_ptr<const SampleSet> unlabelled) {
-  FitData data = ApplySplit(train, SplitAndAugment(train, settings.augment, settings.augment_ratio, seed, comparison));
+  FitData data = ApplySplit(train, SplitAndAugment(train, settings.augment, settings.augment_ratio, seed, comparison,
+                                                   settings.early_stopping));
   data.unlabelled = std::move(unlabelled);
   return TrainNetwork(settings.spec, data, settings, seed, progress);
 }

@@ -238,9 +238,12 @@ json ToJson(const ExperimentSettings& s) {
           {"heads", fit.spec.heads},
           {"dropout", fit.spec.dropout},
           {"lr", fit.train.lr},
+          {"weight_decay", fit.train.weight_decay},
+          {"input_noise", fit.train.input_noise},
           {"epochs", fit.train.epochs},
           {"batch_size", fit.train.batch_size},
           {"patience", fit.train.patience},
+          {"early_stopping", fit.early_stopping ? "validation" : "none"},
           {"loss", ToString(fit.train.loss)},
           {"prior", fit.train.prior > 0 ? FormatNumber(fit.train.prior) : std::string("auto")},
           {"train_engine", ToString(fit.train.engine)},
@@ -250,6 +253,7 @@ json ToJson(const ExperimentSettings& s) {
           {"context", ToString(f.context)},
           {"augment", ToString(fit.augment)},
           {"augment_ratio", fit.augment_ratio},
+          {"ensemble", fit.members},
           {"calibration", ToString(s.calibration)},
           {"repeats", s.cv.repeats},
           {"seed", s.seed}};
@@ -299,7 +303,6 @@ json TrainReportJson(const TrainReport& r) {
   out["settings"] = ToJson(r.settings);
   out["settings"]["block_size"] = r.cv ? r.cv->layout.block_size : r.settings.cv.block_size;
   out["settings"]["block_size_unit"] = r.data.distance_unit.name;
-  out["settings"]["ensemble"] = r.ensemble;
   out["model"] = {{"path", r.model_path}, {"sha256", r.model_sha256}};
   out["graph_edges"] = r.graph_edges;
   out["calibration"] = ToJson(r.calibration);

@@ -57,20 +57,22 @@ constexpr double kNnpuBeta = 0, kNnpuGamma = 1;
 
 // LibTorch's Adam (torch/csrc/api/src/optim/adam.cpp), in float as there (one division per parameter
 // instead of two: the last bit may differ).
+// weight_decay adds weight_decay x p to each gradient first (an L2 penalty, as LibTorch's Adam).
 class Adam {
  public:
-  Adam(size_t size, double lr) : lr_(lr), m_(size, 0.0f), v_(size, 0.0f) {}
+  Adam(size_t size, double lr, double weight_decay = 0)
+      : lr_(lr), weight_decay_(weight_decay), m_(size, 0.0f), v_(size, 0.0f) {}
   void Step(std::vector<float>& params, const std::vector<float>& gradient) {
     ++step_;
     const double correction1 = 1 - std::pow(kBeta1, step_), correction2 = 1 - std::pow(kBeta2, step_);
     const float beta1 = float(kBeta1), beta2 = float(kBeta2), rest1 = float(1 - kBeta1), rest2 = float(1 - kBeta2);
     const float inverse_root2 = float(1 / std::sqrt(correction2)), step_size = float(lr_ / correction1);
-    const float eps = float(kEps);
+    const float eps = float(kEps), decay = float(weight_decay_);
     float* p = params.data();
     const float* grad = gradient.data();
     float *m = m_.data(), *v = v_.data();
     for (size_t i = 0; i < params.size(); ++i) {
-      const float g = grad[i];
+      const float g = decay != 0.0f ? grad[i] + decay * p[i] : grad[i];
       m[i] = m[i] * beta1 + g * rest1;
       v[i] = v[i] * beta2 + rest2 * g * g;
       p[i] -= step_size * m[i] / (std::sqrt(v[i]) * inverse_root2 + eps);
@@ -79,7 +81,7 @@ class Adam {
 
  private:
   static constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
-  double lr_;
+  double lr_, weight_decay_;
   int64_t step_ = 0;
   std::vector<float> m_, v_;
 };
@@ -234,7 +236,7 @@ std::vector<size_t> Everything(size_t n) {
   return all;
 }
 
-constexpr uint64_t kPretrainStream = 0x6a09e667f3bcc909ULL;
+constexpr uint64_t kPretrainStream = 0x6a09e667f3bcc909ULL, kInputNoiseStream = 0xbb67ae8584caa73bULL;
 
 // Dropout's key for step `step` of a run seeded `seed` (never 0, which means no dropout).
 uint64_t DropoutKey(uint64_t seed, uint64_t step) {
@@ -252,6 +254,7 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
                               const std::vector<NamedTensor>& initial_weights) {
   if (train.size() == 0) throw Error("training data", "holds no sample");
   if (settings.batch_size < 1) throw UsageError("--batch-size", "must be at least 1");
+  if (!(settings.input_noise >= 0)) throw UsageError("--input-noise", "must be at least 0");
   TrainedModel result;
   Progress training = progress;
   std::unique_ptr<ScaledProgress> estimate_part, training_part;
@@ -278,22 +281,32 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
     model.SetWeights(initial_weights);
   }
   std::vector<float>& params = model.parameters();
-  Adam adam(params.size(), settings.lr);
+  Adam adam(params.size(), settings.lr, settings.weight_decay);
   std::vector<float> gradient(params.size()), positive(params.size()), best;
   const std::vector<size_t> validation_slots = Everything(validation.size());
   const LossWeights validation_weights =
       validation.size() > 0 ? objective->Weights(validation.labels, validation_slots) : LossWeights{};
 
   std::mt19937_64 rng(settings.seed);
+  // Input noise: each epoch sees every sample's node features plus fresh Gaussian noise (its own
+  // stream, so that the batches and dropout stay those of a run without it).
+  std::mt19937_64 noise_rng(settings.seed ^ kInputNoiseStream);
+  std::normal_distribution<float> noise(0.0f, static_cast<float>(settings.input_noise));
+  SampleSet noisy;
+  if (settings.input_noise > 0) noisy = train;
+  const SampleSet& seen_samples = settings.input_noise > 0 ? noisy : train;
   result.best_validation_loss = std::numeric_limits<double>::infinity();
   uint64_t step = 0;
   int since_best = 0;
   for (int epoch = 0; epoch < settings.epochs; ++epoch) {
     double train_loss = 0;
     size_t seen = 0;
+    if (settings.input_noise > 0) {
+      for (size_t i = 0; i < train.features.size(); ++i) noisy.features[i] = train.features[i] + noise(noise_rng);
+    }
     for (const Batch& batch : objective->Epoch(rng)) {
       const LossParts parts =
-          model.Backward(train, batch.samples, batch.weights, DropoutKey(settings.seed, ++step), gradient.data(),
+          model.Backward(seen_samples, batch.samples, batch.weights, DropoutKey(settings.seed, ++step), gradient.data(),
                          objective->NeedsPositiveGradient() ? positive.data() : nullptr);
       train_loss += objective->Step(parts, gradient, positive) * batch.samples.size();
       seen += batch.samples.size();

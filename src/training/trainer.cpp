@@ -77,7 +77,8 @@ TrainedModel TrainTorchModel(const std::function<TorchTrainee()>& make, const Sa
   torch::manual_seed(settings.seed);
   const TorchTrainee trainee = make();
   torch::nn::Module& model = *trainee.module;
-  torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(settings.lr));
+  torch::optim::Adam optimizer(model.parameters(),
+                               torch::optim::AdamOptions(settings.lr).weight_decay(settings.weight_decay));
   const auto x = ValuesTensor(train), a = AdjacencyTensor(train), y = LabelsTensor(train);
   const bool has_validation = validation.size() > 0;
   torch::Tensor vx, va, vy;
@@ -134,6 +135,7 @@ TrainedModel TrainResGnn(const ModelSpec& spec, const SampleSet& train, const Sa
     return TrainFusedResGnn(spec, train, validation, settings, progress, initial_weights);
   if (settings.loss != TrainLoss::WeightedCrossEntropy)
     throw UsageError("--loss", ToString(settings.loss) + " needs --train-engine fused");
+  if (settings.input_noise > 0) throw UsageError("--input-noise", "needs --train-engine fused");
   const auto make = [&] {
     CheckNodeFeatures(spec, train);
     ResGnn model(spec, train.n_elements);

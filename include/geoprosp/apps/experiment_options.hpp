@@ -37,9 +37,12 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   int heads = 4;
   double dropout = 0.5;
   double lr = 1e-3;
+  double weight_decay = 0;
+  double input_noise = 0;
   int epochs = 200;
   int batch_size = 64;
   int patience = 30;
+  std::string early_stopping = "validation";
   std::string loss = "ce";
   std::string prior = "auto";
   std::string train_engine = "fused";
@@ -49,6 +52,7 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   std::string context = "none";
   std::string augment = "gan";
   double augment_ratio = 1.0;
+  int ensemble = 1;
   std::string cv = "spatial";
   int folds = 10;
   int repeats = 1;
@@ -179,6 +183,18 @@ void AddTrainingOptions(OptionTable<Options>& t) {
   t.Add("heads", &O::heads).Label("Attention heads").Range(1, 64).Help("Attention heads (resgat)");
   t.Add("dropout", &O::dropout).Label("Dropout").Range(0, 0.99).Help("Dropout");
   t.Add("lr", &O::lr).Label("Learning rate").Range(1e-7, 1).Help("Adam learning rate");
+  t.Add("weight-decay", &O::weight_decay)
+      .Label("Weight decay")
+      .Range(0, 1)
+      .Advanced()
+      .Help("L2 penalty on the network weights (Adam's weight decay)");
+  t.Add("input-noise", &O::input_noise)
+      .Label("Input noise")
+      .Range(0, 10)
+      .Advanced()
+      .Help(
+          "ResGCN/ResGAT (fused engine): SD of Gaussian noise added to the standardised node features afresh each "
+          "epoch (0: none)");
   t.Add("epochs", &O::epochs).Label("Maximum epochs").Range(1, 100000).Help("Maximum epochs");
   t.Add("batch-size", &O::batch_size)
       .Label("Graphs per training batch")
@@ -189,7 +205,22 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Label("Early-stopping patience")
       .Range(1, 100000)
       .Advanced()
-      .Help("Early stopping: epochs without a better validation loss");
+      .FormHelp(
+          "Stop after this many epochs without a better loss (the validation loss when early stopping holds out a "
+          "validation part, else the training loss)")
+      .Help(
+          "Stop after this many epochs without a better loss (the validation loss with --early-stopping validation, "
+          "else the training loss)");
+  t.Add("early-stopping", &O::early_stopping)
+      .Label("Early stopping")
+      .FormHelp(
+          "validation: hold out a fifth of the training samples and keep the epoch with the best loss on them; "
+          "none: every training sample trains, up to the maximum epochs")
+      .Choices({"validation", "none"})
+      .Advanced()
+      .Help(
+          "validation: hold out a fifth of the training samples and keep the epoch with the best loss on them; "
+          "none: every training sample trains, up to --epochs");
   t.Add("loss", &O::loss)
       .Label("Training loss")
       .FormHelp(
@@ -237,6 +268,15 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Label("Augmentation ratio")
       .Range(0, 10)
       .Help("Augment until positives = ratio x negatives");
+  t.Add("ensemble", &O::ensemble)
+      .Label("Ensemble members")
+      .FormHelp(
+          "Train N residual GNN members over seeds (the final model also over random sets of background cells) and "
+          "average them; cross-validation scores the same average, and the map can show their spread")
+      .Range(1, 100)
+      .Help(
+          "Train N ResGCN/ResGAT members over seeds (the final model also over random negative sets) and average "
+          "them, in the cross-validation too; geoprosp-map --sd maps their spread");
   t.Add("cv", &O::cv)
       .Label("Cross-validation")
       .Choices({"spatial", "random", "paper"})

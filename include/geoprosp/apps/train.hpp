@@ -11,7 +11,6 @@ struct TrainOptions : ExperimentOptions {
   std::string output;
   std::string arch = "resgcn";
   std::string report;
-  int ensemble = 1;
 };
 
 // Returns the report (also written to --report when given).

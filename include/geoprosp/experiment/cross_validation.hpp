@@ -28,7 +28,7 @@ void WarnIfEmptyGraph(int edges, const GraphSpec& graph, const std::string& wher
 std::string ProtocolNote(CvProtocol protocol);
 
 // The final model: every cell fits the transform and graph; all labelled cells train it. An
-// ensemble's members differ in seed and in their random negatives.
+// ensemble's settings.fit.members members differ in seed and in their random negatives.
 struct FinalModel {
   CompositionParams composition;
   std::vector<double> correlation;
@@ -39,7 +39,7 @@ struct FinalModel {
   std::vector<TrainedModel> members;
   Applicability applicability;  // where the model has seen data: its training cells' features
 };
-FinalModel FitFinal(const CellData& data, const Labelled& labelled, const ExperimentSettings& settings, int members,
+FinalModel FitFinal(const CellData& data, const Labelled& labelled, const ExperimentSettings& settings,
                     const Progress& progress);
 
 // The bundle of a final model (without class breaks and training summary, which need its map).

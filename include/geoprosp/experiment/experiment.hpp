@@ -56,8 +56,18 @@ struct FitSettings {
   PretrainSettings pretrain;  // of the residual GNNs' backbone, on data.unlabelled
   AugmentMethod augment = AugmentMethod::Gan;
   double augment_ratio = 1.0;
+  // Residual GNNs: members averaged, each trained from its own seed (seed + 7919 m); in the final model
+  // each also draws its own background cells.
+  int members = 1;
+  // true: hold out a fifth of the training samples and keep the epoch with the best loss on them.
+  // false: every sample trains, for up to --epochs (stopping when the training loss stalls for
+  // --patience epochs); docs/results.md measures both.
+  bool early_stopping = true;
   int threads = 1;
 };
+
+// The seed of ensemble member `member` of a fit seeded `seed` (member 0: `seed` itself).
+inline uint64_t MemberSeed(uint64_t seed, int member) { return seed + 7919 * uint64_t(member); }
 
 // Positives to add so that positives reach ratio x negatives.
 size_t SyntheticCount(const SampleSet& set, double ratio);
@@ -87,8 +97,9 @@ struct AugmentedSplit {
   std::vector<size_t> fit, validation;
   Synthetic synthetic;
 };
+// `hold_out` false: no validation part, every sample fits (training then runs --epochs in full).
 AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
-                               SyntheticComparison* comparison);
+                               SyntheticComparison* comparison, bool hold_out = true);
 FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split);
 
 // A residual GNN of `spec` trained on `data` (TrainResGnn), after masked pre-training of its backbone

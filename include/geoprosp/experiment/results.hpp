@@ -118,7 +118,6 @@ struct TrainReport {
   std::vector<std::string> warnings;  // also printed as they arise
   int graph_edges = -1;               // of the final model's global graph (-1 in window mode)
   std::string arch;
-  int ensemble = 1;
   ExperimentSettings settings;
   DataSummary data;
   std::optional<CvOutcome> cv;  // none with --folds 0

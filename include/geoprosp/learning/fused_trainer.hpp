@@ -25,6 +25,8 @@ TrainLoss ParseTrainLoss(const std::string& text);      // UsageError names --lo
 struct TrainSettings {
   int epochs = 200;
   double lr = 1e-3;
+  double weight_decay = 0;  // L2 penalty on every weight, added to the gradient (LibTorch's Adam weight_decay)
+  double input_noise = 0;   // fused engine: SD of Gaussian noise added to the node features afresh each epoch
   int batch_size = 64;
   int patience = 30;  // epochs without a better validation loss before stopping
   uint64_t seed = 42;
