@@ -88,7 +88,8 @@ class GnnKernel {
                            const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient) = 0;
 };
 
-// The scalar kernel (any CPU): every multiply-add a std::fma of one lane, slow without an FMA unit.
+// The scalar kernel (any CPU): without an FMA unit every multiply-add is computed in double
+// (models/exact_fma.hpp), with the same bits.
 namespace scalar {
 std::unique_ptr<GnnKernel> MakeGnnKernel(const GnnLayout& layout, int threads);
 }

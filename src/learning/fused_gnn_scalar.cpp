@@ -1,7 +1,9 @@
-// The fused trainer's kernel for any CPU: 16 cells per chunk in the baseline's vectors (four SSE2
-// registers on x86-64), every multiply-add a std::fma of one lane. It is the fallback for CPUs without
-// AVX2 (slow without an FMA unit), and gives the bytes of the other kernels.
+// The fused trainer's kernel for any CPU: 8 cells per chunk in the baseline's vectors (two SSE2
+// registers on x86-64), every multiply-add exact_fma.hpp's (an FMA instruction where the target has
+// one, else computed in double). It is the fallback for CPUs without AVX2, and gives the bytes of the
+// other kernels.
 #include "fused_gnn_kernels.hpp"
+#include "geoprosp/models/exact_fma.hpp"
 
 namespace geoprosp::learning::scalar {
 

@@ -1,7 +1,8 @@
 // The fused kernel for any CPU: 4 cells per chunk in the baseline's vectors (SSE2 on x86-64), every
-// multiply-add a std::fma of one lane. Without an FMA unit std::fma is a slow library call; it is the
-// fallback for CPUs without AVX2, and gives the bytes of the other kernels.
+// multiply-add exact_fma.hpp's (an FMA instruction where the target has one, else computed in double).
+// It is the fallback for CPUs without AVX2, and gives the bytes of the other kernels.
 #include "fused_kernels.hpp"
+#include "geoprosp/models/exact_fma.hpp"
 
 namespace geoprosp::fused::scalar {
 

@@ -19,8 +19,8 @@
 #include "geoprosp/models/scorer.hpp"
 #include "geoprosp/models/simd_target.hpp"
 
-// The scalar kernel: SSE2 lanes (x86-64's baseline), each multiply-add a std::fma (slow where the CPU
-// has no FMA unit, but the same bits).
+// The scalar kernel: SSE2 lanes (x86-64's baseline), each multiply-add computed in double where the
+// target has no FMA instruction (models/exact_fma.hpp), with the same bits.
 namespace geoprosp::fused::scalar {
 std::unique_ptr<Scorer> MakeScorer(const Bundle& bundle, int threads);
 }
