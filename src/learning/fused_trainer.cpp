@@ -454,7 +454,7 @@ void WarnIfPortableTrainer(TrainEngine engine, std::vector<std::string>& warning
   if (engine != TrainEngine::Fused || (forced && *forced && std::string(forced) != "auto")) return;
   if (ChosenFusedKernel() != FusedKernel::Scalar) return;
   AddWarning(warnings,
-             "this CPU has no AVX2 (or is not x86-64): the fused trainer runs its portable kernel, about 100 times "
+             "this CPU has no AVX2 (or is not x86-64): the fused trainer runs its portable kernel, about 30 times "
              "slower than on an AVX2 CPU; --train-engine torch may train the residual GNNs faster here");
 }
 

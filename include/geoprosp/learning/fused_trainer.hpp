@@ -118,7 +118,7 @@ PriorEstimate EstimateClassPrior(const ModelSpec& spec, const SampleSet& train, 
                                  const TrainSettings& settings, const Progress& progress);
 
 // A warning (AddWarning) when the fused trainer would run its portable kernel on its own choice: the
-// CPU lacks AVX2 (or is not x86-64), and that kernel trains about 100 times slower than the AVX2 one.
+// CPU lacks AVX2 (or is not x86-64), and that kernel trains about 30 times slower than the AVX2 one.
 void WarnIfPortableTrainer(TrainEngine engine, std::vector<std::string>& warnings);
 
 }  // namespace geoprosp
