@@ -216,6 +216,9 @@ struct Kernel final : GnnKernel, GnnLayout {
   std::vector<std::unique_ptr<Workspace>> workspaces;
   TaskTeam team;
   std::vector<std::vector<float>> groups, positive_groups;
+  // The ranges of a group's buffer that the chunks add to (Fold writes the rest), and the same ranges
+  // cut into slices for summing the groups in parallel.
+  std::vector<std::pair<size_t, size_t>> summed, sum_slices;
   std::vector<LossParts> chunk_parts;
   std::vector<double> chunk_errors;
 
@@ -254,6 +257,31 @@ struct Kernel final : GnnKernel, GnnLayout {
 Kernel::Kernel(const GnnLayout& layout, int thread_count)
     : GnnLayout(layout), threads(thread_count > 0 ? thread_count : DefaultThreadCount()), team(threads) {
   const int h = hidden;
+  // Fold writes the input layer (and the mask token), GCN's W_0, GAT's W and attention vectors.
+  std::vector<bool> folded(buffer_size, false);
+  auto fold_writes = [&](size_t offset, size_t size) { std::fill_n(folded.begin() + offset, size, true); };
+  fold_writes(in_w, size_t(h) * (features + n));
+  fold_writes(in_b, h);
+  if (masked) fold_writes(mask_token, h);
+  for (int l = 0; l < layers; ++l) {
+    if (gat || l == 0) fold_writes(w[l], size_t(h) * h);
+    if (gat) {
+      fold_writes(src[l], h);
+      fold_writes(dst[l], h);
+    }
+  }
+  constexpr size_t kSlice = 4096;
+  for (size_t i = 0; i < buffer_size;) {
+    if (folded[i]) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < buffer_size && !folded[end]) ++end;
+    summed.emplace_back(i, end);
+    for (size_t slice = i; slice < end; slice += kSlice) sum_slices.emplace_back(slice, std::min(end, slice + kSlice));
+    i = end;
+  }
   for (int t = 0; t < threads; ++t) {
     workspaces.push_back(std::make_unique<Workspace>());
     Workspace& ws = *workspaces.back();
@@ -867,15 +895,15 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
   const int64_t chunks = (count + kLanes - 1) / kLanes;
   const int group_count = static_cast<int>(std::min<int64_t>(chunks, kMaxGroups));
   const bool backward = gradient != nullptr, positive = positive_gradient != nullptr;
-  if (backward) {
-    if (static_cast<int>(groups.size()) < group_count) groups.resize(group_count);
-    for (int g = 0; g < group_count; ++g) groups[g].assign(buffer_size, 0.0f);
-  }
-  if (positive) {
-    if (static_cast<int>(positive_groups.size()) < group_count) positive_groups.resize(group_count);
-    for (int g = 0; g < group_count; ++g) positive_groups[g].assign(buffer_size, 0.0f);
-  }
+  if (backward && static_cast<int>(groups.size()) < group_count) groups.resize(group_count);
+  if (positive && static_cast<int>(positive_groups.size()) < group_count) positive_groups.resize(group_count);
+  auto clear = [&](std::vector<float>& buffer) {
+    buffer.resize(buffer_size);
+    for (const auto& [begin, end] : summed) std::fill(buffer.begin() + begin, buffer.begin() + end, 0.0f);
+  };
   team.Run(group_count, [&](int g, int worker) {
+    if (backward) clear(groups[g]);
+    if (positive) clear(positive_groups[g]);
     Workspace& ws = *workspaces[worker];
     const int64_t first_chunk = chunks * g / group_count, end_chunk = chunks * (g + 1) / group_count;
     for (int64_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
@@ -885,15 +913,22 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
                  positive ? positive_groups[g].data() : nullptr);
     }
   });
-  // Groups in order, then the folds: the same bytes whatever thread ran which group.
-  auto finish = [&](std::vector<std::vector<float>>& buffers, float* out) {
-    float* sum = buffers[0].data();
+  if (!backward && !positive) return;
+  // The groups in order, each slice of the buffers on one thread; then the folds: the same bytes
+  // whatever thread ran which group.
+  const int buffers = (backward ? 1 : 0) + (positive ? 1 : 0), slices = static_cast<int>(sum_slices.size());
+  team.Run(buffers * slices, [&](int task, int) {
+    std::vector<std::vector<float>>& from = task < slices && backward ? groups : positive_groups;
+    const auto [begin, end] = sum_slices[task % slices];
+    float* sum = from[0].data();
     for (int g = 1; g < group_count; ++g) {
-      const float* add = buffers[g].data();
-      for (size_t i = 0; i < buffer_size; ++i) sum[i] += add[i];
+      const float* add = from[g].data();
+      for (size_t i = begin; i < end; ++i) sum[i] += add[i];
     }
-    Fold(sum);
-    std::copy_n(sum, params.size(), out);
+  });
+  auto finish = [&](std::vector<std::vector<float>>& buffers, float* out) {
+    Fold(buffers[0].data());
+    std::copy_n(buffers[0].data(), params.size(), out);
   };
   if (backward) finish(groups, gradient);
   if (positive) finish(positive_groups, positive_gradient);
