@@ -249,7 +249,7 @@ FitSettings QuickFitSettings() {
 }
 
 TEST(EvalModels, EveryModelScoresOneFoldInRange) {
-  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
+  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr, {}};
   const SampleSet test = GraphSamples(60, 15, 8);
   const FitSettings settings = QuickFitSettings();
   for (const auto& model : EvalModels()) {
@@ -264,7 +264,7 @@ TEST(EvalModels, EveryModelScoresOneFoldInRange) {
 // An ensemble in the CV scores the mean of its members' probabilities, each member trained from
 // MemberSeed(seed, m), so that a member alone is the single model of that seed; deterministic.
 TEST(EvalModels, AnEnsembleScoresTheMeanOfItsMembers) {
-  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr};
+  FitData data{GraphSamples(160, 40, 6), GraphSamples(40, 10, 7), nullptr, {}};
   const SampleSet test = GraphSamples(60, 15, 8);
   FitSettings settings = QuickFitSettings();
   std::vector<std::vector<float>> members;
@@ -290,16 +290,106 @@ TEST(EvalModels, WithoutEarlyStoppingEverySampleTrainsForEveryEpoch) {
   const AugmentedSplit held = SplitAndAugment(train, AugmentMethod::None, 1.0, 42, nullptr);
   EXPECT_EQ(held.fit.size() + held.validation.size(), train.size());
   EXPECT_GT(held.validation.size(), 0u);
-  const AugmentedSplit all = SplitAndAugment(train, AugmentMethod::None, 1.0, 42, nullptr, false);
+  const AugmentedSplit all = SplitAndAugment(train, AugmentMethod::None, 1.0, 42, nullptr, EarlyStopping::None);
   EXPECT_EQ(all.fit.size(), train.size());
   EXPECT_TRUE(all.validation.empty());
   FitSettings settings = QuickFitSettings();
   settings.augment = AugmentMethod::None;
   settings.train.epochs = 12;
   settings.train.patience = 100;
-  settings.early_stopping = false;
+  settings.early_stopping = EarlyStopping::None;
   const TrainedModel model = Fit(train, settings, 42, Progress{}, nullptr);
   EXPECT_EQ(model.epochs_run, 12);
+}
+
+// GraphSamples with every `every`-th label flipped: a network that fits them overfits, so that a
+// validation loss turns.
+SampleSet NoisyGraphSamples(size_t n, size_t positives, uint64_t seed, size_t every) {
+  SampleSet set = GraphSamples(n, positives, seed);
+  for (size_t i = 1; i < set.size(); i += every) set.labels[i] = 1 - set.labels[i];
+  return set;
+}
+
+// Weights of a run that keeps its last epoch are those the best-epoch run kept, when both stop there.
+TEST(EvalModels, KeepingTheLastEpochMatchesTheBestEpochOfALongerRun) {
+  const SampleSet train = NoisyGraphSamples(100, 20, 9, 4), validation = NoisyGraphSamples(40, 8, 10, 4);
+  FitSettings fit = QuickFitSettings();
+  fit.spec.hidden = 32;
+  TrainSettings settings = fit.train;
+  settings.epochs = 60;
+  settings.patience = 60;
+  settings.lr = 0.01;
+  const TrainedModel best = TrainResGnn(fit.spec, train, validation, settings, Progress{});
+  ASSERT_EQ(best.monitored_loss.size(), 60u);
+  ASSERT_LT(best.best_epoch, 50) << "the validation loss should turn within 60 epochs here";
+  settings.epochs = best.best_epoch;
+  settings.keep_last_epoch = true;
+  const TrainedModel last = TrainResGnn(fit.spec, train, validation, settings, Progress{});
+  EXPECT_EQ(last.epochs_run, best.best_epoch);
+  EXPECT_EQ(last.best_epoch, best.best_epoch);
+  ASSERT_EQ(last.weights.size(), best.weights.size());
+  for (size_t t = 0; t < best.weights.size(); ++t) EXPECT_EQ(last.weights[t].values, best.weights[t].values);
+  // Ten epochs on, the last epoch is kept although its validation loss is worse than the best's.
+  settings.epochs = best.best_epoch + 10;
+  const TrainedModel later = TrainResGnn(fit.spec, train, validation, settings, Progress{});
+  EXPECT_EQ(later.best_epoch, best.best_epoch + 10);
+  EXPECT_GT(later.best_validation_loss, best.best_validation_loss);
+  EXPECT_DOUBLE_EQ(later.best_validation_loss, best.monitored_loss[size_t(best.best_epoch) + 9]);
+  EXPECT_NE(later.weights.front().values, best.weights.front().values);
+}
+
+// inner-cv: every sample fits the final model; each inner fold validates on its own fifth, with
+// synthetic positives made from its fit part only; the epoch count minimises the pooled validation loss.
+TEST(EvalModels, InnerCvChoosesTheEpochCountThenTrainsOnEverySample) {
+  const SampleSet train = NoisyGraphSamples(100, 20, 9, 4);
+  const AugmentedSplit split = SplitAndAugment(train, AugmentMethod::Smote, 1.0, 42, nullptr, EarlyStopping::InnerCv);
+  EXPECT_EQ(split.fit.size(), train.size());
+  EXPECT_TRUE(split.validation.empty());
+  ASSERT_EQ(split.epoch_folds.size(), size_t(kInnerFolds));
+  std::vector<int> validated(train.size(), 0);
+  for (const auto& fold : split.epoch_folds) {
+    EXPECT_EQ(fold.fit.size() + fold.validation.size(), train.size());
+    int validated_positives = 0;
+    for (size_t i : fold.validation) {
+      ++validated[i];
+      validated_positives += train.labels[i];
+    }
+    EXPECT_GE(validated_positives, 1);
+    const auto fit_positives = train.Subset(fold.fit).labels;
+    const size_t parents_available = std::count(fit_positives.begin(), fit_positives.end(), 1);
+    ASSERT_FALSE(fold.synthetic.parents.empty());
+    for (size_t parent : fold.synthetic.parents) EXPECT_LT(parent, parents_available);
+  }
+  EXPECT_EQ(std::count(validated.begin(), validated.end(), 1), std::ptrdiff_t(train.size()));
+
+  FitSettings settings = QuickFitSettings();
+  settings.spec.hidden = 32;
+  settings.augment = AugmentMethod::Smote;
+  settings.train.epochs = 60;
+  settings.train.lr = 0.01;
+  settings.early_stopping = EarlyStopping::InnerCv;
+  const TrainedModel model = Fit(train, settings, 42, Progress{}, nullptr);
+  const FitData data = ApplySplit(train, split);
+  TrainSettings every_epoch = settings.train;
+  every_epoch.seed = 42;
+  every_epoch.patience = every_epoch.epochs;
+  std::vector<double> pooled(60, 0.0);
+  for (const auto& fold : data.epoch_folds) {
+    const auto curve = TrainResGnn(settings.spec, fold.fit, fold.validation, every_epoch, Progress{}).monitored_loss;
+    ASSERT_EQ(curve.size(), 60u);
+    for (size_t e = 0; e < curve.size(); ++e) pooled[e] += curve[e] / data.epoch_folds.size();
+  }
+  const int chosen = int(std::min_element(pooled.begin(), pooled.end()) - pooled.begin()) + 1;
+  EXPECT_LT(chosen, 50) << "the pooled validation loss should turn within 60 epochs here";
+  EXPECT_EQ(model.best_epoch, chosen);
+  EXPECT_EQ(model.epochs_run, chosen);
+  TrainSettings final_fit = every_epoch;
+  final_fit.epochs = chosen;
+  final_fit.keep_last_epoch = true;
+  const auto expected = TrainResGnn(settings.spec, data.fit, SampleSet{}, final_fit, Progress{}).weights;
+  ASSERT_EQ(model.weights.size(), expected.size());
+  for (size_t t = 0; t < expected.size(); ++t) EXPECT_EQ(model.weights[t].values, expected[t].values);
+  EXPECT_EQ(data.fit.size(), train.size() + split.synthetic.parents.size());
 }
 
 TEST(Metrics, CurvesRunFromOriginToOne) {

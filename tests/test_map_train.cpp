@@ -117,9 +117,13 @@ TEST(Train, ReportHasTheDocumentedSchema) {
   const auto report = nlohmann::json::parse(written);
   for (const char* key : {"protocol", "folds", "mean", "sd", "alpha", "augment", "seconds_by_stage"})
     EXPECT_TRUE(report.contains(key)) << key;
+  // Stages round to 0.01 s, so a quick run may show zeros: check the shape and the sum, not speed.
+  ASSERT_FALSE(report["seconds_by_stage"].empty());
   double stages = 0;
-  for (const auto& [stage, seconds] : report["seconds_by_stage"].items()) stages += seconds.get<double>();
-  EXPECT_GT(stages, 0.0);
+  for (const auto& [stage, seconds] : report["seconds_by_stage"].items()) {
+    EXPECT_GE(seconds.get<double>(), 0.0) << stage;
+    stages += seconds.get<double>();
+  }
   EXPECT_LE(stages, report["seconds"].get<double>() + 0.05);
   ASSERT_EQ(report["folds"].size(), 2u);
   for (const auto& fold : report["folds"]) {

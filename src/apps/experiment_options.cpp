@@ -17,7 +17,7 @@ ExperimentSettings SetUpExperiment(const ExperimentOptions& o, const std::string
   fit.train.input_noise = o.input_noise;
   fit.train.batch_size = o.batch_size;
   fit.train.patience = o.patience;
-  fit.early_stopping = o.early_stopping == "validation";
+  fit.early_stopping = ParseEarlyStopping(o.early_stopping);
   fit.train.loss = ParseTrainLoss(o.loss);
   fit.train.engine = ParseTrainEngine(o.train_engine);
   if (o.prior != "auto") {

@@ -153,18 +153,47 @@ SampleSet WithSynthetic(const SampleSet& real, const Synthetic& synthetic) {
   return out;
 }
 
-AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
-                               SyntheticComparison* comparison, bool hold_out) {
-  const auto inner = StratifiedFolds(train.labels, 5, seed);
-  AugmentedSplit split;
-  if (hold_out) {
-    split.fit = IndicesWhere(inner, 0, false);
-    split.validation = IndicesWhere(inner, 0);
-  } else {
-    split.fit.resize(train.size());
-    std::iota(split.fit.begin(), split.fit.end(), size_t{0});
+std::string ToString(EarlyStopping stopping) {
+  switch (stopping) {
+    case EarlyStopping::Validation:
+      return "validation";
+    case EarlyStopping::None:
+      return "none";
+    case EarlyStopping::InnerCv:
+      return "inner-cv";
   }
+  return "";
+}
+
+EarlyStopping ParseEarlyStopping(const std::string& text) {
+  for (auto stopping : {EarlyStopping::Validation, EarlyStopping::None, EarlyStopping::InnerCv}) {
+    if (ToString(stopping) == text) return stopping;
+  }
+  throw UsageError("--early-stopping", "expects validation|none|inner-cv, got '" + text + "'");
+}
+
+namespace {
+// Fit indices (every sample but inner fold `held`; all with held < 0), validation indices, and the
+// synthetic positives made from the fit part.
+AugmentedSplit HoldOut(const SampleSet& train, const std::vector<int>& inner, int held, AugmentMethod method,
+                       double ratio, uint64_t seed, SyntheticComparison* comparison) {
+  AugmentedSplit split;
+  split.fit = IndicesWhere(inner, held, false);
+  split.validation = IndicesWhere(inner, held);
   split.synthetic = MakeSynthetic(train.Subset(split.fit), method, ratio, seed, comparison);
+  return split;
+}
+}  // namespace
+
+AugmentedSplit SplitAndAugment(const SampleSet& train, AugmentMethod method, double ratio, uint64_t seed,
+                               SyntheticComparison* comparison, EarlyStopping stopping) {
+  const auto inner = StratifiedFolds(train.labels, kInnerFolds, seed);
+  if (stopping == EarlyStopping::Validation) return HoldOut(train, inner, 0, method, ratio, seed, comparison);
+  AugmentedSplit split = HoldOut(train, inner, -1, method, ratio, seed, comparison);
+  if (stopping == EarlyStopping::InnerCv) {
+    for (int k = 0; k < kInnerFolds; ++k)
+      split.epoch_folds.push_back(HoldOut(train, inner, k, method, ratio, seed + 1 + k, nullptr));
+  }
   return split;
 }
 
@@ -172,21 +201,55 @@ FitData ApplySplit(const SampleSet& train, const AugmentedSplit& split) {
   FitData data;
   data.fit = WithSynthetic(train.Subset(split.fit), split.synthetic);
   data.validation = train.Subset(split.validation);
+  for (const auto& fold : split.epoch_folds) data.epoch_folds.push_back(ApplySplit(train, fold));
   return data;
+}
+
+int ChooseEpochs(const ModelSpec& spec, const std::vector<FitData>& folds, const TrainSettings& train,
+                 const std::vector<NamedTensor>& initial_weights, const Progress& progress) {
+  if (folds.empty()) throw Error("inner cross-validation", "has no inner fold");
+  TrainSettings every_epoch = train;
+  every_epoch.patience = train.epochs;
+  std::vector<double> pooled(size_t(train.epochs), 0.0);
+  for (size_t k = 0; k < folds.size(); ++k) {
+    ScaledProgress fold_progress(progress, double(k) / folds.size(), double(k + 1) / folds.size());
+    const TrainedModel model =
+        TrainResGnn(spec, folds[k].fit, folds[k].validation, every_epoch, fold_progress.get(), initial_weights);
+    if (model.monitored_loss.size() != pooled.size())
+      throw Error("inner cross-validation", "fold " + std::to_string(k + 1) + " did not run every epoch");
+    for (size_t e = 0; e < pooled.size(); ++e) pooled[e] += model.monitored_loss[e] / folds.size();
+  }
+  // NaN never compares lower, so a diverged epoch is never chosen.
+  size_t best = 0;
+  for (size_t e = 1; e < pooled.size(); ++e) {
+    if (pooled[e] < pooled[best]) best = e;
+  }
+  if (!std::isfinite(pooled[best])) throw Error("inner cross-validation", "the validation loss never became finite");
+  return static_cast<int>(best) + 1;
 }
 
 TrainedModel TrainNetwork(const ModelSpec& spec, const FitData& data, const FitSettings& settings, uint64_t seed,
                           const Progress& progress) {
   TrainSettings train = settings.train;
   train.seed = seed;
-  if (!settings.pretrain.active()) return TrainResGnn(spec, data.fit, data.validation, train, progress);
-  if (!data.unlabelled || data.unlabelled->size() == 0)
+  const bool pretrains = settings.pretrain.active(), chooses_epochs = !data.epoch_folds.empty();
+  if (pretrains && (!data.unlabelled || data.unlabelled->size() == 0))
     throw Error("--pretrain", "has no unlabelled cells to pre-train on");
-  ScaledProgress pretrain_progress(progress, 0.0, 0.3), train_progress(progress, 0.3, 1.0);
-  const PretrainedBackbone backbone =
-      PretrainMaskedBackbone(spec, *data.unlabelled, settings.pretrain, train, pretrain_progress.get());
-  TrainedModel model = TrainResGnn(spec, data.fit, data.validation, train, train_progress.get(),
-                                   WithBackbone(spec, data.fit.n_elements, seed, backbone.weights));
+  // Progress: pre-training up to 0.3, choosing the epoch count up to 0.8, then the fit itself.
+  const double pretrained_at = pretrains ? 0.3 : 0.0, chosen_at = chooses_epochs ? 0.8 : pretrained_at;
+  ScaledProgress pretrain_progress(progress, 0.0, pretrained_at), choose_progress(progress, pretrained_at, chosen_at),
+      train_progress(progress, chosen_at, 1.0);
+  PretrainedBackbone backbone;
+  std::vector<NamedTensor> initial_weights;
+  if (pretrains) {
+    backbone = PretrainMaskedBackbone(spec, *data.unlabelled, settings.pretrain, train, pretrain_progress.get());
+    initial_weights = WithBackbone(spec, data.fit.n_elements, seed, backbone.weights);
+  }
+  if (chooses_epochs) {
+    train.epochs = ChooseEpochs(spec, data.epoch_folds, train, initial_weights, choose_progress.get());
+    train.keep_last_epoch = true;
+  }
+  TrainedModel model = TrainResGnn(spec, data.fit, data.validation, train, train_progress.get(), initial_weights);
   model.pretraining = backbone.summary;
   return model;
 }

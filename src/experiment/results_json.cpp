@@ -243,7 +243,7 @@ json ToJson(const ExperimentSettings& s) {
           {"epochs", fit.train.epochs},
           {"batch_size", fit.train.batch_size},
           {"patience", fit.train.patience},
-          {"early_stopping", fit.early_stopping ? "validation" : "none"},
+          {"early_stopping", ToString(fit.early_stopping)},
           {"loss", ToString(fit.train.loss)},
           {"prior", fit.train.prior > 0 ? FormatNumber(fit.train.prior) : std::string("auto")},
           {"train_engine", ToString(fit.train.engine)},

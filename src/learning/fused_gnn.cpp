@@ -66,11 +66,11 @@ GnnLayout::GnnLayout(const ModelSpec& s, int n_elements, GnnObjective objective)
     at += count;
     return offset;
   };
-  aux_r1 = aux(size_t(inputs) * n * h);
+  aux_r1 = aux(size_t(inputs) * h);
   aux_r2 = aux(size_t(n) * h);
-  aux_z1 = aux(size_t(inputs) * n * width);
+  aux_z1 = aux(size_t(inputs) * width);
   aux_z2 = aux(size_t(n) * width);
-  if (!gat) aux_z3 = aux(size_t(inputs) * n * h);
+  if (!gat) aux_z3 = aux(size_t(inputs) * h);
   if (gat) {
     for (int l = 0; l < layers; ++l) aux_ext.push_back(aux(size_t(h) * width));
   }

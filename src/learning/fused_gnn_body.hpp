@@ -105,6 +105,13 @@ inline void AddLaneSums(const Lanes* v, int count, float* out) {
       count, [v](int k) { return v[k]; }, out);
 }
 
+// Σ over the nodes i < n of weight[i] * rows[i * stride], one Fma chain per lane.
+inline Lanes NodeSum(const Lanes* weight, const Lanes* rows, int stride, int n) {
+  Lanes sum{};
+  for (int i = 0; i < n; ++i) sum = Fma(weight[i], rows[i * stride], sum);
+  return sum;
+}
+
 // out[r][c] += sum over i < n and over the lanes of a[i][r] * b[i][c], for r < rows, c < cols: the
 // weight gradient of a product, summed over the nodes and the cells of a chunk. Blocks of kSumRows x
 // kSumCols accumulators reduce to one register of sums; partial blocks reduce zeros in the rest. Each
@@ -132,6 +139,18 @@ inline void AddProductSums(const Lanes* a, int a_stride, int rows, const Lanes* 
         }
       }
       const Lanes sums = LaneSums<kSumRows * kSumCols>(acc);
+      if (c0 + kSumCols <= cols) {  // a row of the block: kSumCols floats in one vector
+        typedef float SumRow __attribute__((vector_size(kSumCols * sizeof(float))));
+        for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
+          SumRow part, row;
+          __builtin_memcpy(&part, reinterpret_cast<const float*>(&sums) + r * kSumCols, sizeof(part));
+          float* to = out + (r0 + r) * out_stride + c0;
+          __builtin_memcpy(&row, to, sizeof(row));
+          row += part;
+          __builtin_memcpy(to, &row, sizeof(row));
+        }
+        continue;
+      }
       for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
         for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
           out[(r0 + r) * out_stride + c0 + c] += sums[r * kSumCols + c];
@@ -216,6 +235,9 @@ struct Kernel final : GnnKernel, GnnLayout {
   std::vector<std::unique_ptr<Workspace>> workspaces;
   TaskTeam team;
   std::vector<std::vector<float>> groups, positive_groups;
+  // The ranges of a group's buffer that the chunks add to (Fold writes the rest), and the same ranges
+  // cut into slices for summing the groups in parallel.
+  std::vector<std::pair<size_t, size_t>> summed, sum_slices;
   std::vector<LossParts> chunk_parts;
   std::vector<double> chunk_errors;
 
@@ -254,6 +276,31 @@ struct Kernel final : GnnKernel, GnnLayout {
 Kernel::Kernel(const GnnLayout& layout, int thread_count)
     : GnnLayout(layout), threads(thread_count > 0 ? thread_count : DefaultThreadCount()), team(threads) {
   const int h = hidden;
+  // Fold writes the input layer (and the mask token), GCN's W_0, GAT's W and attention vectors.
+  std::vector<bool> folded(buffer_size, false);
+  auto fold_writes = [&](size_t offset, size_t size) { std::fill_n(folded.begin() + offset, size, true); };
+  fold_writes(in_w, size_t(h) * (features + n));
+  fold_writes(in_b, h);
+  if (masked) fold_writes(mask_token, h);
+  for (int l = 0; l < layers; ++l) {
+    if (gat || l == 0) fold_writes(w[l], size_t(h) * h);
+    if (gat) {
+      fold_writes(src[l], h);
+      fold_writes(dst[l], h);
+    }
+  }
+  constexpr size_t kSlice = 4096;
+  for (size_t i = 0; i < buffer_size;) {
+    if (folded[i]) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < buffer_size && !folded[end]) ++end;
+    summed.emplace_back(i, end);
+    for (size_t slice = i; slice < end; slice += kSlice) sum_slices.emplace_back(slice, std::min(end, slice + kSlice));
+    i = end;
+  }
   for (int t = 0; t < threads; ++t) {
     workspaces.push_back(std::make_unique<Workspace>());
     Workspace& ws = *workspaces.back();
@@ -626,15 +673,15 @@ void Kernel::BackwardBackbone(Workspace& ws, float* buffer) const {
     }
   }
   // The residual path of h0 into the input layer (Fold adds layer 0's share).
-  for (int e = 0; e < n; ++e) {
-    const Lanes* dh = ws.dh.data() + e * s;
-    for (int f = 0; f < inputs; ++f) {
-      const Lanes x = ws.x[f * n + e];
-      AddLaneSumsOf(
-          h, [&](int c) { return x * dh[c]; }, buffer + aux_r1 + (size_t(f) * n + e) * h);
-    }
+  const Lanes* dh = ws.dh.data();
+  for (int f = 0; f < inputs; ++f) {
+    const Lanes* x = ws.x.data() + f * n;
     AddLaneSumsOf(
-        h, [&](int c) { return dh[c]; }, buffer + aux_r2 + e * h);
+        h, [&](int c) { return NodeSum(x, dh + c, s, n); }, buffer + aux_r1 + f * h);
+  }
+  for (int e = 0; e < n; ++e) {
+    AddLaneSumsOf(
+        h, [&](int c) { return dh[e * s + c]; }, buffer + aux_r2 + e * h);
   }
 }
 
@@ -660,17 +707,17 @@ void Kernel::BackwardGcn(Workspace& ws, int l, float* buffer) const {
     return;
   }
   Mix(nbt, dense_t, at, ws.t1.data(), s, h, ws.t2.data(), s, kStore);  // Y = Â^T dZ0
-  for (int i = 0; i < n; ++i) {
-    const Lanes *dz = ws.t1.data() + i * s, *y = ws.t2.data() + i * s;
-    for (int f = 0; f < inputs; ++f) {
-      const Lanes ax = ws.ax[f * n + i], x = ws.x[f * n + i];
-      AddLaneSumsOf(
-          h, [&](int c) { return dz[c] * ax; }, buffer + aux_z1 + (size_t(f) * n + i) * width);
-      AddLaneSumsOf(
-          h, [&](int c) { return x * y[c]; }, buffer + aux_z3 + (size_t(f) * n + i) * h);
-    }
+  const Lanes *dz = ws.t1.data(), *y = ws.t2.data();
+  for (int f = 0; f < inputs; ++f) {
+    const Lanes *ax = ws.ax.data() + f * n, *x = ws.x.data() + f * n;
     AddLaneSumsOf(
-        h, [&](int c) { return y[c]; }, buffer + aux_z2 + i * width);
+        h, [&](int c) { return NodeSum(ax, dz + c, s, n); }, buffer + aux_z1 + f * width);
+    AddLaneSumsOf(
+        h, [&](int c) { return NodeSum(x, y + c, s, n); }, buffer + aux_z3 + f * h);
+  }
+  for (int i = 0; i < n; ++i) {
+    AddLaneSumsOf(
+        h, [&](int c) { return y[i * s + c]; }, buffer + aux_z2 + i * width);
   }
 }
 
@@ -720,15 +767,14 @@ void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
     Product(dprojected, s, n, width, wext_t[l].data(), h, nullptr, ws.dh.data(), s, kAdd);  // dh += dP Wext^T
     return;
   }
-  for (int i = 0; i < n; ++i) {
-    const Lanes* dp = dprojected + i * s;
-    for (int f = 0; f < inputs; ++f) {
-      const Lanes x = ws.x[f * n + i];
-      AddLaneSumsOf(
-          width, [&](int c) { return x * dp[c]; }, buffer + aux_z1 + (size_t(f) * n + i) * width);
-    }
+  for (int f = 0; f < inputs; ++f) {
+    const Lanes* x = ws.x.data() + f * n;
     AddLaneSumsOf(
-        width, [&](int c) { return dp[c]; }, buffer + aux_z2 + i * width);
+        width, [&](int c) { return NodeSum(x, dprojected + c, s, n); }, buffer + aux_z1 + f * width);
+  }
+  for (int i = 0; i < n; ++i) {
+    AddLaneSumsOf(
+        width, [&](int c) { return dprojected[i * s + c]; }, buffer + aux_z2 + i * width);
   }
 }
 
@@ -748,27 +794,20 @@ void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, 
 // and (GAT) of W and the attention vectors. Every loop runs over contiguous rows, so that it vectorises.
 void Kernel::Fold(float* g) const {
   const int h = hidden;
-  // d/dh0 summed over the cells: Σ x_f,e dh0_e (per input column f) and Σ dh0_e (element), residual
-  // path first.
-  std::vector<float> value_sum(g + aux_r1, g + aux_r1 + size_t(inputs) * n * h);
+  // d/dh0 summed over the cells: Σ x_f,e dh0_e (per input column f, over the nodes too) and Σ dh0_e
+  // (per element), residual path first.
+  std::vector<float> value_sum(g + aux_r1, g + aux_r1 + size_t(inputs) * h);
   std::vector<float> element_sum(g + aux_r2, g + aux_r2 + size_t(n) * h);
   if (layers > 0) {
-    const float* z1 = g + aux_z1;
+    const float* z1 = g + aux_z1;  // Σ over the nodes: inputs x width
     const float* z2 = g + aux_z2;
-    std::vector<float> z1_total(size_t(inputs) * width, 0.0f);  // Σ_i z1[f][i][c]
-    for (int f = 0; f < inputs; ++f) {
-      for (int i = 0; i < n; ++i) {
-        const float* row = z1 + (size_t(f) * n + i) * width;
-        for (int c = 0; c < width; ++c) z1_total[f * width + c] += row[c];
-      }
-    }
     if (!gat) {
       // dW0[c][m] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_j z2[j][c] eb[j][m]
       float* dw0 = g + w[0];
       std::fill_n(dw0, size_t(h) * h, 0.0f);
       for (int f = 0; f < inputs; ++f) {
         for (int c = 0; c < h; ++c) {
-          for (int m = 0; m < h; ++m) dw0[c * h + m] += z1_total[f * width + c] * vw[f * h + m];
+          for (int m = 0; m < h; ++m) dw0[c * h + m] += z1[f * width + c] * vw[f * h + m];
         }
       }
       for (int j = 0; j < n; ++j) {
@@ -780,14 +819,14 @@ void Kernel::Fold(float* g) const {
       // (Σ Y) W0 and (Σ x_f Y) W0: layer 0's share of d/dh0.
       const float* w0 = params.data() + w[0];
       AddRowProducts(z2, width, n, h, w0, element_sum.data());
-      AddRowProducts(g + aux_z3, h, inputs * n, h, w0, value_sum.data());
+      AddRowProducts(g + aux_z3, h, inputs, h, w0, value_sum.data());
     } else {
       // dWext0[m][c] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_i z2[i][c] eb[i][m]
       float* ext0 = g + aux_ext[0];
       std::fill_n(ext0, size_t(h) * width, 0.0f);
       for (int f = 0; f < inputs; ++f) {
         for (int m = 0; m < h; ++m) {
-          for (int c = 0; c < width; ++c) ext0[m * width + c] += z1_total[f * width + c] * vw[f * h + m];
+          for (int c = 0; c < width; ++c) ext0[m * width + c] += z1[f * width + c] * vw[f * h + m];
         }
       }
       for (int i = 0; i < n; ++i) {
@@ -799,7 +838,7 @@ void Kernel::Fold(float* g) const {
       // (Σ dP0) Wext0^T and (Σ x_f dP0) Wext0^T
       const float* wext0_t = wext_t[0].data();
       AddRowProducts(z2, width, n, width, wext0_t, element_sum.data());
-      AddRowProducts(z1, width, inputs * n, width, wext0_t, value_sum.data());
+      AddRowProducts(z1, width, inputs, width, wext0_t, value_sum.data());
       // dWext -> dW (out x in) and the attention vectors: Wext[m][h + k] = Σ_d W[k d][m] a_src[k d].
       std::vector<float> d_src(h), d_dst(h);
       for (int l = 0; l < layers; ++l) {
@@ -840,8 +879,7 @@ void Kernel::Fold(float* g) const {
     }
     dbin[m] = bias;
     for (int f = 0; f < inputs; ++f) {
-      float value = 0;
-      for (int e = 0; e < n; ++e) value += value_sum[(size_t(f) * n + e) * h + m];
+      const float value = value_sum[f * h + m];
       if (f < features) {
         dwin[m * columns + f] = value;
       } else {
@@ -867,15 +905,15 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
   const int64_t chunks = (count + kLanes - 1) / kLanes;
   const int group_count = static_cast<int>(std::min<int64_t>(chunks, kMaxGroups));
   const bool backward = gradient != nullptr, positive = positive_gradient != nullptr;
-  if (backward) {
-    if (static_cast<int>(groups.size()) < group_count) groups.resize(group_count);
-    for (int g = 0; g < group_count; ++g) groups[g].assign(buffer_size, 0.0f);
-  }
-  if (positive) {
-    if (static_cast<int>(positive_groups.size()) < group_count) positive_groups.resize(group_count);
-    for (int g = 0; g < group_count; ++g) positive_groups[g].assign(buffer_size, 0.0f);
-  }
+  if (backward && static_cast<int>(groups.size()) < group_count) groups.resize(group_count);
+  if (positive && static_cast<int>(positive_groups.size()) < group_count) positive_groups.resize(group_count);
+  auto clear = [&](std::vector<float>& buffer) {
+    buffer.resize(buffer_size);
+    for (const auto& [begin, end] : summed) std::fill(buffer.begin() + begin, buffer.begin() + end, 0.0f);
+  };
   team.Run(group_count, [&](int g, int worker) {
+    if (backward) clear(groups[g]);
+    if (positive) clear(positive_groups[g]);
     Workspace& ws = *workspaces[worker];
     const int64_t first_chunk = chunks * g / group_count, end_chunk = chunks * (g + 1) / group_count;
     for (int64_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
@@ -885,15 +923,22 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
                  positive ? positive_groups[g].data() : nullptr);
     }
   });
-  // Groups in order, then the folds: the same bytes whatever thread ran which group.
-  auto finish = [&](std::vector<std::vector<float>>& buffers, float* out) {
-    float* sum = buffers[0].data();
+  if (!backward && !positive) return;
+  // The groups in order, each slice of the buffers on one thread; then the folds: the same bytes
+  // whatever thread ran which group.
+  const int buffers = (backward ? 1 : 0) + (positive ? 1 : 0), slices = static_cast<int>(sum_slices.size());
+  team.Run(buffers * slices, [&](int task, int) {
+    std::vector<std::vector<float>>& from = task < slices && backward ? groups : positive_groups;
+    const auto [begin, end] = sum_slices[task % slices];
+    float* sum = from[0].data();
     for (int g = 1; g < group_count; ++g) {
-      const float* add = buffers[g].data();
-      for (size_t i = 0; i < buffer_size; ++i) sum[i] += add[i];
+      const float* add = from[g].data();
+      for (size_t i = begin; i < end; ++i) sum[i] += add[i];
     }
-    Fold(sum);
-    std::copy_n(sum, params.size(), out);
+  });
+  auto finish = [&](std::vector<std::vector<float>>& buffers, float* out) {
+    Fold(buffers[0].data());
+    std::copy_n(buffers[0].data(), params.size(), out);
   };
   if (backward) finish(groups, gradient);
   if (positive) finish(positive_groups, positive_gradient);

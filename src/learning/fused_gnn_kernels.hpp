@@ -49,7 +49,8 @@ struct Slot {
 // buffers only) the sums that the kernels' Fold turns into the gradients of layer 0 and of the input
 // layer, per input column f: r1 = Σ x_f,e dh1_e, r2 = Σ dh1_e (the residual path of h0); GCN
 // z1 = Σ dZ0 (Âx_f), z2 = Σ Â^T dZ0, z3 = Σ x_f Â^T dZ0; GAT z1 = Σ x_f dP0, z2 = Σ dP0; GAT
-// ext[l] = dWext_l.
+// ext[l] = dWext_l. r2 and z2 are per node; r1, z1 and z3 are summed over the nodes too (Fold needs
+// only their totals), which the kernels do in lanes, before the sum over a chunk's cells.
 struct GnnLayout {
   GnnLayout(const ModelSpec& spec, int n_elements, GnnObjective objective);
 

@@ -40,6 +40,29 @@ PretrainMethod ParsePretrainMethod(const std::string& text) {
   throw UsageError("--pretrain", "expects none|masked, got '" + text + "'");
 }
 
+bool KeepsEpoch(const TrainSettings& settings, double monitored, int epoch, TrainedModel& result, int& since_best) {
+  if (epoch == 0) result.best_validation_loss = std::numeric_limits<double>::infinity();
+  const bool keep =
+      settings.keep_last_epoch ? std::isfinite(monitored) : monitored < result.best_validation_loss - 1e-6;
+  if (!keep) {
+    ++since_best;
+    return false;
+  }
+  result.best_validation_loss = monitored;
+  result.best_epoch = epoch + 1;
+  since_best = 0;
+  return true;
+}
+
+bool StopsEarly(const TrainSettings& settings, int since_best) {
+  return !settings.keep_last_epoch && since_best >= settings.patience;
+}
+
+void CheckTrainingFinished(const TrainSettings& settings, const TrainedModel& result, bool kept_any) {
+  if (!kept_any || (settings.keep_last_epoch && result.best_epoch != result.epochs_run))
+    throw Error("training", "the loss never became finite (diverged); try a smaller --lr or --hidden");
+}
+
 int HiddenPerCell(double share, int n_elements) {
   return std::clamp(static_cast<int>(std::lround(share * n_elements)), 1, std::max(1, n_elements - 1));
 }
@@ -295,7 +318,6 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
   SampleSet noisy;
   if (settings.input_noise > 0) noisy = train;
   const SampleSet& seen_samples = settings.input_noise > 0 ? noisy : train;
-  result.best_validation_loss = std::numeric_limits<double>::infinity();
   uint64_t step = 0;
   int since_best = 0;
   for (int epoch = 0; epoch < settings.epochs; ++epoch) {
@@ -316,17 +338,15 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
                                  ? objective->Monitored(model.Loss(validation, validation_slots, validation_weights))
                                  : train_loss / seen;
     result.epochs_run = epoch + 1;
-    if (monitored < result.best_validation_loss - 1e-6) {
-      result.best_validation_loss = monitored;
-      result.best_epoch = epoch + 1;
+    result.monitored_loss.push_back(monitored);
+    if (KeepsEpoch(settings, monitored, epoch, result, since_best)) {
       best = params;
-      since_best = 0;
-    } else if (++since_best >= settings.patience) {
+    } else if (StopsEarly(settings, since_best)) {
       break;
     }
     training.Report(double(epoch + 1) / settings.epochs);
   }
-  if (best.empty()) throw Error("training", "the loss never became finite (diverged); try a smaller --lr or --hidden");
+  CheckTrainingFinished(settings, result, !best.empty());
   params = best;
   result.weights = model.Weights();
   training.Report(1.0);

@@ -91,7 +91,6 @@ TrainedModel TrainTorchModel(const std::function<TorchTrainee()>& make, const Sa
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   TrainedModel result;
-  result.best_validation_loss = std::numeric_limits<double>::infinity();
   int since_best = 0;
   for (int epoch = 0; epoch < settings.epochs; ++epoch) {
     model.train();
@@ -114,16 +113,15 @@ TrainedModel TrainTorchModel(const std::function<TorchTrainee()>& make, const Sa
       monitored = trainee.loss(vx, va, vy).item<double>();
     }
     result.epochs_run = epoch + 1;
-    if (monitored < result.best_validation_loss - 1e-6) {
-      result.best_validation_loss = monitored;
-      result.best_epoch = epoch + 1;
+    result.monitored_loss.push_back(monitored);
+    if (KeepsEpoch(settings, monitored, epoch, result, since_best)) {
       result.weights = ExportWeights(model);
-      since_best = 0;
-    } else if (++since_best >= settings.patience) {
+    } else if (StopsEarly(settings, since_best)) {
       break;
     }
     progress.Report(double(epoch + 1) / settings.epochs);
   }
+  CheckTrainingFinished(settings, result, !result.weights.empty());
   progress.Report(1.0);
   return result;
 }

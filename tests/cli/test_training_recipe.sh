@@ -2,7 +2,8 @@
 # test_training_recipe.sh BUILD_DIR -- the training-recipe options end to end on sample_data:
 # geoprosp-eval's cross-validation scores a --ensemble N ResGCN (other fold figures than one model,
 # the same classical figures, the same bytes again), --early-stopping none leaves no inner validation
-# part, --weight-decay and --input-noise change the model, geoprosp-train records all four in its
+# part, --early-stopping inner-cv neither (the baselines see what they see with none) and trains the
+# final model for the chosen epoch count, --weight-decay and --input-noise change the model, geoprosp-train records all four in its
 # report and bundle (which fit the schema), and bad values are usage errors that name the option.
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd) || exit 1
@@ -25,6 +26,7 @@ evaluate single
 evaluate ensemble --ensemble 3
 evaluate ensemble_again --ensemble 3
 evaluate no_stop --early-stopping none
+evaluate inner_cv --early-stopping inner-cv
 evaluate decay --weight-decay 0.5
 evaluate noise --input-noise 0.5
 expect_exit 0 "$py" tests/cli/check_schema.py docs/schema/eval-results.schema.json "$d/ensemble/results.json"
@@ -46,6 +48,11 @@ no_stop, n = load("no_stop")
 assert no_stop["settings"]["early_stopping"] == "none" and single["settings"]["early_stopping"] == "validation"
 assert all(f["n_validation"] == 0 for f in n["resgcn"]["folds"]), [f["n_validation"] for f in n["resgcn"]["folds"]]
 assert all(f["n_validation"] > 0 for f in s["resgcn"]["folds"])
+inner, i = load("inner_cv")
+assert inner["settings"]["early_stopping"] == "inner-cv"
+assert all(f["n_validation"] == 0 for f in i["resgcn"]["folds"])
+assert aucs(i["logreg"]) == aucs(n["logreg"]), "inner-cv changed what the baselines train on"
+assert aucs(i["resgcn"]) != aucs(n["resgcn"]), "inner-cv trained ResGCN as none does"
 for name, key, value in (("decay", "weight_decay", 0.5), ("noise", "input_noise", 0.5)):
     r, m = load(name)
     assert r["settings"][key] == value, (name, r["settings"][key])
@@ -64,6 +71,18 @@ for settings in (report["settings"], manifest["training"]["settings"]):
     got = (settings["ensemble"], settings["early_stopping"], settings["weight_decay"], settings["input_noise"])
     assert got == (2, "none", 0.01, 0.1), got
 assert manifest["architecture"]["members"] == 2, manifest["architecture"]
+PY
+
+# inner-cv: the final model runs exactly the epoch count its inner CV chose, within --epochs.
+must "$train_bin" sample_data/*.tif --deposits sample_data/deposits.gpkg --folds 0 --epochs 12 --hidden 16 \
+  --augment smote -q --early-stopping inner-cv -o "$d/inner_bundle" --report "$d/inner.json"
+expect_exit 0 "$py" tests/cli/check_schema.py docs/schema/train-report.schema.json "$d/inner.json"
+expect_exit 0 "$py" - "$d/inner.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+final = report["final_model"]
+assert report["settings"]["early_stopping"] == "inner-cv"
+assert 1 <= final["best_epoch"] == final["epochs_run"] <= 12, final
 PY
 
 for bad in "--ensemble 0" "--early-stopping sometimes" "--weight-decay -1" "--input-noise -0.5"; do

@@ -215,12 +215,16 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Label("Early stopping")
       .FormHelp(
           "validation: hold out a fifth of the training samples and keep the epoch with the best loss on them; "
-          "none: every training sample trains, up to the maximum epochs")
-      .Choices({"validation", "none"})
+          "none: every training sample trains, up to the maximum epochs; inner-cv: choose the epoch count by a "
+          "5-fold inner cross-validation (every deposit validates once), then train on every sample for that many "
+          "epochs (6 trainings per fit)")
+      .Choices({"validation", "none", "inner-cv"})
       .Advanced()
       .Help(
           "validation: hold out a fifth of the training samples and keep the epoch with the best loss on them; "
-          "none: every training sample trains, up to --epochs");
+          "none: every training sample trains, up to --epochs; inner-cv: choose the epoch count by a 5-fold inner "
+          "CV (every deposit validates once), then train on every sample for that many epochs (6 trainings per "
+          "fit)");
   t.Add("loss", &O::loss)
       .Label("Training loss")
       .FormHelp(

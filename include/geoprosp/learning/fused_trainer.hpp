@@ -29,6 +29,9 @@ struct TrainSettings {
   double input_noise = 0;   // fused engine: SD of Gaussian noise added to the node features afresh each epoch
   int batch_size = 64;
   int patience = 30;  // epochs without a better validation loss before stopping
+  // true: run every epoch and keep the last one's weights (an epoch count chosen beforehand, see
+  // EarlyStopping::InnerCv); false: keep the best monitored epoch's.
+  bool keep_last_epoch = false;
   uint64_t seed = 42;
   int threads = 0;  // fused engine: 0 = all cores (LibTorch uses its own setting)
   TrainEngine engine = TrainEngine::Fused;
@@ -68,14 +71,24 @@ struct TrainedModel {
   int epochs_run = 0;
   int best_epoch = 0;
   double best_validation_loss = 0;
-  double prior = 0;  // nnpu: the class prior used, given or estimated
+  std::vector<double> monitored_loss;  // each epoch's validation loss (training loss without validation)
+  double prior = 0;                    // nnpu: the class prior used, given or estimated
 };
 
 // Adam (LibTorch's defaults: betas 0.9, 0.999, eps 1e-8) over shuffled mini-batches; keeps the weights
 // of the epoch with the best validation loss (the training loss without a validation set) and stops
-// after `patience` epochs without one, as TrainTorchModel does. Starts from `initial_weights` when
+// after `patience` epochs without one, as TrainTorchModel does (settings.keep_last_epoch: every epoch
+// runs and the last one's weights are kept). Starts from `initial_weights` when
 // given (named as ExportWeights names them), else from settings.seed. The same inputs and seed give
 // the same weight bytes, whatever settings.threads.
+// The epoch bookkeeping both engines share. KeepsEpoch: whether the weights after `epoch` (0-based)
+// are the ones to keep (the best monitored loss so far, or with keep_last_epoch any finite one); it
+// updates result's best epoch and loss and counts epochs since the best. CheckTrainingFinished throws
+// when no epoch's loss was finite, or the last one's was not while the last is the one to keep.
+bool KeepsEpoch(const TrainSettings& settings, double monitored, int epoch, TrainedModel& result, int& since_best);
+bool StopsEarly(const TrainSettings& settings, int since_best);
+void CheckTrainingFinished(const TrainSettings& settings, const TrainedModel& result, bool kept_any);
+
 TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, const SampleSet& validation,
                               const TrainSettings& settings, const Progress& progress,
                               const std::vector<NamedTensor>& initial_weights = {});
