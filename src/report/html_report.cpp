@@ -197,8 +197,9 @@ std::string ModelsSection(const EvalResults& results, const ReportCharts& charts
   out +=
       "</table><p class=\"caption\">Every model scores the same samples: graph models read each cell's element "
       "graph (node value and element one-hot), the others its standardised clr vector. Neural models train "
-      "with Adam, class-weighted loss and early stopping on the inner validation part; the others fit on the "
-      "inner training and validation parts together.</p></details>\n<details><summary>Per-fold figures</summary>";
+      "with Adam and class-weighted loss, stopping as --early-stopping says (on the training loss by default, "
+      "on an inner validation part with validation); the others fit on every training sample."
+      "</p></details>\n<details><summary>Per-fold figures</summary>";
   for (const auto& m : models) {
     out += "<h3>" + svg::Escape(m.label) + "</h3><table>" +
            HeaderRow("fold", {"test cells", "deposits", "alpha", "accuracy %", "sensitivity %", "specificity %", "F1 %",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_training_recipe.sh BUILD_DIR -- the training-recipe options end to end on sample_data:
 # geoprosp-eval's cross-validation scores a --ensemble N ResGCN (other fold figures than one model,
-# the same classical figures, the same bytes again), --early-stopping none leaves no inner validation
-# part, --early-stopping inner-cv neither (the baselines see what they see with none) and trains the
-# final model for the chosen epoch count, --weight-decay and --input-noise change the model, geoprosp-train records all four in its
+# the same classical figures, the same bytes again), the default early stopping (none) leaves no inner
+# validation part and --early-stopping validation does, --early-stopping inner-cv leaves none either
+# (the baselines see what they see with none) and trains the final model for the chosen epoch count,
+# --weight-decay and --input-noise change the model, geoprosp-train records all four in its
 # report and bundle (which fit the schema), and bad values are usage errors that name the option.
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd) || exit 1
@@ -26,6 +27,7 @@ evaluate single
 evaluate ensemble --ensemble 3
 evaluate ensemble_again --ensemble 3
 evaluate no_stop --early-stopping none
+evaluate held_out --early-stopping validation
 evaluate inner_cv --early-stopping inner-cv
 evaluate decay --weight-decay 0.5
 evaluate noise --input-noise 0.5
@@ -45,9 +47,13 @@ assert aucs(e["resgcn"]) != aucs(s["resgcn"]), "an ensemble of 3 scored as one m
 assert aucs(e["logreg"]) == aucs(s["logreg"]), "the ensemble changed a classical model"
 assert aucs(a["resgcn"]) == aucs(e["resgcn"]), "the same ensemble scored differently"
 no_stop, n = load("no_stop")
-assert no_stop["settings"]["early_stopping"] == "none" and single["settings"]["early_stopping"] == "validation"
+held_out, h = load("held_out")
+assert single["settings"]["early_stopping"] == "none", single["settings"]["early_stopping"]
+assert aucs(n["resgcn"]) == aucs(s["resgcn"]), "the default is not --early-stopping none"
 assert all(f["n_validation"] == 0 for f in n["resgcn"]["folds"]), [f["n_validation"] for f in n["resgcn"]["folds"]]
-assert all(f["n_validation"] > 0 for f in s["resgcn"]["folds"])
+assert held_out["settings"]["early_stopping"] == "validation"
+assert all(f["n_validation"] > 0 for f in h["resgcn"]["folds"])
+assert aucs(h["resgcn"]) != aucs(s["resgcn"]), "--early-stopping validation changed nothing"
 inner, i = load("inner_cv")
 assert inner["settings"]["early_stopping"] == "inner-cv"
 assert all(f["n_validation"] == 0 for f in i["resgcn"]["folds"])
@@ -61,7 +67,7 @@ for name, key, value in (("decay", "weight_decay", 0.5), ("noise", "input_noise"
 PY
 
 must "$train_bin" sample_data/*.tif --deposits sample_data/deposits.gpkg --folds 2 --epochs 4 --hidden 16 \
-  --augment smote -q --ensemble 2 --early-stopping none --weight-decay 0.01 --input-noise 0.1 \
+  --augment smote -q --ensemble 2 --early-stopping validation --weight-decay 0.01 --input-noise 0.1 \
   -o "$d/bundle" --report "$d/bundle.json"
 expect_exit 0 "$py" tests/cli/check_schema.py docs/schema/train-report.schema.json "$d/bundle.json"
 expect_exit 0 "$py" - "$d/bundle.json" "$d/bundle/manifest.json" <<'PY'
@@ -69,7 +75,7 @@ import json, sys
 report, manifest = (json.load(open(p)) for p in sys.argv[1:3])
 for settings in (report["settings"], manifest["training"]["settings"]):
     got = (settings["ensemble"], settings["early_stopping"], settings["weight_decay"], settings["input_noise"])
-    assert got == (2, "none", 0.01, 0.1), got
+    assert got == (2, "validation", 0.01, 0.1), got
 assert manifest["architecture"]["members"] == 2, manifest["architecture"]
 PY
 

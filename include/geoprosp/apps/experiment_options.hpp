@@ -42,7 +42,7 @@ struct ExperimentOptions : CommonOptions, DepositOptions {
   int epochs = 200;
   int batch_size = 64;
   int patience = 30;
-  std::string early_stopping = "validation";
+  std::string early_stopping = "none";
   std::string loss = "ce";
   std::string prior = "auto";
   std::string train_engine = "fused";

@@ -1,8 +1,8 @@
 #pragma once
 // The models geoprosp-eval compares, behind one call: train on one fold's data, score its test
 // samples. Every model sees the same FitData: the inner-training part with its synthetic
-// positives, and the inner-validation part. Neural models stop early on the validation part;
-// the others fit on both parts.
+// positives, and the inner-validation part (empty unless --early-stopping validation). Neural
+// models stop early on the validation part when there is one; the others fit on both parts.
 #include <cstdint>
 #include <string>
 #include <vector>
