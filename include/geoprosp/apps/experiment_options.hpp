@@ -222,7 +222,8 @@ void AddTrainingOptions(OptionTable<Options>& t) {
       .Advanced()
       .Help(
           "validation: hold out a fifth of the training samples and keep the epoch with the best loss on them; "
-          "none: every training sample trains, up to --epochs; inner-cv: choose the epoch count by a 5-fold inner "
+          "none: every training sample trains, up to --epochs or until the training loss stalls for --patience "
+          "epochs; inner-cv: choose the epoch count by a 5-fold inner "
           "CV (every deposit validates once), then train on every sample for that many epochs (6 trainings per "
           "fit)");
   t.Add("loss", &O::loss)
@@ -237,8 +238,8 @@ void AddTrainingOptions(OptionTable<Options>& t) {
   t.Add("prior", &O::prior)
       .Label("Share of prospective cells (nnPU)")
       .Help(
-          "nnpu: share of prospective cells among all cells, in (0, 1), or 'auto' (Elkan-Noto estimate from a "
-          "cross-entropy fit)");
+          "nnpu: share of prospective cells among all cells, in (0, 1), or 'auto' (estimated from the ranking of a "
+          "cross-entropy fit, Blanchard, Lee & Scott 2010)");
   t.Add("train-engine", &O::train_engine)
       .Label("Training engine")
       .Choices({"fused", "torch"})
