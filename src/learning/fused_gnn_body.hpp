@@ -271,6 +271,7 @@ struct Kernel final : GnnKernel, GnnLayout {
                 uint64_t dropout_key, float* gradient, float* positive_gradient) override;
   double RunMasked(const SampleSet& samples, const std::vector<size_t>& batch, const std::vector<uint8_t>& hidden_nodes,
                    uint64_t dropout_key, float* gradient) override;
+  void AdamStep(const AdamCoefficients& coefficients, const float* gradient, float* m, float* v) override;
 };
 
 Kernel::Kernel(const GnnLayout& layout, int thread_count)
@@ -1080,6 +1081,34 @@ void Kernel::BackwardRegressionHead(Workspace& ws, float* buffer) const {
       },
       buffer + p_hb);
   Product(dq, s, n, h, params.data() + p_hw, h, nullptr, ws.dh.data(), s, kStore);  // dh = dq W_p
+}
+
+// 0 for a subnormal x (and for ±0), else x: the bits decide, so that no subnormal operand is touched.
+inline float NormalOrZero(float x) {
+  uint32_t bits;
+  __builtin_memcpy(&bits, &x, sizeof(bits));
+  return (bits & 0x7f800000u) == 0 ? 0.0f : x;
+}
+
+void AdamSlice(const AdamCoefficients& c, size_t begin, size_t end, const float* gradient, float* m, float* v,
+               float* p) {
+  for (size_t i = begin; i < end; ++i) {
+    const float g = c.decay != 0.0f ? gradient[i] + c.decay * p[i] : gradient[i];
+    const float mi = NormalOrZero(m[i]) * c.beta1 + g * c.rest1;
+    const float vi = NormalOrZero(v[i]) * c.beta2 + c.rest2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= c.step_size * mi / (__builtin_sqrtf(vi) * c.inverse_root2 + c.eps);
+  }
+}
+
+void Kernel::AdamStep(const AdamCoefficients& coefficients, const float* gradient, float* m, float* v) {
+  constexpr size_t kSlice = 4096;
+  const size_t size = params.size();
+  const int slices = static_cast<int>((size + kSlice - 1) / kSlice);
+  team.Run(slices, [&](int slice, int) {
+    AdamSlice(coefficients, slice * kSlice, std::min(size, (slice + 1) * kSlice), gradient, m, v, params.data());
+  });
 }
 
 }  // namespace

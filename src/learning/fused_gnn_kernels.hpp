@@ -87,6 +87,7 @@ class GnnKernel {
                         uint64_t dropout_key, float* gradient, float* positive_gradient) = 0;
   virtual double RunMasked(const SampleSet& samples, const std::vector<size_t>& batch,
                            const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient) = 0;
+  virtual void AdamStep(const AdamCoefficients& coefficients, const float* gradient, float* m, float* v) = 0;
 };
 
 // The scalar kernel (any CPU): without an FMA unit every multiply-add is computed in double
