@@ -39,6 +39,10 @@ static_assert(kLanes == kTrainingLanes && sizeof(Lanes) == kLanes * sizeof(float
 
 constexpr float kLeakySlope = 0.2f;  // GAT's leaky_relu
 constexpr int kMaxGroups = 32;       // gradient buffers per batch: the most threads that can share one
+constexpr int kPrepareColumns = 16;  // columns of layer 0's tables (and rows of its gradient) per task
+constexpr int kFoldNodes = 4;        // nodes per task of Fold's sums
+
+inline bool SameBits(float a, float b) { return __builtin_memcmp(&a, &b, sizeof(a)) == 0; }
 
 // Lane m of a + b pairs lanes m and m ^ S: of a where bit S of m is clear, of b where it is set.
 template <int S, int... M>
@@ -226,8 +230,9 @@ struct Kernel final : GnnKernel, GnnLayout {
   std::vector<float> afe;                      // shared-Â GCN: Â fe + b_0 (E x h)
   std::vector<float> whh_t;                    // W_hh^T (2h x h)
   std::vector<float> wp_t;                     // masked: W_p^T (h x h)
-  // The graph of the current call.
-  bool per_cell = false;
+  // The graph of the current call (a copy of the shared Â, to see whether the next call's is the same).
+  bool per_cell = false, graph_ready = false;
+  std::vector<float> graph;
   LaneVector shared_a, shared_at;
   std::vector<std::vector<int>> nb, nbt;  // neighbours in Â and in Â^T
   bool dense = true, dense_t = true;
@@ -238,12 +243,17 @@ struct Kernel final : GnnKernel, GnnLayout {
   // The ranges of a group's buffer that the chunks add to (Fold writes the rest), and the same ranges
   // cut into slices for summing the groups in parallel.
   std::vector<std::pair<size_t, size_t>> summed, sum_slices;
+  std::vector<float> value_sum, element_sum;  // Fold's d/dh0 sums: inputs x h, E x h
   std::vector<LossParts> chunk_parts;
   std::vector<double> chunk_errors;
 
   Kernel(const GnnLayout& layout, int thread_count);
   GnnLayout& layout() override { return *this; }
   void Prepare(const SampleSet& samples);
+  void PrepareGraph(const SampleSet& samples);
+  void PrepareInputAndHead();
+  void PrepareLayer(int l);
+  void PrepareLayerZero(int c0, int c1);
   void Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
             uint64_t dropout_key, const uint8_t* hidden_nodes = nullptr, float node_weight = 0) const;
   Lanes Mask(const Workspace& ws, bool dropout, uint32_t site) const;
@@ -259,7 +269,11 @@ struct Kernel final : GnnKernel, GnnLayout {
   void BackwardBackbone(Workspace& ws, float* buffer) const;
   void BackwardGcn(Workspace& ws, int l, float* buffer) const;
   void BackwardGat(Workspace& ws, int l, float* buffer) const;
-  void Fold(float* buffer) const;
+  void Fold(float* g, float* out);
+  void FoldValueSums(const float* g);
+  void FoldElementSums(const float* g, int e0, int e1);
+  void FoldLayerZero(float* g, float* out, int r0, int r1) const;
+  void FoldAttention(const float* g, float* out, int l) const;
   void AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const;
   void CheckBatch(const SampleSet& samples, const std::vector<size_t>& batch) const;
   // chunk(ws, chunk, first slot, lanes, group buffer, positive group buffer) for every chunk of
@@ -290,6 +304,17 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
       fold_writes(dst[l], h);
     }
   }
+  vw.assign(size_t(inputs) * h, 0.0f);
+  eb.assign(size_t(n) * h, 0.0f);
+  wt.assign(layers, std::vector<float>(size_t(h) * width));
+  if (gat) wext_t.assign(layers, std::vector<float>(size_t(width) * h));
+  fv.assign(size_t(inputs) * width, 0.0f);
+  fe.assign(size_t(n) * width, 0.0f);
+  fe_lanes.assign(size_t(n) * stride, Lanes{});
+  afe.assign(size_t(n) * h, 0.0f);
+  (masked ? wp_t : whh_t).assign(size_t(masked ? 1 : 2) * h * h, 0.0f);
+  value_sum.assign(size_t(inputs) * h, 0.0f);
+  element_sum.assign(size_t(n) * h, 0.0f);
   constexpr size_t kSlice = 4096;
   for (size_t i = 0; i < buffer_size;) {
     if (folded[i]) {
@@ -297,7 +322,7 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
       continue;
     }
     size_t end = i;
-    while (end < buffer_size && !folded[end]) ++end;
+    while (end < buffer_size && !folded[end] && (end != params.size() || end == i)) ++end;
     summed.emplace_back(i, end);
     for (size_t slice = i; slice < end; slice += kSlice) sum_slices.emplace_back(slice, std::min(end, slice + kSlice));
     i = end;
@@ -329,73 +354,126 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
   }
 }
 
-// The derived weights (from the current parameters) and the graph's neighbour lists.
+// The derived weights (from the current parameters) and the graph's neighbour lists, on the team: the
+// transposes in one round, layer 0's tables by blocks of columns in a second. Each value is computed
+// as on one thread, so the bytes do not depend on the threads.
 void Kernel::Prepare(const SampleSet& samples) {
+  PrepareGraph(samples);
+  team.Run(1 + layers, [&](int task, int) {
+    if (task == 0) {
+      PrepareInputAndHead();
+    } else {
+      PrepareLayer(task - 1);
+    }
+  });
+  if (layers > 0) {
+    const int blocks = (width + kPrepareColumns - 1) / kPrepareColumns;
+    team.Run(blocks, [&](int block, int) {
+      PrepareLayerZero(block * kPrepareColumns, std::min(width, (block + 1) * kPrepareColumns));
+    });
+  }
+}
+
+// vw and eb (the input layer's columns), and the transposed weights of the head.
+void Kernel::PrepareInputAndHead() {
   const int h = hidden;
   const float* win = params.data() + in_w;
   const int columns = features + n;
-  vw.assign(size_t(inputs) * h, 0.0f);
-  eb.assign(size_t(n) * h, 0.0f);
   for (int m = 0; m < h; ++m) {
     for (int f = 0; f < features; ++f) vw[f * h + m] = win[m * columns + f];
     if (masked) vw[features * h + m] = params[mask_token + m];
     for (int e = 0; e < n; ++e) eb[e * h + m] = win[m * columns + features + e] + params[in_b + m];
   }
-  wt.assign(layers, {});
-  wext_t.assign(layers, {});
-  for (int l = 0; l < layers; ++l) {
-    const float* weight = params.data() + w[l];  // (out x in)
-    std::vector<float>& forward = wt[l];
-    forward.assign(size_t(h) * width, 0.0f);
-    for (int m = 0; m < h; ++m) {
-      for (int c = 0; c < h; ++c) forward[m * width + c] = weight[c * h + m];
-    }
-    if (!gat) continue;
-    for (int row = 0; row < h; ++row) {  // W^T a_src and W^T a_dst per head: row k * head_width + d of W
-      const int k = row / head_width;
-      const float a_src = params[src[l] + row], a_dst = params[dst[l] + row];
-      for (int m = 0; m < h; ++m) {
-        forward[m * width + h + k] += weight[row * h + m] * a_src;
-        forward[m * width + h + heads + k] += weight[row * h + m] * a_dst;
-      }
-    }
-    wext_t[l].assign(size_t(width) * h, 0.0f);
-    for (int m = 0; m < h; ++m) {
-      for (int c = 0; c < width; ++c) wext_t[l][c * h + m] = forward[m * width + c];
-    }
-  }
-  if (layers > 0) {  // fv_f = vw_f W, fe = eb W
-    fv.assign(size_t(inputs) * width, 0.0f);
-    fe.assign(size_t(n) * width, 0.0f);
-    for (int m = 0; m < h; ++m) {
-      const float* row = wt[0].data() + m * width;
-      for (int f = 0; f < inputs; ++f) {
-        for (int c = 0; c < width; ++c) fv[f * width + c] += vw[f * h + m] * row[c];
-      }
-      for (int e = 0; e < n; ++e) {
-        const float v = eb[e * h + m];
-        float* out = fe.data() + e * width;
-        for (int c = 0; c < width; ++c) out[c] += v * row[c];
-      }
-    }
-  }
   if (masked) {
-    wp_t.assign(size_t(h) * h, 0.0f);
     for (int c = 0; c < h; ++c) {
       for (int m = 0; m < h; ++m) wp_t[m * h + c] = params[p_hw + c * h + m];
     }
   } else {
-    whh_t.assign(size_t(2) * h * h, 0.0f);
     for (int c = 0; c < h; ++c) {
       for (int m = 0; m < 2 * h; ++m) whh_t[m * h + c] = params[hh_w + c * 2 * h + m];
     }
   }
+}
 
+// W_l^T (GAT: Wext_l and its transpose).
+void Kernel::PrepareLayer(int l) {
+  const int h = hidden;
+  const float* weight = params.data() + w[l];  // (out x in)
+  float* forward = wt[l].data();
+  for (int m = 0; m < h; ++m) {
+    for (int c = 0; c < h; ++c) forward[m * width + c] = weight[c * h + m];
+  }
+  if (!gat) return;
+  for (int m = 0; m < h; ++m) std::fill_n(forward + m * width + h, 2 * heads, 0.0f);
+  for (int row = 0; row < h; ++row) {  // W^T a_src and W^T a_dst per head: row k * head_width + d of W
+    const int k = row / head_width;
+    const float a_src = params[src[l] + row], a_dst = params[dst[l] + row];
+    for (int m = 0; m < h; ++m) {
+      forward[m * width + h + k] += weight[row * h + m] * a_src;
+      forward[m * width + h + heads + k] += weight[row * h + m] * a_dst;
+    }
+  }
+  for (int m = 0; m < h; ++m) {
+    for (int c = 0; c < width; ++c) wext_t[l][c * h + m] = forward[m * width + c];
+  }
+}
+
+// Layer 0's tables for the columns [c0, c1): fv_f = vw_f W, fe = eb W; GCN: Â fe + b_0 (shared Â) or
+// fe broadcast (per-cell Â).
+void Kernel::PrepareLayerZero(int c0, int c1) {
+  const int h = hidden;
+  for (int f = 0; f < inputs; ++f) std::fill(fv.begin() + f * width + c0, fv.begin() + f * width + c1, 0.0f);
+  for (int e = 0; e < n; ++e) std::fill(fe.begin() + e * width + c0, fe.begin() + e * width + c1, 0.0f);
+  for (int m = 0; m < h; ++m) {
+    const float* row = wt[0].data() + m * width;
+    for (int f = 0; f < inputs; ++f) {
+      const float v = vw[f * h + m];
+      float* out = fv.data() + f * width;
+      for (int c = c0; c < c1; ++c) out[c] += v * row[c];
+    }
+    for (int e = 0; e < n; ++e) {
+      const float v = eb[e * h + m];
+      float* out = fe.data() + e * width;
+      for (int c = c0; c < c1; ++c) out[c] += v * row[c];
+    }
+  }
+  if (gat) return;
+  const int end = std::min(c1, h);
+  if (per_cell) {
+    for (int e = 0; e < n; ++e) {
+      for (int c = c0; c < end; ++c) fe_lanes[e * stride + c] = Broadcast(fe[e * width + c]);
+    }
+    return;
+  }
+  const float* shared = graph.data();
+  for (int i = 0; i < n; ++i) {
+    for (int c = c0; c < end; ++c) {
+      float sum = 0;
+      for (int j : nb[i]) sum += shared[i * n + j] * fe[j * width + c];
+      afe[i * h + c] = sum + params[b[0] + c];
+    }
+  }
+}
+
+// The neighbour lists (and the shared Â in lanes) of the samples' graph, when it differs from the
+// last call's.
+void Kernel::PrepareGraph(const SampleSet& samples) {
+  const bool same = graph_ready && per_cell == samples.per_sample_adjacency &&
+                    (per_cell || (graph.size() == samples.adjacency.size() &&
+                                  std::equal(graph.begin(), graph.end(), samples.adjacency.begin(),
+                                             [](float a, float b) { return SameBits(a, b); })));
+  if (same) return;
+  graph_ready = true;
   per_cell = samples.per_sample_adjacency;
+  if (per_cell) {
+    graph.clear();
+  } else {
+    graph = samples.adjacency;
+  }
   nb.assign(n, {});
   nbt.assign(n, {});
   dense = dense_t = true;
-  const float* shared = samples.adjacency.data();
+  const float* shared = graph.data();
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
       if (per_cell || shared[i * n + j] != 0.0f) nb[i].push_back(j);
@@ -411,23 +489,6 @@ void Kernel::Prepare(const SampleSet& samples) {
       for (int j = 0; j < n; ++j) {
         shared_a[i * n + j] = Broadcast(shared[i * n + j]);
         shared_at[i * n + j] = Broadcast(shared[j * n + i]);
-      }
-    }
-  }
-  if (layers > 0 && !gat) {
-    if (per_cell) {
-      fe_lanes.assign(size_t(n) * stride, Lanes{});
-      for (int e = 0; e < n; ++e) {
-        for (int c = 0; c < h; ++c) fe_lanes[e * stride + c] = Broadcast(fe[e * width + c]);
-      }
-    } else {
-      afe.assign(size_t(n) * h, 0.0f);
-      for (int i = 0; i < n; ++i) {
-        for (int c = 0; c < h; ++c) {
-          float sum = 0;
-          for (int j : nb[i]) sum += shared[i * n + j] * fe[j * width + c];
-          afe[i * h + c] = sum + params[b[0] + c];
-        }
       }
     }
   }
@@ -791,87 +852,36 @@ void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, 
   }
 }
 
-// Turns the sums of a batch into the gradients of layer 0, of the input layer (and the mask token)
-// and (GAT) of W and the attention vectors. Every loop runs over contiguous rows, so that it vectorises.
-void Kernel::Fold(float* g) const {
+// Turns the sums of a batch (the auxiliary sums in g) into the gradients of layer 0, of the input layer
+// (and the mask token) and (GAT) of W and the attention vectors, in `out`, on the team: blocks of rows
+// in a first round, GAT's dWext -> dW per layer in a second, the input layer last. Every loop runs
+// over contiguous rows, so that it vectorises; each value is summed in the same order whatever the
+// threads.
+void Kernel::Fold(float* g, float* out) {
   const int h = hidden;
+  const int row_blocks = (h + kPrepareColumns - 1) / kPrepareColumns;
+  const int node_blocks = (n + kFoldNodes - 1) / kFoldNodes;
   // d/dh0 summed over the cells: Σ x_f,e dh0_e (per input column f, over the nodes too) and Σ dh0_e
-  // (per element), residual path first.
-  std::vector<float> value_sum(g + aux_r1, g + aux_r1 + size_t(inputs) * h);
-  std::vector<float> element_sum(g + aux_r2, g + aux_r2 + size_t(n) * h);
-  if (layers > 0) {
-    const float* z1 = g + aux_z1;  // Σ over the nodes: inputs x width
-    const float* z2 = g + aux_z2;
-    if (!gat) {
-      // dW0[c][m] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_j z2[j][c] eb[j][m]
-      float* dw0 = g + w[0];
-      std::fill_n(dw0, size_t(h) * h, 0.0f);
-      for (int f = 0; f < inputs; ++f) {
-        for (int c = 0; c < h; ++c) {
-          for (int m = 0; m < h; ++m) dw0[c * h + m] += z1[f * width + c] * vw[f * h + m];
-        }
-      }
-      for (int j = 0; j < n; ++j) {
-        for (int c = 0; c < h; ++c) {
-          const float z = z2[j * width + c];
-          for (int m = 0; m < h; ++m) dw0[c * h + m] += z * eb[j * h + m];
-        }
-      }
-      // (Σ Y) W0 and (Σ x_f Y) W0: layer 0's share of d/dh0.
-      const float* w0 = params.data() + w[0];
-      AddRowProducts(z2, width, n, h, w0, element_sum.data());
-      AddRowProducts(g + aux_z3, h, inputs, h, w0, value_sum.data());
+  // (per element), residual path first, then layer 0's share.
+  team.Run(1 + node_blocks + (layers > 0 ? row_blocks : 0), [&](int task, int) {
+    if (task == 0) {
+      std::copy_n(g + aux_r1, size_t(inputs) * h, value_sum.begin());
+      if (layers > 0) FoldValueSums(g);
+    } else if (task <= node_blocks) {
+      const int e0 = (task - 1) * kFoldNodes, e1 = std::min(n, e0 + kFoldNodes);
+      std::copy(g + aux_r2 + size_t(e0) * h, g + aux_r2 + size_t(e1) * h, element_sum.begin() + size_t(e0) * h);
+      if (layers > 0) FoldElementSums(g, e0, e1);
     } else {
-      // dWext0[m][c] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_i z2[i][c] eb[i][m]
-      float* ext0 = g + aux_ext[0];
-      std::fill_n(ext0, size_t(h) * width, 0.0f);
-      for (int f = 0; f < inputs; ++f) {
-        for (int m = 0; m < h; ++m) {
-          for (int c = 0; c < width; ++c) ext0[m * width + c] += z1[f * width + c] * vw[f * h + m];
-        }
-      }
-      for (int i = 0; i < n; ++i) {
-        for (int m = 0; m < h; ++m) {
-          const float e = eb[i * h + m];
-          for (int c = 0; c < width; ++c) ext0[m * width + c] += z2[i * width + c] * e;
-        }
-      }
-      // (Σ dP0) Wext0^T and (Σ x_f dP0) Wext0^T
-      const float* wext0_t = wext_t[0].data();
-      AddRowProducts(z2, width, n, width, wext0_t, element_sum.data());
-      AddRowProducts(z1, width, inputs, width, wext0_t, value_sum.data());
-      // dWext -> dW (out x in) and the attention vectors: Wext[m][h + k] = Σ_d W[k d][m] a_src[k d].
-      std::vector<float> d_src(h), d_dst(h);
-      for (int l = 0; l < layers; ++l) {
-        const float* ext = g + aux_ext[l];
-        const float* a_src = params.data() + src[l];
-        const float* a_dst = params.data() + dst[l];
-        float* dw = g + w[l];
-        std::fill(d_src.begin(), d_src.end(), 0.0f);
-        std::fill(d_dst.begin(), d_dst.end(), 0.0f);
-        for (int m = 0; m < h; ++m) {
-          const float* row = ext + m * width;          // dWext[m][.]
-          const float* wm = wt[l].data() + m * width;  // W[.][m]
-          for (int k = 0; k < heads; ++k) {
-            const float e_src = row[h + k], e_dst = row[h + heads + k];
-            for (int d = 0; d < head_width; ++d) {
-              const int r = k * head_width + d;
-              dw[r * h + m] = row[r] + a_src[r] * e_src + a_dst[r] * e_dst;
-              d_src[r] += e_src * wm[r];
-              d_dst[r] += e_dst * wm[r];
-            }
-          }
-        }
-        std::copy(d_src.begin(), d_src.end(), g + src[l]);
-        std::copy(d_dst.begin(), d_dst.end(), g + dst[l]);
-      }
+      const int r0 = (task - 1 - node_blocks) * kPrepareColumns;
+      FoldLayerZero(g, out, r0, std::min(h, r0 + kPrepareColumns));
     }
-  }
+  });
+  if (gat && layers > 0) team.Run(layers, [&](int l, int) { FoldAttention(g, out, l); });
   // The input layer: columns 0..F-1 are the node features, F.. the one-hot codes; the bias sums the
   // latter. Masked: the hidden flag's column is the mask token.
   const int columns = features + n;
-  float* dwin = g + in_w;
-  float* dbin = g + in_b;
+  float* dwin = out + in_w;
+  float* dbin = out + in_b;
   for (int m = 0; m < h; ++m) {
     float bias = 0;
     for (int e = 0; e < n; ++e) {
@@ -884,7 +894,91 @@ void Kernel::Fold(float* g) const {
       if (f < features) {
         dwin[m * columns + f] = value;
       } else {
-        g[mask_token + m] = value;
+        out[mask_token + m] = value;
+      }
+    }
+  }
+}
+
+// GCN: (Σ x_f Y) W0; GAT: (Σ x_f dP0) Wext0^T, added to value_sum.
+void Kernel::FoldValueSums(const float* g) {
+  if (!gat) {
+    AddRowProducts(g + aux_z3, hidden, inputs, hidden, params.data() + w[0], value_sum.data());
+  } else {
+    AddRowProducts(g + aux_z1, width, inputs, width, wext_t[0].data(), value_sum.data());
+  }
+}
+
+// GCN: (Σ Y) W0; GAT: (Σ dP0) Wext0^T, for the nodes [e0, e1), added to element_sum.
+void Kernel::FoldElementSums(const float* g, int e0, int e1) {
+  const int h = hidden;
+  const float* z2 = g + aux_z2 + size_t(e0) * width;
+  if (!gat) {
+    AddRowProducts(z2, width, e1 - e0, h, params.data() + w[0], element_sum.data() + size_t(e0) * h);
+  } else {
+    AddRowProducts(z2, width, e1 - e0, width, wext_t[0].data(), element_sum.data() + size_t(e0) * h);
+  }
+}
+
+// Rows [r0, r1) of GCN's dW0 (in out) or GAT's dWext0 (in g):
+// GCN dW0[c][m] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_j z2[j][c] eb[j][m];
+// GAT dWext0[m][c] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_i z2[i][c] eb[i][m].
+void Kernel::FoldLayerZero(float* g, float* out, int r0, int r1) const {
+  const int h = hidden;
+  const float* z1 = g + aux_z1;  // Σ over the nodes: inputs x width
+  const float* z2 = g + aux_z2;
+  if (!gat) {
+    float* dw0 = out + w[0];
+    std::fill(dw0 + r0 * h, dw0 + r1 * h, 0.0f);
+    for (int f = 0; f < inputs; ++f) {
+      for (int c = r0; c < r1; ++c) {
+        for (int m = 0; m < h; ++m) dw0[c * h + m] += z1[f * width + c] * vw[f * h + m];
+      }
+    }
+    for (int j = 0; j < n; ++j) {
+      for (int c = r0; c < r1; ++c) {
+        const float z = z2[j * width + c];
+        for (int m = 0; m < h; ++m) dw0[c * h + m] += z * eb[j * h + m];
+      }
+    }
+    return;
+  }
+  float* ext0 = g + aux_ext[0];
+  std::fill(ext0 + r0 * width, ext0 + r1 * width, 0.0f);
+  for (int f = 0; f < inputs; ++f) {
+    for (int m = r0; m < r1; ++m) {
+      for (int c = 0; c < width; ++c) ext0[m * width + c] += z1[f * width + c] * vw[f * h + m];
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    for (int m = r0; m < r1; ++m) {
+      const float e = eb[i * h + m];
+      for (int c = 0; c < width; ++c) ext0[m * width + c] += z2[i * width + c] * e;
+    }
+  }
+}
+
+// GAT: dWext_l -> dW_l (out x in) and the attention vectors: Wext[m][h + k] = Σ_d W[k d][m] a_src[k d].
+void Kernel::FoldAttention(const float* g, float* out, int l) const {
+  const int h = hidden;
+  const float* ext = g + aux_ext[l];
+  const float* a_src = params.data() + src[l];
+  const float* a_dst = params.data() + dst[l];
+  float* dw = out + w[l];
+  float* d_src = out + src[l];
+  float* d_dst = out + dst[l];
+  std::fill_n(d_src, h, 0.0f);
+  std::fill_n(d_dst, h, 0.0f);
+  for (int m = 0; m < h; ++m) {
+    const float* row = ext + m * width;          // dWext[m][.]
+    const float* wm = wt[l].data() + m * width;  // W[.][m]
+    for (int k = 0; k < heads; ++k) {
+      const float e_src = row[h + k], e_dst = row[h + heads + k];
+      for (int d = 0; d < head_width; ++d) {
+        const int r = k * head_width + d;
+        dw[r * h + m] = row[r] + a_src[r] * e_src + a_dst[r] * e_dst;
+        d_src[r] += e_src * wm[r];
+        d_dst[r] += e_dst * wm[r];
       }
     }
   }
@@ -925,24 +1019,24 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
     }
   });
   if (!backward && !positive) return;
-  // The groups in order, each slice of the buffers on one thread; then the folds: the same bytes
-  // whatever thread ran which group.
+  // The groups in order, each slice of the buffers on one thread (the parameters' part into the
+  // output, the auxiliary sums into group 0); then the folds: the same bytes whatever thread ran which
+  // group.
   const int buffers = (backward ? 1 : 0) + (positive ? 1 : 0), slices = static_cast<int>(sum_slices.size());
   team.Run(buffers * slices, [&](int task, int) {
-    std::vector<std::vector<float>>& from = task < slices && backward ? groups : positive_groups;
+    const bool first = task < slices && backward;
+    std::vector<std::vector<float>>& from = first ? groups : positive_groups;
     const auto [begin, end] = sum_slices[task % slices];
-    float* sum = from[0].data();
-    for (int g = 1; g < group_count; ++g) {
-      const float* add = from[g].data();
-      for (size_t i = begin; i < end; ++i) sum[i] += add[i];
+    float* sum = begin < params.size() ? (first ? gradient : positive_gradient) : from[0].data();
+    const float* start = from[0].data();
+    for (size_t i = begin; i < end; ++i) {
+      float value = start[i];
+      for (int g = 1; g < group_count; ++g) value += from[g][i];
+      sum[i] = value;
     }
   });
-  auto finish = [&](std::vector<std::vector<float>>& buffers, float* out) {
-    Fold(buffers[0].data());
-    std::copy_n(buffers[0].data(), params.size(), out);
-  };
-  if (backward) finish(groups, gradient);
-  if (positive) finish(positive_groups, positive_gradient);
+  if (backward) Fold(groups[0].data(), gradient);
+  if (positive) Fold(positive_groups[0].data(), positive_gradient);
 }
 
 LossParts Kernel::Run(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
