@@ -176,8 +176,9 @@ inline LaneBits Hash(LaneBits key, uint32_t site) {
 
 // out[r][c] += sum over the lanes of a[r] * b[c] (rows x cols, row-major): the weight gradient of a
 // one-row product. Cell-major copies turn it into a plain product over the cells, with no
-// horizontal sums.
+// horizontal sums; each block of an output row stays in registers while the lanes add to it in turn.
 void AddOuterSums(const Lanes* a, int rows, const Lanes* b, int cols, std::vector<float>& scratch, float* out) {
+  constexpr int kBlock = 4;  // Lanes of an output row per block
   scratch.resize(size_t(kLanes) * (rows + cols));
   float* at = scratch.data();
   float* bt = at + size_t(kLanes) * rows;
@@ -187,12 +188,23 @@ void AddOuterSums(const Lanes* a, int rows, const Lanes* b, int cols, std::vecto
   for (int c = 0; c < cols; ++c) {
     for (int lane = 0; lane < kLanes; ++lane) bt[lane * cols + c] = b[c][lane];
   }
+  const int blocked = cols - cols % (kBlock * kLanes);
   for (int r = 0; r < rows; ++r) {
     float* row = out + size_t(r) * cols;
+    for (int c0 = 0; c0 < blocked; c0 += kBlock * kLanes) {
+      Lanes sum[kBlock];
+      for (int k = 0; k < kBlock; ++k) sum[k] = LoadLanes(row + c0 + k * kLanes);
+      for (int lane = 0; lane < kLanes; ++lane) {
+        const Lanes v = Broadcast(at[lane * rows + r]);
+        const float* from = bt + size_t(lane) * cols + c0;
+        for (int k = 0; k < kBlock; ++k) sum[k] += v * LoadLanes(from + k * kLanes);
+      }
+      for (int k = 0; k < kBlock; ++k) StoreLanes(row + c0 + k * kLanes, sum[k]);
+    }
     for (int lane = 0; lane < kLanes; ++lane) {
       const float v = at[lane * rows + r];
       const float* from = bt + size_t(lane) * cols;
-      for (int c = 0; c < cols; ++c) row[c] += v * from[c];
+      for (int c = blocked; c < cols; ++c) row[c] += v * from[c];
     }
   }
 }
@@ -1028,11 +1040,10 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
     std::vector<std::vector<float>>& from = first ? groups : positive_groups;
     const auto [begin, end] = sum_slices[task % slices];
     float* sum = begin < params.size() ? (first ? gradient : positive_gradient) : from[0].data();
-    const float* start = from[0].data();
-    for (size_t i = begin; i < end; ++i) {
-      float value = start[i];
-      for (int g = 1; g < group_count; ++g) value += from[g][i];
-      sum[i] = value;
+    if (sum != from[0].data()) std::copy(from[0].data() + begin, from[0].data() + end, sum + begin);
+    for (int g = 1; g < group_count; ++g) {
+      const float* add = from[g].data();
+      for (size_t i = begin; i < end; ++i) sum[i] += add[i];
     }
   });
   if (backward) Fold(groups[0].data(), gradient);
