@@ -118,46 +118,59 @@ inline Lanes NodeSum(const Lanes* weight, const Lanes* rows, int stride, int n) 
 
 // out[r][c] += sum over i < n and over the lanes of a[i][r] * b[i][c], for r < rows, c < cols: the
 // weight gradient of a product, summed over the nodes and the cells of a chunk. Blocks of kSumRows x
-// kSumCols accumulators reduce to one register of sums; partial blocks reduce zeros in the rest. Each
-// sum is the same chain of Fmas over i whatever the block sizes.
+// kSumCols accumulators (SumOperand holds the operands in registers) reduce to registers of sums, a
+// piece of at most kLanes accumulators (whole rows) each; partial blocks reduce zeros in the rest.
+// Each sum is the same chain of Fmas over i, and each piece's lanes add in the same order, whatever
+// the block sizes.
 inline void AddProductSums(const Lanes* a, int a_stride, int rows, const Lanes* b, int b_stride, int cols, int n,
                            float* out, int out_stride) {
+  constexpr int kBlock = kSumRows * kSumCols, kPiece = kBlock < kLanes ? kBlock : kLanes;
+  constexpr int kPieceRows = kPiece / kSumCols;
+  static_assert(kSumCols <= kLanes && kBlock % kPiece == 0, "a piece of the sums holds whole rows");
+  typedef float SumRow __attribute__((vector_size(kSumCols * sizeof(float))));
+  // Adds row r of a piece's sums to out's row `to` (kSumCols floats in one vector).
+  auto add_row = [](const Lanes& sums, int r, float* to) __attribute__((always_inline)) {
+    SumRow part, row;
+    __builtin_memcpy(&part, reinterpret_cast<const float*>(&sums) + r * kSumCols, sizeof(part));
+    __builtin_memcpy(&row, to, sizeof(row));
+    row += part;
+    __builtin_memcpy(to, &row, sizeof(row));
+  };
   for (int r0 = 0; r0 < rows; r0 += kSumRows) {
     for (int c0 = 0; c0 < cols; c0 += kSumCols) {
-      Lanes acc[kSumRows * kSumCols] = {};
-      if (r0 + kSumRows <= rows && c0 + kSumCols <= cols) {
+      Lanes acc[kBlock];
+      for (int k = 0; k < kBlock; ++k) acc[k] = Lanes{};
+      if (r0 + kSumRows <= rows && c0 + kSumCols <= cols) {  // every bound a constant: acc stays in registers
         for (int i = 0; i < n; ++i) {
           Lanes x[kSumRows], y[kSumCols];
-          for (int r = 0; r < kSumRows; ++r) x[r] = InRegister(a[i * a_stride + r0 + r]);
-          for (int c = 0; c < kSumCols; ++c) y[c] = InRegister(b[i * b_stride + c0 + c]);
+          for (int r = 0; r < kSumRows; ++r) x[r] = SumOperand(a[i * a_stride + r0 + r]);
+          for (int c = 0; c < kSumCols; ++c) y[c] = SumOperand(b[i * b_stride + c0 + c]);
           for (int r = 0; r < kSumRows; ++r) {
             for (int c = 0; c < kSumCols; ++c) acc[r * kSumCols + c] = Fma(x[r], y[c], acc[r * kSumCols + c]);
           }
         }
-      } else {
-        for (int i = 0; i < n; ++i) {
-          for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
-            for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
-              acc[r * kSumCols + c] = Fma(a[i * a_stride + r0 + r], b[i * b_stride + c0 + c], acc[r * kSumCols + c]);
-          }
-        }
-      }
-      const Lanes sums = LaneSums<kSumRows * kSumCols>(acc);
-      if (c0 + kSumCols <= cols) {  // a row of the block: kSumCols floats in one vector
-        typedef float SumRow __attribute__((vector_size(kSumCols * sizeof(float))));
-        for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
-          SumRow part, row;
-          __builtin_memcpy(&part, reinterpret_cast<const float*>(&sums) + r * kSumCols, sizeof(part));
-          float* to = out + (r0 + r) * out_stride + c0;
-          __builtin_memcpy(&row, to, sizeof(row));
-          row += part;
-          __builtin_memcpy(to, &row, sizeof(row));
+        for (int p = 0; p < kBlock / kPiece; ++p) {
+          const Lanes sums = LaneSums<kPiece>(acc + p * kPiece);
+          for (int r = 0; r < kPieceRows; ++r) add_row(sums, r, out + (r0 + p * kPieceRows + r) * out_stride + c0);
         }
         continue;
       }
-      for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
-        for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
-          out[(r0 + r) * out_stride + c0 + c] += sums[r * kSumCols + c];
+      for (int i = 0; i < n; ++i) {
+        for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
+          for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
+            acc[r * kSumCols + c] = Fma(a[i * a_stride + r0 + r], b[i * b_stride + c0 + c], acc[r * kSumCols + c]);
+        }
+      }
+      for (int p0 = 0; p0 < kSumRows && r0 + p0 < rows; p0 += kPieceRows) {
+        const Lanes sums = LaneSums<kPiece>(acc + p0 * kSumCols);
+        for (int r = 0; r < kPieceRows && r0 + p0 + r < rows; ++r) {
+          if (c0 + kSumCols <= cols) {
+            add_row(sums, r, out + (r0 + p0 + r) * out_stride + c0);
+            continue;
+          }
+          for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
+            out[(r0 + p0 + r) * out_stride + c0 + c] += sums[r * kSumCols + c];
+        }
       }
     }
   }
