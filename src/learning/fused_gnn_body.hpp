@@ -109,11 +109,30 @@ inline void AddLaneSums(const Lanes* v, int count, float* out) {
       count, [v](int k) { return v[k]; }, out);
 }
 
-// Σ over the nodes i < n of weight[i] * rows[i * stride], one Fma chain per lane.
-inline Lanes NodeSum(const Lanes* weight, const Lanes* rows, int stride, int n) {
-  Lanes sum{};
-  for (int i = 0; i < n; ++i) sum = Fma(weight[i], rows[i * stride], sum);
-  return sum;
+// out[c] += the sum over the lanes of Σ over the nodes i < n of weight[i] * rows[i * stride + c] (one
+// Fma chain per lane; weight null: a plain sum), for c < cols: kLanes columns at a time, so that the
+// chains run side by side.
+inline void AddColumnSums(const Lanes* weight, const Lanes* rows, int stride, int n, int cols, float* out) {
+  auto add = [&](const Lanes& v, int i, const Lanes& sum) __attribute__((always_inline)) {
+    return weight ? Fma(weight[i], v, sum) : sum + v;
+  };
+  int c0 = 0;
+  for (; c0 + kLanes <= cols; c0 += kLanes) {
+    Lanes block[kLanes];
+    for (int k = 0; k < kLanes; ++k) block[k] = Lanes{};
+    for (int i = 0; i < n; ++i) {
+      for (int k = 0; k < kLanes; ++k) block[k] = add(rows[i * stride + c0 + k], i, block[k]);
+    }
+    StoreLanes(out + c0, LoadLanes(out + c0) + LaneSums(block));
+  }
+  AddLaneSumsOf(
+      cols - c0,
+      [&](int k) {
+        Lanes sum{};
+        for (int i = 0; i < n; ++i) sum = add(rows[i * stride + c0 + k], i, sum);
+        return sum;
+      },
+      out + c0);
 }
 
 // out[r][c] += sum over i < n and over the lanes of a[i][r] * b[i][c], for r < rows, c < cols: the
@@ -763,8 +782,7 @@ void Kernel::BackwardBackbone(Workspace& ws, float* buffer) const {
   const Lanes* dh = ws.dh.data();
   for (int f = 0; f < inputs; ++f) {
     const Lanes* x = ws.x.data() + f * n;
-    AddLaneSumsOf(
-        h, [&](int c) { return NodeSum(x, dh + c, s, n); }, buffer + aux_r1 + f * h);
+    AddColumnSums(x, dh, s, n, h, buffer + aux_r1 + f * h);
   }
   for (int e = 0; e < n; ++e) {
     AddLaneSumsOf(
@@ -778,14 +796,7 @@ void Kernel::BackwardGcn(Workspace& ws, int l, float* buffer) const {
   for (int i = 0; i < n; ++i) {
     for (int c = 0; c < h; ++c) ws.t1[i * s + c] = ws.dh[i * s + c] * gate[i * s + c];  // dZ
   }
-  AddLaneSumsOf(
-      h,
-      [&](int c) {
-        Lanes sum{};
-        for (int i = 0; i < n; ++i) sum += ws.t1[i * s + c];
-        return sum;
-      },
-      buffer + b[l]);
+  AddColumnSums(nullptr, ws.t1.data(), s, n, h, buffer + b[l]);
   const Lanes* at = per_cell ? ws.at.data() : shared_at.data();
   if (l > 0) {
     AddProductSums(ws.t1.data(), s, h, ws.saved[l].data(), s, h, n, buffer + w[l], h);
@@ -797,10 +808,8 @@ void Kernel::BackwardGcn(Workspace& ws, int l, float* buffer) const {
   const Lanes *dz = ws.t1.data(), *y = ws.t2.data();
   for (int f = 0; f < inputs; ++f) {
     const Lanes *ax = ws.ax.data() + f * n, *x = ws.x.data() + f * n;
-    AddLaneSumsOf(
-        h, [&](int c) { return NodeSum(ax, dz + c, s, n); }, buffer + aux_z1 + f * width);
-    AddLaneSumsOf(
-        h, [&](int c) { return NodeSum(x, y + c, s, n); }, buffer + aux_z3 + f * h);
+    AddColumnSums(ax, dz, s, n, h, buffer + aux_z1 + f * width);
+    AddColumnSums(x, y, s, n, h, buffer + aux_z3 + f * h);
   }
   for (int i = 0; i < n; ++i) {
     AddLaneSumsOf(
@@ -856,8 +865,7 @@ void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
   }
   for (int f = 0; f < inputs; ++f) {
     const Lanes* x = ws.x.data() + f * n;
-    AddLaneSumsOf(
-        width, [&](int c) { return NodeSum(x, dprojected + c, s, n); }, buffer + aux_z1 + f * width);
+    AddColumnSums(x, dprojected, s, n, width, buffer + aux_z1 + f * width);
   }
   for (int i = 0; i < n; ++i) {
     AddLaneSumsOf(
@@ -1190,14 +1198,7 @@ void Kernel::BackwardRegressionHead(Workspace& ws, float* buffer) const {
     for (int c = 0; c < h; ++c) dq[e * s + c] = q[e * s + c] > 0 ? dy[e] * wo[c] : Lanes{};
   }
   AddProductSums(dq, s, h, ws.h.data(), s, h, n, buffer + p_hw, h);  // (out x in)
-  AddLaneSumsOf(
-      h,
-      [&](int c) {
-        Lanes sum{};
-        for (int e = 0; e < n; ++e) sum += dq[e * s + c];
-        return sum;
-      },
-      buffer + p_hb);
+  AddColumnSums(nullptr, dq, s, n, h, buffer + p_hb);
   Product(dq, s, n, h, params.data() + p_hw, h, nullptr, ws.dh.data(), s, kStore);  // dh = dq W_p
 }
 
