@@ -89,6 +89,35 @@ inline Lanes LoadLanes(const float* p) {
 }
 inline void StoreLanes(float* p, Lanes v) { __builtin_memcpy(p, &v, sizeof(v)); }
 
+// out[m] += Σ_k coef[k * coef_stride] * matrix[k * matrix_stride + m] for m < cols, the products added
+// in turn (k ascending) as a loop over k of out[m] += coef[k] * matrix[k][m] would; blocks of out
+// stay in registers meanwhile.
+inline void AddScaledRows(const float* coef, int coef_stride, int count, const float* matrix, int matrix_stride,
+                          int cols, float* out) {
+  constexpr int kBlock = 4;  // Lanes per block
+  int m0 = 0;
+  for (; m0 + kBlock * kLanes <= cols; m0 += kBlock * kLanes) {
+    Lanes sum[kBlock];
+    for (int b = 0; b < kBlock; ++b) sum[b] = LoadLanes(out + m0 + b * kLanes);
+    for (int k = 0; k < count; ++k) {
+      const Lanes v = Broadcast(coef[size_t(k) * coef_stride]);
+      const float* row = matrix + size_t(k) * matrix_stride + m0;
+      for (int b = 0; b < kBlock; ++b) sum[b] += v * LoadLanes(row + b * kLanes);
+    }
+    for (int b = 0; b < kBlock; ++b) StoreLanes(out + m0 + b * kLanes, sum[b]);
+  }
+  for (; m0 + kLanes <= cols; m0 += kLanes) {
+    Lanes sum = LoadLanes(out + m0);
+    for (int k = 0; k < count; ++k) sum += Broadcast(coef[size_t(k) * coef_stride]) * LoadLanes(matrix + size_t(k) * matrix_stride + m0);
+    StoreLanes(out + m0, sum);
+  }
+  for (int k = 0; k < count; ++k) {
+    const float v = coef[size_t(k) * coef_stride];
+    const float* row = matrix + size_t(k) * matrix_stride;
+    for (int m = m0; m < cols; ++m) out[m] += v * row[m];
+  }
+}
+
 // out[k] += the sum of the lanes of value(k), for k < count.
 template <class Value>
 inline void AddLaneSumsOf(int count, Value value, float* out) {
@@ -466,20 +495,13 @@ void Kernel::PrepareLayer(int l) {
 // fe broadcast (per-cell Â).
 void Kernel::PrepareLayerZero(int c0, int c1) {
   const int h = hidden;
-  for (int f = 0; f < inputs; ++f) std::fill(fv.begin() + f * width + c0, fv.begin() + f * width + c1, 0.0f);
-  for (int e = 0; e < n; ++e) std::fill(fe.begin() + e * width + c0, fe.begin() + e * width + c1, 0.0f);
-  for (int m = 0; m < h; ++m) {
-    const float* row = wt[0].data() + m * width;
-    for (int f = 0; f < inputs; ++f) {
-      const float v = vw[f * h + m];
-      float* out = fv.data() + f * width;
-      for (int c = c0; c < c1; ++c) out[c] += v * row[c];
-    }
-    for (int e = 0; e < n; ++e) {
-      const float v = eb[e * h + m];
-      float* out = fe.data() + e * width;
-      for (int c = c0; c < c1; ++c) out[c] += v * row[c];
-    }
+  for (int f = 0; f < inputs; ++f) {
+    std::fill(fv.begin() + f * width + c0, fv.begin() + f * width + c1, 0.0f);
+    AddScaledRows(vw.data() + f * h, 1, h, wt[0].data() + c0, width, c1 - c0, fv.data() + f * width + c0);
+  }
+  for (int e = 0; e < n; ++e) {
+    std::fill(fe.begin() + e * width + c0, fe.begin() + e * width + c1, 0.0f);
+    AddScaledRows(eb.data() + e * h, 1, h, wt[0].data() + c0, width, c1 - c0, fe.data() + e * width + c0);
   }
   if (gat) return;
   const int end = std::min(c1, h);
@@ -875,14 +897,7 @@ void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
 
 // out[r][m] += Σ_c rows[r][c] matrix[c][m] for r < count, c < cols, m < hidden (rows `stride` apart).
 void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const {
-  const int h = hidden;
-  for (int r = 0; r < count; ++r) {
-    float* sum = out + size_t(r) * h;
-    for (int c = 0; c < cols; ++c) {
-      const float value = rows[size_t(r) * stride + c];
-      for (int m = 0; m < h; ++m) sum[m] += value * matrix[c * h + m];
-    }
-  }
+  for (int r = 0; r < count; ++r) AddScaledRows(rows + size_t(r) * stride, 1, cols, matrix, hidden, hidden, out + size_t(r) * hidden);
 }
 
 // Turns the sums of a batch (the auxiliary sums in g) into the gradients of layer 0, of the input layer
@@ -963,16 +978,9 @@ void Kernel::FoldLayerZero(float* g, float* out, int r0, int r1) const {
   if (!gat) {
     float* dw0 = out + w[0];
     std::fill(dw0 + r0 * h, dw0 + r1 * h, 0.0f);
-    for (int f = 0; f < inputs; ++f) {
-      for (int c = r0; c < r1; ++c) {
-        for (int m = 0; m < h; ++m) dw0[c * h + m] += z1[f * width + c] * vw[f * h + m];
-      }
-    }
-    for (int j = 0; j < n; ++j) {
-      for (int c = r0; c < r1; ++c) {
-        const float z = z2[j * width + c];
-        for (int m = 0; m < h; ++m) dw0[c * h + m] += z * eb[j * h + m];
-      }
+    for (int c = r0; c < r1; ++c) {
+      AddScaledRows(z1 + c, width, inputs, vw.data(), h, h, dw0 + c * h);
+      AddScaledRows(z2 + c, width, n, eb.data(), h, h, dw0 + c * h);
     }
     return;
   }
