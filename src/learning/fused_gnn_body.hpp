@@ -108,7 +108,8 @@ inline void AddScaledRows(const float* coef, int coef_stride, int count, const f
   }
   for (; m0 + kLanes <= cols; m0 += kLanes) {
     Lanes sum = LoadLanes(out + m0);
-    for (int k = 0; k < count; ++k) sum += Broadcast(coef[size_t(k) * coef_stride]) * LoadLanes(matrix + size_t(k) * matrix_stride + m0);
+    for (int k = 0; k < count; ++k)
+      sum += Broadcast(coef[size_t(k) * coef_stride]) * LoadLanes(matrix + size_t(k) * matrix_stride + m0);
     StoreLanes(out + m0, sum);
   }
   for (int k = 0; k < count; ++k) {
@@ -341,6 +342,17 @@ struct Kernel final : GnnKernel, GnnLayout {
   void BackwardHead(Workspace& ws, const Lanes* dlogits, float* buffer) const;
   void BackwardBackbone(Workspace& ws, float* buffer) const;
   void BackwardGcn(Workspace& ws, int l, float* buffer) const;
+  // The epilogue that adds to ws.dh and writes layer l's dZ (GAT: d mixed), dh x gate, to ws.t1.
+  auto AddAndGate(Workspace& ws, int l) const {
+    Lanes* dh = ws.dh.data();
+    Lanes* dz = ws.t1.data();
+    const Lanes* gate = ws.gate[l].data();
+    return [=](Lanes & out, Lanes v) __attribute__((always_inline)) {
+      out += v;
+      const ptrdiff_t at = &out - dh;
+      dz[at] = out * gate[at];
+    };
+  }
   void BackwardGat(Workspace& ws, int l, float* buffer) const;
   void Fold(float* g, float* out);
   void FoldValueSums(const float* g);
@@ -778,19 +790,24 @@ void Kernel::BackwardHead(Workspace& ws, const Lanes* dlogits, float* buffer) co
   AddOuterSums(ws.dq.data(), h, ws.readout.data(), 2 * h, ws.transposed, buffer + hh_w);
   AddLaneSums(ws.dq.data(), h, buffer + hh_b);
   Product(ws.dq.data(), h, 1, h, params.data() + hh_w, 2 * h, nullptr, ws.dr.data(), 2 * h, kStore);
-  // The readout: the mean spreads evenly, the max goes to the first node that holds it.
+  // The readout: the mean spreads evenly, the max goes to the first node that holds it. The top
+  // layer's dZ (GAT: its d mixed) = dh x gate goes to ws.t1 on the way.
+  const Lanes* top_gate = layers > 0 ? ws.gate[layers - 1].data() : nullptr;
   for (int c = 0; c < h; ++c) {
     const Lanes spread = ws.dr[c] / static_cast<float>(n), to_peak = ws.dr[h + c], peak = ws.readout[h + c];
     LaneMask taken{};
     for (int e = 0; e < n; ++e) {
       const LaneMask hit = (ws.h[e * s + c] == peak) & ~taken;
       taken |= hit;
-      ws.dh[e * s + c] = spread + (hit != 0 ? to_peak : Lanes{});
+      const Lanes d = spread + (hit != 0 ? to_peak : Lanes{});
+      ws.dh[e * s + c] = d;
+      if (top_gate) ws.t1[e * s + c] = d * top_gate[e * s + c];
     }
   }
 }
 
-// ws.dh -> the gradients of the residual layers and the input layer (in part: Fold completes them).
+// ws.dh, and ws.t1 = dh x the top layer's gate -> the gradients of the residual layers and the input layer (in
+// part: Fold completes them).
 void Kernel::BackwardBackbone(Workspace& ws, float* buffer) const {
   const int h = hidden, s = stride;
   for (int l = layers - 1; l >= 0; --l) {
@@ -814,16 +831,12 @@ void Kernel::BackwardBackbone(Workspace& ws, float* buffer) const {
 
 void Kernel::BackwardGcn(Workspace& ws, int l, float* buffer) const {
   const int h = hidden, s = stride;
-  const Lanes* gate = ws.gate[l].data();
-  for (int i = 0; i < n; ++i) {
-    for (int c = 0; c < h; ++c) ws.t1[i * s + c] = ws.dh[i * s + c] * gate[i * s + c];  // dZ
-  }
-  AddColumnSums(nullptr, ws.t1.data(), s, n, h, buffer + b[l]);
+  AddColumnSums(nullptr, ws.t1.data(), s, n, h, buffer + b[l]);  // ws.t1: dZ
   const Lanes* at = per_cell ? ws.at.data() : shared_at.data();
   if (l > 0) {
     AddProductSums(ws.t1.data(), s, h, ws.saved[l].data(), s, h, n, buffer + w[l], h);
     Product(ws.t1.data(), s, n, h, params.data() + w[l], h, nullptr, ws.t2.data(), s, kStore);  // dM = dZ W
-    Mix(nbt, dense_t, at, ws.t2.data(), s, h, ws.dh.data(), s, kAdd);                           // dh += Â^T dM
+    Mix(nbt, dense_t, at, ws.t2.data(), s, h, ws.dh.data(), s, AddAndGate(ws, l - 1));          // dh += Â^T dM
     return;
   }
   Mix(nbt, dense_t, at, ws.t1.data(), s, h, ws.t2.data(), s, kStore);  // Y = Â^T dZ0
@@ -841,12 +854,10 @@ void Kernel::BackwardGcn(Workspace& ws, int l, float* buffer) const {
 
 void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
   const int h = hidden, s = stride, d = head_width;
-  const Lanes* gate = ws.gate[l].data();
   const Lanes* projected = ws.projected[l].data();
-  Lanes* dmixed = ws.t1.data();
+  Lanes* dmixed = ws.t1.data();  // dh x gate, from the layer above (or the head)
   Lanes* dprojected = ws.t2.data();
   for (int i = 0; i < n; ++i) {
-    for (int c = 0; c < h; ++c) dmixed[i * s + c] = ws.dh[i * s + c] * gate[i * s + c];
     for (int c = h; c < width; ++c) dprojected[i * s + c] = Lanes{};
   }
   for (int k = 0; k < heads; ++k) {
@@ -882,7 +893,8 @@ void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
   }
   if (l > 0) {
     AddProductSums(ws.saved[l].data(), s, h, dprojected, s, width, n, buffer + aux_ext[l], width);
-    Product(dprojected, s, n, width, wext_t[l].data(), h, nullptr, ws.dh.data(), s, kAdd);  // dh += dP Wext^T
+    Product(dprojected, s, n, width, wext_t[l].data(), h, nullptr, ws.dh.data(), s,
+            AddAndGate(ws, l - 1));  // dh += dP Wext^T
     return;
   }
   for (int f = 0; f < inputs; ++f) {
@@ -897,7 +909,8 @@ void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
 
 // out[r][m] += Σ_c rows[r][c] matrix[c][m] for r < count, c < cols, m < hidden (rows `stride` apart).
 void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const {
-  for (int r = 0; r < count; ++r) AddScaledRows(rows + size_t(r) * stride, 1, cols, matrix, hidden, hidden, out + size_t(r) * hidden);
+  for (int r = 0; r < count; ++r)
+    AddScaledRows(rows + size_t(r) * stride, 1, cols, matrix, hidden, hidden, out + size_t(r) * hidden);
 }
 
 // Turns the sums of a batch (the auxiliary sums in g) into the gradients of layer 0, of the input layer
@@ -1201,13 +1214,25 @@ void Kernel::BackwardRegressionHead(Workspace& ws, float* buffer) const {
       },
       buffer + p_ob);
   const float* wo = params.data() + p_ow;
-  Lanes* dq = ws.t1.data();
+  Lanes* dq = ws.t2.data();  // ws.t1 receives the top layer's dZ
   for (int e = 0; e < n; ++e) {
     for (int c = 0; c < h; ++c) dq[e * s + c] = q[e * s + c] > 0 ? dy[e] * wo[c] : Lanes{};
   }
   AddProductSums(dq, s, h, ws.h.data(), s, h, n, buffer + p_hw, h);  // (out x in)
   AddColumnSums(nullptr, dq, s, n, h, buffer + p_hb);
-  Product(dq, s, n, h, params.data() + p_hw, h, nullptr, ws.dh.data(), s, kStore);  // dh = dq W_p
+  if (layers == 0) {
+    Product(dq, s, n, h, params.data() + p_hw, h, nullptr, ws.dh.data(), s, kStore);  // dh = dq W_p
+    return;
+  }
+  Lanes* dh = ws.dh.data();
+  Lanes* dz = ws.t1.data();
+  const Lanes* gate = ws.gate[layers - 1].data();
+  Product(
+      dq, s, n, h, params.data() + p_hw, h, nullptr, dh, s, [=](Lanes & out, Lanes v) __attribute__((always_inline)) {
+        out = v;
+        const ptrdiff_t at = &out - dh;
+        dz[at] = v * gate[at];
+      });
 }
 
 // 0 for a subnormal x (and for ±0), else x: the bits decide, so that no subnormal operand is touched.
