@@ -122,17 +122,17 @@ inline void AddScaledRows(const float* coef, int coef_stride, int count, const f
 // out[k] += the sum of the lanes of value(k), for k < count.
 template <class Value>
 inline void AddLaneSumsOf(int count, Value value, float* out) {
-  for (int k0 = 0; k0 < count; k0 += kLanes) {
-    Lanes block[kLanes] = {};
-    const int size = count - k0 < kLanes ? count - k0 : kLanes;
-    for (int k = 0; k < size; ++k) block[k] = value(k0 + k);
-    const Lanes sums = LaneSums(block);
-    if (size == kLanes) {
-      StoreLanes(out + k0, LoadLanes(out + k0) + sums);
-    } else {
-      for (int k = 0; k < size; ++k) out[k0 + k] += sums[k];
-    }
+  int k0 = 0;
+  for (; k0 + kLanes <= count; k0 += kLanes) {  // constant bounds: the block stays in registers
+    Lanes block[kLanes];
+    for (int k = 0; k < kLanes; ++k) block[k] = value(k0 + k);
+    StoreLanes(out + k0, LoadLanes(out + k0) + LaneSums(block));
   }
+  if (k0 == count) return;
+  Lanes block[kLanes] = {};
+  for (int k = 0; k < count - k0; ++k) block[k] = value(k0 + k);
+  const Lanes sums = LaneSums(block);
+  for (int k = 0; k < count - k0; ++k) out[k0 + k] += sums[k];
 }
 inline void AddLaneSums(const Lanes* v, int count, float* out) {
   AddLaneSumsOf(
