@@ -39,7 +39,7 @@ static_assert(kLanes == kTrainingLanes && sizeof(Lanes) == kLanes * sizeof(float
 
 constexpr float kLeakySlope = 0.2f;  // GAT's leaky_relu
 constexpr int kMaxGroups = 32;       // gradient buffers per batch: the most threads that can share one
-constexpr int kPrepareColumns = 16;  // columns of layer 0's tables (and rows of its gradient) per task
+constexpr int kFoldRows = 16;        // rows of layer 0's gradient per task of Fold
 constexpr int kFoldNodes = 4;        // nodes per task of Fold's sums
 
 inline bool SameBits(float a, float b) { return __builtin_memcmp(&a, &b, sizeof(a)) == 0; }
@@ -325,7 +325,8 @@ struct Kernel final : GnnKernel, GnnLayout {
   GnnLayout& layout() override { return *this; }
   void Prepare(const SampleSet& samples);
   void PrepareGraph(const SampleSet& samples);
-  void PrepareInputAndHead();
+  void PrepareInput();
+  void PrepareHead(int half);
   void PrepareLayer(int l);
   void PrepareLayerZero(int c0, int c1);
   void Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
@@ -439,28 +440,29 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
   }
 }
 
-// The derived weights (from the current parameters) and the graph's neighbour lists, on the team: the
-// transposes in one round, layer 0's tables by blocks of columns in a second. Each value is computed
-// as on one thread, so the bytes do not depend on the threads.
+// The derived weights (from the current parameters) and the graph's neighbour lists, in one round on
+// the team, the longest task first: the input layer's columns, W_0^T and layer 0's tables; then W_l^T
+// for l >= 1; then the head's transposed weights in halves. Each value is computed as on one thread,
+// so the bytes do not depend on the threads.
 void Kernel::Prepare(const SampleSet& samples) {
   PrepareGraph(samples);
-  team.Run(1 + layers, [&](int task, int) {
+  team.Run(std::max(layers, 1) + 2, [&](int task, int) {
     if (task == 0) {
-      PrepareInputAndHead();
+      PrepareInput();
+      if (layers > 0) {
+        PrepareLayer(0);
+        PrepareLayerZero(0, width);
+      }
+    } else if (task < layers) {
+      PrepareLayer(task);
     } else {
-      PrepareLayer(task - 1);
+      PrepareHead(task - std::max(layers, 1));
     }
   });
-  if (layers > 0) {
-    const int blocks = (width + kPrepareColumns - 1) / kPrepareColumns;
-    team.Run(blocks, [&](int block, int) {
-      PrepareLayerZero(block * kPrepareColumns, std::min(width, (block + 1) * kPrepareColumns));
-    });
-  }
 }
 
-// vw and eb (the input layer's columns), and the transposed weights of the head.
-void Kernel::PrepareInputAndHead() {
+// vw and eb: the input layer's columns.
+void Kernel::PrepareInput() {
   const int h = hidden;
   const float* win = params.data() + in_w;
   const int columns = features + n;
@@ -469,12 +471,17 @@ void Kernel::PrepareInputAndHead() {
     if (masked) vw[features * h + m] = params[mask_token + m];
     for (int e = 0; e < n; ++e) eb[e * h + m] = win[m * columns + features + e] + params[in_b + m];
   }
+}
+
+// Half `half` (0 or 1; its output columns) of the head's transposed weights.
+void Kernel::PrepareHead(int half) {
+  const int h = hidden, c0 = half * h / 2, c1 = (half + 1) * h / 2;
   if (masked) {
-    for (int c = 0; c < h; ++c) {
+    for (int c = c0; c < c1; ++c) {
       for (int m = 0; m < h; ++m) wp_t[m * h + c] = params[p_hw + c * h + m];
     }
   } else {
-    for (int c = 0; c < h; ++c) {
+    for (int c = c0; c < c1; ++c) {
       for (int m = 0; m < 2 * h; ++m) whh_t[m * h + c] = params[hh_w + c * 2 * h + m];
     }
   }
@@ -503,7 +510,7 @@ void Kernel::PrepareLayer(int l) {
   }
 }
 
-// Layer 0's tables for the columns [c0, c1): fv_f = vw_f W, fe = eb W; GCN: Â fe + b_0 (shared Â) or
+// Layer 0's tables for the columns [c0, c1) (after PrepareInput and PrepareLayer(0)): fv_f = vw_f W, fe = eb W; GCN: Â fe + b_0 (shared Â) or
 // fe broadcast (per-cell Â).
 void Kernel::PrepareLayerZero(int c0, int c1) {
   const int h = hidden;
@@ -920,7 +927,7 @@ void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, 
 // threads.
 void Kernel::Fold(float* g, float* out) {
   const int h = hidden;
-  const int row_blocks = (h + kPrepareColumns - 1) / kPrepareColumns;
+  const int row_blocks = (h + kFoldRows - 1) / kFoldRows;
   const int node_blocks = (n + kFoldNodes - 1) / kFoldNodes;
   // d/dh0 summed over the cells: Σ x_f,e dh0_e (per input column f, over the nodes too) and Σ dh0_e
   // (per element), residual path first, then layer 0's share.
@@ -933,8 +940,8 @@ void Kernel::Fold(float* g, float* out) {
       std::copy(g + aux_r2 + size_t(e0) * h, g + aux_r2 + size_t(e1) * h, element_sum.begin() + size_t(e0) * h);
       if (layers > 0) FoldElementSums(g, e0, e1);
     } else {
-      const int r0 = (task - 1 - node_blocks) * kPrepareColumns;
-      FoldLayerZero(g, out, r0, std::min(h, r0 + kPrepareColumns));
+      const int r0 = (task - 1 - node_blocks) * kFoldRows;
+      FoldLayerZero(g, out, r0, std::min(h, r0 + kFoldRows));
     }
   });
   if (gat && layers > 0) team.Run(layers, [&](int l, int) { FoldAttention(g, out, l); });
