@@ -314,9 +314,9 @@ struct Kernel final : GnnKernel, GnnLayout {
   std::vector<std::unique_ptr<Workspace>> workspaces;
   TaskTeam team;
   std::vector<std::vector<float>> groups, positive_groups;
-  // The ranges of a group's buffer that the chunks add to (Fold writes the rest), and the same ranges
-  // cut into slices for summing the groups in parallel.
-  std::vector<std::pair<size_t, size_t>> summed, sum_slices;
+  // The ranges of a group's buffer that the chunks add to (Fold writes the rest), cut where the
+  // parameters end and the auxiliary sums begin.
+  std::vector<std::pair<size_t, size_t>> summed;
   std::vector<float> value_sum, element_sum;  // Fold's d/dh0 sums: inputs x h, E x h
   std::vector<LossParts> chunk_parts;
   std::vector<double> chunk_errors;
@@ -401,7 +401,6 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
   (masked ? wp_t : whh_t).assign(size_t(masked ? 1 : 2) * h * h, 0.0f);
   value_sum.assign(size_t(inputs) * h, 0.0f);
   element_sum.assign(size_t(n) * h, 0.0f);
-  constexpr size_t kSlice = 4096;
   for (size_t i = 0; i < buffer_size;) {
     if (folded[i]) {
       ++i;
@@ -410,7 +409,6 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
     size_t end = i;
     while (end < buffer_size && !folded[end] && (end != params.size() || end == i)) ++end;
     summed.emplace_back(i, end);
-    for (size_t slice = i; slice < end; slice += kSlice) sum_slices.emplace_back(slice, std::min(end, slice + kSlice));
     i = end;
   }
   for (int t = 0; t < threads; ++t) {
@@ -510,8 +508,8 @@ void Kernel::PrepareLayer(int l) {
   }
 }
 
-// Layer 0's tables for the columns [c0, c1) (after PrepareInput and PrepareLayer(0)): fv_f = vw_f W, fe = eb W; GCN: Â fe + b_0 (shared Â) or
-// fe broadcast (per-cell Â).
+// Layer 0's tables for the columns [c0, c1) (after PrepareInput and PrepareLayer(0)): fv_f = vw_f W, fe = eb W; GCN: Â
+// fe + b_0 (shared Â) or fe broadcast (per-cell Â).
 void Kernel::PrepareLayerZero(int c0, int c1) {
   const int h = hidden;
   for (int f = 0; f < inputs; ++f) {
@@ -1067,6 +1065,22 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
     buffer.resize(buffer_size);
     for (const auto& [begin, end] : summed) std::fill(buffer.begin() + begin, buffer.begin() + end, 0.0f);
   };
+  // Each group, once its chunks are done and the groups before it are summed, adds itself to the sum
+  // (the parameters' part in the output, the auxiliary sums in group 0): the groups in order, whatever
+  // thread ran which, so the bytes do not depend on the threads. Tasks are claimed in order, so the
+  // groups a task waits for are running.
+  std::atomic<int> summed_groups{0};
+  auto add_group = [&](std::vector<float>& group, std::vector<float>& base, float* out, bool first) {
+    for (const auto& [begin, end] : summed) {
+      float* to = begin < params.size() ? out : base.data();
+      const float* from = group.data();
+      if (first) {
+        if (to != from) std::copy(from + begin, from + end, to + begin);
+        continue;
+      }
+      for (size_t i = begin; i < end; ++i) to[i] += from[i];
+    }
+  };
   team.Run(group_count, [&](int g, int worker) {
     if (backward) clear(groups[g]);
     if (positive) clear(positive_groups[g]);
@@ -1078,23 +1092,13 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
       chunk_task(ws, chunk, first, lanes, backward ? groups[g].data() : nullptr,
                  positive ? positive_groups[g].data() : nullptr);
     }
+    if (!backward && !positive) return;
+    for (int spins = 0; summed_groups.load(std::memory_order_acquire) != g; ++spins) TaskTeam::Backoff(spins);
+    if (backward) add_group(groups[g], groups[0], gradient, g == 0);
+    if (positive) add_group(positive_groups[g], positive_groups[0], positive_gradient, g == 0);
+    summed_groups.store(g + 1, std::memory_order_release);
   });
   if (!backward && !positive) return;
-  // The groups in order, each slice of the buffers on one thread (the parameters' part into the
-  // output, the auxiliary sums into group 0); then the folds: the same bytes whatever thread ran which
-  // group.
-  const int buffers = (backward ? 1 : 0) + (positive ? 1 : 0), slices = static_cast<int>(sum_slices.size());
-  team.Run(buffers * slices, [&](int task, int) {
-    const bool first = task < slices && backward;
-    std::vector<std::vector<float>>& from = first ? groups : positive_groups;
-    const auto [begin, end] = sum_slices[task % slices];
-    float* sum = begin < params.size() ? (first ? gradient : positive_gradient) : from[0].data();
-    if (sum != from[0].data()) std::copy(from[0].data() + begin, from[0].data() + end, sum + begin);
-    for (int g = 1; g < group_count; ++g) {
-      const float* add = from[g].data();
-      for (size_t i = begin; i < end; ++i) sum[i] += add[i];
-    }
-  });
   if (backward) Fold(groups[0].data(), gradient);
   if (positive) Fold(positive_groups[0].data(), positive_gradient);
 }

@@ -10,6 +10,7 @@
 // CPU runs. (16 lanes would fill an AVX-512 register, but GCC keeps 64-byte vectors in memory on AVX2
 // CPUs, which made that kernel 20 times slower; AVX-512's kernel gains its 32 registers instead.)
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <functional>

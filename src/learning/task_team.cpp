@@ -16,6 +16,11 @@ inline void Pause() {
 
 }  // namespace
 
+void TaskTeam::Backoff(int spins) {
+  Pause();
+  if (spins > 20000) std::this_thread::yield();
+}
+
 TaskTeam::TaskTeam(int threads) {
   for (int worker = 1; worker < threads; ++worker) workers_.emplace_back([this, worker] { Work(worker); });
 }
