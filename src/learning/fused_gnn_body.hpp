@@ -41,6 +41,7 @@ constexpr float kLeakySlope = 0.2f;  // GAT's leaky_relu
 constexpr int kMaxGroups = 32;       // gradient buffers per batch: the most threads that can share one
 constexpr int kFoldRows = 16;        // rows of layer 0's gradient per task of Fold
 constexpr int kFoldNodes = 4;        // nodes per task of Fold's sums
+constexpr size_t kSumSlice = 2048;   // floats of a gradient buffer per step of the groups' sum
 
 inline bool SameBits(float a, float b) { return __builtin_memcmp(&a, &b, sizeof(a)) == 0; }
 
@@ -314,9 +315,13 @@ struct Kernel final : GnnKernel, GnnLayout {
   std::vector<std::unique_ptr<Workspace>> workspaces;
   TaskTeam team;
   std::vector<std::vector<float>> groups, positive_groups;
-  // The ranges of a group's buffer that the chunks add to (Fold writes the rest), cut where the
-  // parameters end and the auxiliary sums begin.
-  std::vector<std::pair<size_t, size_t>> summed;
+  // The ranges of a group's buffer that the chunks add to (Fold writes the rest), and the same ranges
+  // cut into slices (and where the parameters end), each with the number of groups added to its sum.
+  std::vector<std::pair<size_t, size_t>> summed, sum_slices;
+  struct alignas(64) SliceCount {
+    std::atomic<int> value{0};
+  };
+  std::unique_ptr<SliceCount[]> slice_groups;
   std::vector<float> value_sum, element_sum;  // Fold's d/dh0 sums: inputs x h, E x h
   std::vector<LossParts> chunk_parts;
   std::vector<double> chunk_errors;
@@ -409,8 +414,11 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
     size_t end = i;
     while (end < buffer_size && !folded[end] && (end != params.size() || end == i)) ++end;
     summed.emplace_back(i, end);
+    for (size_t slice = i; slice < end; slice += kSumSlice)
+      sum_slices.emplace_back(slice, std::min(end, slice + kSumSlice));
     i = end;
   }
+  slice_groups = std::make_unique<SliceCount[]>(sum_slices.size());
   for (int t = 0; t < threads; ++t) {
     workspaces.push_back(std::make_unique<Workspace>());
     Workspace& ws = *workspaces.back();
@@ -1065,21 +1073,20 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
     buffer.resize(buffer_size);
     for (const auto& [begin, end] : summed) std::fill(buffer.begin() + begin, buffer.begin() + end, 0.0f);
   };
-  // Each group, once its chunks are done and the groups before it are summed, adds itself to the sum
-  // (the parameters' part in the output, the auxiliary sums in group 0): the groups in order, whatever
-  // thread ran which, so the bytes do not depend on the threads. Tasks are claimed in order, so the
-  // groups a task waits for are running.
-  std::atomic<int> summed_groups{0};
-  auto add_group = [&](std::vector<float>& group, std::vector<float>& base, float* out, bool first) {
-    for (const auto& [begin, end] : summed) {
-      float* to = begin < params.size() ? out : base.data();
-      const float* from = group.data();
-      if (first) {
-        if (to != from) std::copy(from + begin, from + end, to + begin);
-        continue;
-      }
-      for (size_t i = begin; i < end; ++i) to[i] += from[i];
+  // Each group, once its chunks are done, adds itself to the sum (the parameters' part in the output,
+  // the auxiliary sums in group 0) slice by slice, each slice once the groups before it have added
+  // theirs: the groups in order, whatever thread ran which, so the bytes do not depend on the threads.
+  // Tasks are claimed in order, so the groups a task waits for are running.
+  for (size_t i = 0; i < sum_slices.size(); ++i) slice_groups[i].value.store(0, std::memory_order_relaxed);
+  auto add_group = [&](size_t slice, std::vector<float>& group, std::vector<float>& base, float* out, bool first) {
+    const auto [begin, end] = sum_slices[slice];
+    float* to = begin < params.size() ? out : base.data();
+    const float* from = group.data();
+    if (first) {
+      if (to != from) std::copy(from + begin, from + end, to + begin);
+      return;
     }
+    for (size_t i = begin; i < end; ++i) to[i] += from[i];
   };
   team.Run(group_count, [&](int g, int worker) {
     if (backward) clear(groups[g]);
@@ -1093,10 +1100,13 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
                  positive ? positive_groups[g].data() : nullptr);
     }
     if (!backward && !positive) return;
-    for (int spins = 0; summed_groups.load(std::memory_order_acquire) != g; ++spins) TaskTeam::Backoff(spins);
-    if (backward) add_group(groups[g], groups[0], gradient, g == 0);
-    if (positive) add_group(positive_groups[g], positive_groups[0], positive_gradient, g == 0);
-    summed_groups.store(g + 1, std::memory_order_release);
+    for (size_t slice = 0; slice < sum_slices.size(); ++slice) {
+      std::atomic<int>& added = slice_groups[slice].value;
+      for (int spins = 0; added.load(std::memory_order_acquire) != g; ++spins) TaskTeam::Backoff(spins);
+      if (backward) add_group(slice, groups[g], groups[0], gradient, g == 0);
+      if (positive) add_group(slice, positive_groups[g], positive_groups[0], positive_gradient, g == 0);
+      added.store(g + 1, std::memory_order_release);
+    }
   });
   if (!backward && !positive) return;
   if (backward) Fold(groups[0].data(), gradient);
