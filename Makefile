@@ -49,7 +49,8 @@ sample-model: build
 	$(BUILD)/tools/geoprosp-train sample_data/*.tif --deposits sample_data/deposits.gpkg \
 	  --folds 5 -o sample_data/model --report sample_data/model-report.json --overwrite
 
-bench: build
+# test-deps first: Google Benchmark must be there when CMake configures the bench/ targets.
+bench: test-deps build
 	@bash bench/run_benchmarks.sh $(BUILD)
 
 format:

@@ -6,7 +6,7 @@
 #   --test: python3-pil (test_eval.sh checks the report's screenshot), python3-jsonschema (the report
 #     schema check; the other Python in the tests is the standard library's), procps, time
 #     (bench/run_benchmarks.sh), bc (tools/real_data_results.sh), dpkg-dev and file (cpack's .deb in
-#     the install test). coreutils, diffutils, grep, sed and mawk are in every Debian. Chromium
+#     the install test), libbenchmark-dev (Google Benchmark: bench/'s micro-benchmarks, built by CI). coreutils, diffutils, grep, sed and mawk are in every Debian. Chromium
 #     (test_eval.sh renders report.html) and Slurm (test_slurm.sh, through ../shared/recipes/
 #     slurm_local.sh) are installed by the tests that use them, which skip with the reason when they
 #     cannot (in a fresh chroot, installing them here made dpkg fail and stopped `make test`).
@@ -14,7 +14,7 @@ set -euo pipefail
 packages=(cmake make g++ ccache pkg-config libgdal-dev gdal-bin libproj-dev libtorch-dev libeigen3-dev
   libcxxopts-dev libgtest-dev nlohmann-json3-dev libopenblas0-pthread libcairo2-dev)
 if [ "${1:-}" = --test ]; then
-  packages+=(python3 python3-pil python3-jsonschema procps time bc dpkg-dev file)
+  packages+=(python3 python3-pil python3-jsonschema procps time bc dpkg-dev file libbenchmark-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -30,5 +30,5 @@ for arch in ("resgcn", "resgat"):
         cell = lambda k: f"{100*m[k]:.1f} ± {100*s[k]:.1f}"
         pos = sum(f["positives_test"] for f in r["folds"]); n = sum(f["n_test"] for f in r["folds"])
         print(f"| {arch} | {cv} | {cell('accuracy')} | {cell('sensitivity')} | {cell('specificity')} | {cell('f1')} | "
-              f"{cell('roc_auc')} | {cell('pr_auc')} | {cell('success_auc')} | {pos}/{n} ({100*pos/n:.0f} %) | {r['seconds']} |")
+              f"{cell('roc_auc')} | {cell('pr_auc')} | {cell('success_auc')} | {pos}/{n} ({100*pos/n:.{0 if pos / n >= 0.01 else 1}f} %) | {r['seconds']} |")
 PY

@@ -318,13 +318,13 @@ Labelled ChooseSamples(const LabelSettings& o, const CellData& data) {
     int col, row;
     return data.grid.CellAt(p.x, p.y, col, row) && data.valid[size_t(row) * data.grid.width + col];
   });
-  // One deposit cell is held back to validate each fit, so a fit needs two; a model needs more.
+  // A fit on one deposit cell learns that cell alone, and --early-stopping validation holds one back.
   if (on_valid_cells < 2 || out.positive_cells < 2) {
     const auto count = [](int64_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
     throw Error(labels_path, "holds " + count(out.deposits_read, "deposit") + " inside the rasters, " +
                                  count(on_valid_cells, "deposit") + " on a valid cell, giving " +
                                  count(out.positive_cells, "deposit cell") +
-                                 ": training needs at least 2 deposit cells (one is held back to validate each fit),"
+                                 ": training needs at least 2 deposit cells (a fit on one learns that cell alone),"
                                  " and a model worth mapping with needs many more (10 or more)");
   }
   const double pixel = std::max(std::abs(data.grid.geotransform[1]), std::abs(data.grid.geotransform[5]));
@@ -405,10 +405,11 @@ std::vector<FoldPlan> PlanFolds(const std::vector<LabelledCell>& cells, const Ce
     const auto positives =
         std::count_if(plan.train.begin(), plan.train.end(), [](const LabelledCell& c) { return c.label == 1; });
     if (positives < 2) {
-      throw Error("--folds", "fold " + std::to_string(k + 1) + " of " + std::to_string(settings.folds) +
-                                 " would train on " + std::to_string(positives) +
-                                 " deposit cell(s); a fit needs at least 2 (one is held back to validate it). Use fewer"
-                                 " folds, a smaller --buffer, or more deposits");
+      throw Error("--folds",
+                  "fold " + std::to_string(k + 1) + " of " + std::to_string(settings.folds) + " would train on " +
+                      std::to_string(positives) +
+                      " deposit cell(s); a fit needs at least 2 (a fit on one learns that cell alone). Use fewer"
+                      " folds, a smaller --buffer, or more deposits");
     }
   }
   return plans;

@@ -59,9 +59,7 @@ BatchLoss WeightedCrossEntropy(std::function<torch::Tensor(const torch::Tensor&,
   const int64_t n = static_cast<int64_t>(labels.size());
   if (positives == 0 || positives == n)
     throw Error("training data", "holds " + std::to_string(positives) + " deposit cells and " +
-                                     std::to_string(n - positives) +
-                                     " background cells: a fit needs both (at least 2 deposit cells, as one is held"
-                                     " back to validate it)");
+                                     std::to_string(n - positives) + " background cells: a fit needs both");
   const auto class_weights = torch::tensor({float(n) / (2.0f * (n - positives)), float(n) / (2.0f * positives)});
   return [forward = std::move(forward), class_weights](const torch::Tensor& values, const torch::Tensor& adjacency,
                                                        const torch::Tensor& y) {
