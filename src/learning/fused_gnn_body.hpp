@@ -1265,13 +1265,20 @@ inline float NormalOrZero(float x) {
 
 void AdamSlice(const AdamCoefficients& c, size_t begin, size_t end, const float* gradient, float* m, float* v,
                float* p) {
-  for (size_t i = begin; i < end; ++i) {
-    const float g = c.decay != 0.0f ? gradient[i] + c.decay * p[i] : gradient[i];
-    const float mi = NormalOrZero(m[i]) * c.beta1 + g * c.rest1;
-    const float vi = NormalOrZero(v[i]) * c.beta2 + c.rest2 * g * g;
+  // The coefficients in locals (a reference could alias the arrays), so that the loop vectorises.
+  const float beta1 = c.beta1, beta2 = c.beta2, rest1 = c.rest1, rest2 = c.rest2;
+  const float inverse_root2 = c.inverse_root2, step_size = c.step_size, eps = c.eps, decay = c.decay;
+  auto step = [&](size_t i, float g) __attribute__((always_inline)) {
+    const float mi = NormalOrZero(m[i]) * beta1 + g * rest1;
+    const float vi = NormalOrZero(v[i]) * beta2 + rest2 * g * g;
     m[i] = mi;
     v[i] = vi;
-    p[i] -= c.step_size * mi / (__builtin_sqrtf(vi) * c.inverse_root2 + c.eps);
+    p[i] -= step_size * mi / (__builtin_sqrtf(vi) * inverse_root2 + eps);
+  };
+  if (decay != 0.0f) {
+    for (size_t i = begin; i < end; ++i) step(i, gradient[i] + decay * p[i]);
+  } else {
+    for (size_t i = begin; i < end; ++i) step(i, gradient[i]);
   }
 }
 
