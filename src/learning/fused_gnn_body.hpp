@@ -26,8 +26,9 @@
 // Compiled once per instruction set: fused_gnn_{scalar,avx2,avx512}.cpp each include this file (so it
 // has no include guard) inside their own namespace (the AVX ones inside a `#pragma GCC target`
 // region), after defining what models/lane_ops.hpp needs with kLanes = kTrainingLanes floats per
-// Lanes, and kSumRows x kSumCols (a power of two, at most kLanes): the register block of AddProductSums. Sums over
-// a chunk's lanes take one fixed order (LaneSums), so every kernel gives the same bytes.
+// Lanes, kSumRows x kSumCols (powers of two, kSumCols at most kLanes): the register block of
+// AddProductSums, and SumOperand (an operand of those sums, held in a register or not). Sums over a
+// chunk's lanes take one fixed order (LaneSums), so every kernel gives the same bytes.
 
 namespace {
 
