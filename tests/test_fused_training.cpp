@@ -401,6 +401,59 @@ TEST(FusedKernels, EveryKernelGivesTheSameGradientBytes) {
   }
 }
 
+// Adam's step gives the same bytes in every kernel, with and without weight decay, and counts a
+// subnormal moment as 0: with no gradient, subnormal moments become exactly 0 (decayed, they would
+// stay subnormal) and the parameter does not move, while the others move.
+TEST(FusedKernels, EveryKernelTakesTheSameAdamStep) {
+  const ModelSpec spec = SmallSpec("resgcn", 24, 2, 4, 0.3, 1);
+  std::vector<float> first, first_decayed;
+  for (FusedKernel kernel : SupportedFusedKernels()) {
+    for (float decay : {0.0f, 0.01f}) {
+      FusedResGnn model(spec, 7, 2, GnnObjective::Classify, kernel);
+      model.Initialise(5);
+      const size_t size = model.parameters().size();
+      std::mt19937 rng(8);
+      std::normal_distribution<float> normal(0, 1);
+      std::vector<float> gradient(size), m(size), v(size);
+      for (size_t i = 0; i < size; ++i) {
+        gradient[i] = 1e-3f * normal(rng);
+        m[i] = 1e-3f * normal(rng);
+        v[i] = 1e-6f * std::abs(normal(rng));
+      }
+      m[0] = v[0] = m[1] = 1e-40f;  // subnormal moments
+      gradient[0] = gradient[1] = 0;
+      AdamCoefficients c;
+      c.beta1 = 0.9f;
+      c.beta2 = 0.999f;
+      c.rest1 = 0.1f;
+      c.rest2 = 0.001f;
+      c.inverse_root2 = 3.0f;
+      c.step_size = 1e-3f;
+      c.eps = 1e-8f;
+      c.decay = decay;
+      const std::vector<float> before = model.parameters();
+      model.AdamStep(c, gradient.data(), m.data(), v.data());
+      const std::vector<float>& after = model.parameters();
+      if (decay == 0) {
+        EXPECT_EQ(m[0], 0.0f) << ToString(kernel);
+        EXPECT_EQ(v[0], 0.0f) << ToString(kernel);
+        EXPECT_EQ(after[0], before[0]) << ToString(kernel);  // both moments subnormal: no step
+        EXPECT_NE(after[2], before[2]) << ToString(kernel);
+      }
+      std::vector<float> bytes = after;
+      bytes.insert(bytes.end(), m.begin(), m.end());
+      bytes.insert(bytes.end(), v.begin(), v.end());
+      std::vector<float>& expected = decay != 0 ? first_decayed : first;
+      if (expected.empty()) {
+        expected = bytes;
+        continue;
+      }
+      EXPECT_EQ(0, std::memcmp(bytes.data(), expected.data(), bytes.size() * sizeof(float)))
+          << ToString(kernel) << (decay != 0 ? " with weight decay" : "");
+    }
+  }
+}
+
 // Cells of two groups of elements, each group driven by its own latent factor (value = 0.95 z_group
 // + 0.3 noise), so that a hidden value can be predicted from the visible ones of its group; the global
 // graph joins the elements of a group (as a correlation threshold would).

@@ -181,6 +181,10 @@ LossParts FusedResGnn::Backward(const SampleSet& samples, const std::vector<size
   return impl_->kernel->Run(samples, batch, weights, dropout_key, gradient, positive_gradient);
 }
 
+void FusedResGnn::AdamStep(const AdamCoefficients& coefficients, const float* gradient, float* m, float* v) {
+  impl_->kernel->AdamStep(coefficients, gradient, m, v);
+}
+
 LossParts FusedResGnn::Loss(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights) {
   return impl_->kernel->Run(samples, batch, weights, 0, nullptr, nullptr);
 }

@@ -8,6 +8,10 @@ namespace geoprosp::learning::avx2 {
 // 16 vector registers: 3 x 4 accumulators plus their operands.
 constexpr int kLanes = kTrainingLanes, kRows = 3, kCols = 4, kMixCols = 8, kSumRows = 2, kSumCols = 4;
 #include "geoprosp/models/lanes_avx2.hpp"
+inline Lanes SumOperand(Lanes v) {
+  asm("" : "+x"(v));
+  return v;
+}
 
 #include "fused_gnn_body.hpp"
 

@@ -26,8 +26,9 @@
 // Compiled once per instruction set: fused_gnn_{scalar,avx2,avx512}.cpp each include this file (so it
 // has no include guard) inside their own namespace (the AVX ones inside a `#pragma GCC target`
 // region), after defining what models/lane_ops.hpp needs with kLanes = kTrainingLanes floats per
-// Lanes, and kSumRows x kSumCols (a power of two, at most kLanes): the register block of AddProductSums. Sums over
-// a chunk's lanes take one fixed order (LaneSums), so every kernel gives the same bytes.
+// Lanes, kSumRows x kSumCols (powers of two, kSumCols at most kLanes): the register block of
+// AddProductSums, and SumOperand (an operand of those sums, held in a register or not). Sums over a
+// chunk's lanes take one fixed order (LaneSums), so every kernel gives the same bytes.
 
 namespace {
 
@@ -39,6 +40,11 @@ static_assert(kLanes == kTrainingLanes && sizeof(Lanes) == kLanes * sizeof(float
 
 constexpr float kLeakySlope = 0.2f;  // GAT's leaky_relu
 constexpr int kMaxGroups = 32;       // gradient buffers per batch: the most threads that can share one
+constexpr int kFoldRows = 16;        // rows of layer 0's gradient per task of Fold
+constexpr int kFoldNodes = 4;        // nodes per task of Fold's sums
+constexpr size_t kSumSlice = 2048;   // floats of a gradient buffer per step of the groups' sum
+
+inline bool SameBits(float a, float b) { return __builtin_memcmp(&a, &b, sizeof(a)) == 0; }
 
 // Lane m of a + b pairs lanes m and m ^ S: of a where bit S of m is clear, of b where it is set.
 template <int S, int... M>
@@ -85,75 +91,137 @@ inline Lanes LoadLanes(const float* p) {
 }
 inline void StoreLanes(float* p, Lanes v) { __builtin_memcpy(p, &v, sizeof(v)); }
 
+// out[m] += Σ_k coef[k * coef_stride] * matrix[k * matrix_stride + m] for m < cols, the products added
+// in turn (k ascending) as a loop over k of out[m] += coef[k] * matrix[k][m] would; blocks of out
+// stay in registers meanwhile.
+inline void AddScaledRows(const float* coef, int coef_stride, int count, const float* matrix, int matrix_stride,
+                          int cols, float* out) {
+  constexpr int kBlock = 4;  // Lanes per block
+  int m0 = 0;
+  for (; m0 + kBlock * kLanes <= cols; m0 += kBlock * kLanes) {
+    Lanes sum[kBlock];
+    for (int b = 0; b < kBlock; ++b) sum[b] = LoadLanes(out + m0 + b * kLanes);
+    for (int k = 0; k < count; ++k) {
+      const Lanes v = Broadcast(coef[size_t(k) * coef_stride]);
+      const float* row = matrix + size_t(k) * matrix_stride + m0;
+      for (int b = 0; b < kBlock; ++b) sum[b] += v * LoadLanes(row + b * kLanes);
+    }
+    for (int b = 0; b < kBlock; ++b) StoreLanes(out + m0 + b * kLanes, sum[b]);
+  }
+  for (; m0 + kLanes <= cols; m0 += kLanes) {
+    Lanes sum = LoadLanes(out + m0);
+    for (int k = 0; k < count; ++k)
+      sum += Broadcast(coef[size_t(k) * coef_stride]) * LoadLanes(matrix + size_t(k) * matrix_stride + m0);
+    StoreLanes(out + m0, sum);
+  }
+  for (int k = 0; k < count; ++k) {
+    const float v = coef[size_t(k) * coef_stride];
+    const float* row = matrix + size_t(k) * matrix_stride;
+    for (int m = m0; m < cols; ++m) out[m] += v * row[m];
+  }
+}
+
 // out[k] += the sum of the lanes of value(k), for k < count.
 template <class Value>
 inline void AddLaneSumsOf(int count, Value value, float* out) {
-  for (int k0 = 0; k0 < count; k0 += kLanes) {
-    Lanes block[kLanes] = {};
-    const int size = count - k0 < kLanes ? count - k0 : kLanes;
-    for (int k = 0; k < size; ++k) block[k] = value(k0 + k);
-    const Lanes sums = LaneSums(block);
-    if (size == kLanes) {
-      StoreLanes(out + k0, LoadLanes(out + k0) + sums);
-    } else {
-      for (int k = 0; k < size; ++k) out[k0 + k] += sums[k];
-    }
+  int k0 = 0;
+  for (; k0 + kLanes <= count; k0 += kLanes) {  // constant bounds: the block stays in registers
+    Lanes block[kLanes];
+    for (int k = 0; k < kLanes; ++k) block[k] = value(k0 + k);
+    StoreLanes(out + k0, LoadLanes(out + k0) + LaneSums(block));
   }
+  if (k0 == count) return;
+  Lanes block[kLanes] = {};
+  for (int k = 0; k < count - k0; ++k) block[k] = value(k0 + k);
+  const Lanes sums = LaneSums(block);
+  for (int k = 0; k < count - k0; ++k) out[k0 + k] += sums[k];
 }
 inline void AddLaneSums(const Lanes* v, int count, float* out) {
   AddLaneSumsOf(
       count, [v](int k) { return v[k]; }, out);
 }
 
-// Σ over the nodes i < n of weight[i] * rows[i * stride], one Fma chain per lane.
-inline Lanes NodeSum(const Lanes* weight, const Lanes* rows, int stride, int n) {
-  Lanes sum{};
-  for (int i = 0; i < n; ++i) sum = Fma(weight[i], rows[i * stride], sum);
-  return sum;
+// out[c] += the sum over the lanes of Σ over the nodes i < n of weight[i] * rows[i * stride + c] (one
+// Fma chain per lane; weight null: a plain sum), for c < cols: kLanes columns at a time, so that the
+// chains run side by side.
+inline void AddColumnSums(const Lanes* weight, const Lanes* rows, int stride, int n, int cols, float* out) {
+  auto add = [&](const Lanes& v, int i, const Lanes& sum) __attribute__((always_inline)) {
+    return weight ? Fma(weight[i], v, sum) : sum + v;
+  };
+  int c0 = 0;
+  for (; c0 + kLanes <= cols; c0 += kLanes) {
+    Lanes block[kLanes];
+    for (int k = 0; k < kLanes; ++k) block[k] = Lanes{};
+    for (int i = 0; i < n; ++i) {
+      for (int k = 0; k < kLanes; ++k) block[k] = add(rows[i * stride + c0 + k], i, block[k]);
+    }
+    StoreLanes(out + c0, LoadLanes(out + c0) + LaneSums(block));
+  }
+  AddLaneSumsOf(
+      cols - c0,
+      [&](int k) {
+        Lanes sum{};
+        for (int i = 0; i < n; ++i) sum = add(rows[i * stride + c0 + k], i, sum);
+        return sum;
+      },
+      out + c0);
 }
 
 // out[r][c] += sum over i < n and over the lanes of a[i][r] * b[i][c], for r < rows, c < cols: the
 // weight gradient of a product, summed over the nodes and the cells of a chunk. Blocks of kSumRows x
-// kSumCols accumulators reduce to one register of sums; partial blocks reduce zeros in the rest. Each
-// sum is the same chain of Fmas over i whatever the block sizes.
+// kSumCols accumulators (SumOperand holds the operands in registers) reduce to registers of sums, a
+// piece of at most kLanes accumulators (whole rows) each; partial blocks reduce zeros in the rest.
+// Each sum is the same chain of Fmas over i, and each piece's lanes add in the same order, whatever
+// the block sizes.
 inline void AddProductSums(const Lanes* a, int a_stride, int rows, const Lanes* b, int b_stride, int cols, int n,
                            float* out, int out_stride) {
+  constexpr int kBlock = kSumRows * kSumCols, kPiece = kBlock < kLanes ? kBlock : kLanes;
+  constexpr int kPieceRows = kPiece / kSumCols;
+  static_assert(kSumCols <= kLanes && kBlock % kPiece == 0, "a piece of the sums holds whole rows");
+  typedef float SumRow __attribute__((vector_size(kSumCols * sizeof(float))));
+  // Adds row r of a piece's sums to out's row `to` (kSumCols floats in one vector).
+  auto add_row = [](const Lanes& sums, int r, float* to) __attribute__((always_inline)) {
+    SumRow part, row;
+    __builtin_memcpy(&part, reinterpret_cast<const float*>(&sums) + r * kSumCols, sizeof(part));
+    __builtin_memcpy(&row, to, sizeof(row));
+    row += part;
+    __builtin_memcpy(to, &row, sizeof(row));
+  };
   for (int r0 = 0; r0 < rows; r0 += kSumRows) {
     for (int c0 = 0; c0 < cols; c0 += kSumCols) {
-      Lanes acc[kSumRows * kSumCols] = {};
-      if (r0 + kSumRows <= rows && c0 + kSumCols <= cols) {
+      Lanes acc[kBlock];
+      for (int k = 0; k < kBlock; ++k) acc[k] = Lanes{};
+      if (r0 + kSumRows <= rows && c0 + kSumCols <= cols) {  // every bound a constant: acc stays in registers
         for (int i = 0; i < n; ++i) {
           Lanes x[kSumRows], y[kSumCols];
-          for (int r = 0; r < kSumRows; ++r) x[r] = InRegister(a[i * a_stride + r0 + r]);
-          for (int c = 0; c < kSumCols; ++c) y[c] = InRegister(b[i * b_stride + c0 + c]);
+          for (int r = 0; r < kSumRows; ++r) x[r] = SumOperand(a[i * a_stride + r0 + r]);
+          for (int c = 0; c < kSumCols; ++c) y[c] = SumOperand(b[i * b_stride + c0 + c]);
           for (int r = 0; r < kSumRows; ++r) {
             for (int c = 0; c < kSumCols; ++c) acc[r * kSumCols + c] = Fma(x[r], y[c], acc[r * kSumCols + c]);
           }
         }
-      } else {
-        for (int i = 0; i < n; ++i) {
-          for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
-            for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
-              acc[r * kSumCols + c] = Fma(a[i * a_stride + r0 + r], b[i * b_stride + c0 + c], acc[r * kSumCols + c]);
-          }
-        }
-      }
-      const Lanes sums = LaneSums<kSumRows * kSumCols>(acc);
-      if (c0 + kSumCols <= cols) {  // a row of the block: kSumCols floats in one vector
-        typedef float SumRow __attribute__((vector_size(kSumCols * sizeof(float))));
-        for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
-          SumRow part, row;
-          __builtin_memcpy(&part, reinterpret_cast<const float*>(&sums) + r * kSumCols, sizeof(part));
-          float* to = out + (r0 + r) * out_stride + c0;
-          __builtin_memcpy(&row, to, sizeof(row));
-          row += part;
-          __builtin_memcpy(to, &row, sizeof(row));
+        for (int p = 0; p < kBlock / kPiece; ++p) {
+          const Lanes sums = LaneSums<kPiece>(acc + p * kPiece);
+          for (int r = 0; r < kPieceRows; ++r) add_row(sums, r, out + (r0 + p * kPieceRows + r) * out_stride + c0);
         }
         continue;
       }
-      for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
-        for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
-          out[(r0 + r) * out_stride + c0 + c] += sums[r * kSumCols + c];
+      for (int i = 0; i < n; ++i) {
+        for (int r = 0; r < kSumRows && r0 + r < rows; ++r) {
+          for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
+            acc[r * kSumCols + c] = Fma(a[i * a_stride + r0 + r], b[i * b_stride + c0 + c], acc[r * kSumCols + c]);
+        }
+      }
+      for (int p0 = 0; p0 < kSumRows && r0 + p0 < rows; p0 += kPieceRows) {
+        const Lanes sums = LaneSums<kPiece>(acc + p0 * kSumCols);
+        for (int r = 0; r < kPieceRows && r0 + p0 + r < rows; ++r) {
+          if (c0 + kSumCols <= cols) {
+            add_row(sums, r, out + (r0 + p0 + r) * out_stride + c0);
+            continue;
+          }
+          for (int c = 0; c < kSumCols && c0 + c < cols; ++c)
+            out[(r0 + p0 + r) * out_stride + c0 + c] += sums[r * kSumCols + c];
+        }
       }
     }
   }
@@ -172,8 +240,9 @@ inline LaneBits Hash(LaneBits key, uint32_t site) {
 
 // out[r][c] += sum over the lanes of a[r] * b[c] (rows x cols, row-major): the weight gradient of a
 // one-row product. Cell-major copies turn it into a plain product over the cells, with no
-// horizontal sums.
+// horizontal sums; each block of an output row stays in registers while the lanes add to it in turn.
 void AddOuterSums(const Lanes* a, int rows, const Lanes* b, int cols, std::vector<float>& scratch, float* out) {
+  constexpr int kBlock = 4;  // Lanes of an output row per block
   scratch.resize(size_t(kLanes) * (rows + cols));
   float* at = scratch.data();
   float* bt = at + size_t(kLanes) * rows;
@@ -183,12 +252,23 @@ void AddOuterSums(const Lanes* a, int rows, const Lanes* b, int cols, std::vecto
   for (int c = 0; c < cols; ++c) {
     for (int lane = 0; lane < kLanes; ++lane) bt[lane * cols + c] = b[c][lane];
   }
+  const int blocked = cols - cols % (kBlock * kLanes);
   for (int r = 0; r < rows; ++r) {
     float* row = out + size_t(r) * cols;
+    for (int c0 = 0; c0 < blocked; c0 += kBlock * kLanes) {
+      Lanes sum[kBlock];
+      for (int k = 0; k < kBlock; ++k) sum[k] = LoadLanes(row + c0 + k * kLanes);
+      for (int lane = 0; lane < kLanes; ++lane) {
+        const Lanes v = Broadcast(at[lane * rows + r]);
+        const float* from = bt + size_t(lane) * cols + c0;
+        for (int k = 0; k < kBlock; ++k) sum[k] += v * LoadLanes(from + k * kLanes);
+      }
+      for (int k = 0; k < kBlock; ++k) StoreLanes(row + c0 + k * kLanes, sum[k]);
+    }
     for (int lane = 0; lane < kLanes; ++lane) {
       const float v = at[lane * rows + r];
       const float* from = bt + size_t(lane) * cols;
-      for (int c = 0; c < cols; ++c) row[c] += v * from[c];
+      for (int c = blocked; c < cols; ++c) row[c] += v * from[c];
     }
   }
 }
@@ -226,8 +306,9 @@ struct Kernel final : GnnKernel, GnnLayout {
   std::vector<float> afe;                      // shared-Â GCN: Â fe + b_0 (E x h)
   std::vector<float> whh_t;                    // W_hh^T (2h x h)
   std::vector<float> wp_t;                     // masked: W_p^T (h x h)
-  // The graph of the current call.
-  bool per_cell = false;
+  // The graph of the current call (a copy of the shared Â, to see whether the next call's is the same).
+  bool per_cell = false, graph_ready = false;
+  std::vector<float> graph;
   LaneVector shared_a, shared_at;
   std::vector<std::vector<int>> nb, nbt;  // neighbours in Â and in Â^T
   bool dense = true, dense_t = true;
@@ -236,14 +317,24 @@ struct Kernel final : GnnKernel, GnnLayout {
   TaskTeam team;
   std::vector<std::vector<float>> groups, positive_groups;
   // The ranges of a group's buffer that the chunks add to (Fold writes the rest), and the same ranges
-  // cut into slices for summing the groups in parallel.
+  // cut into slices (and where the parameters end), each with the number of groups added to its sum.
   std::vector<std::pair<size_t, size_t>> summed, sum_slices;
+  struct alignas(64) SliceCount {
+    std::atomic<int> value{0};
+  };
+  std::unique_ptr<SliceCount[]> slice_groups;
+  std::vector<float> value_sum, element_sum;  // Fold's d/dh0 sums: inputs x h, E x h
   std::vector<LossParts> chunk_parts;
   std::vector<double> chunk_errors;
 
   Kernel(const GnnLayout& layout, int thread_count);
   GnnLayout& layout() override { return *this; }
   void Prepare(const SampleSet& samples);
+  void PrepareGraph(const SampleSet& samples);
+  void PrepareInput();
+  void PrepareHead(int half);
+  void PrepareLayer(int l);
+  void PrepareLayerZero(int c0, int c1);
   void Load(Workspace& ws, const SampleSet& samples, const size_t* index, int count, size_t first_slot,
             uint64_t dropout_key, const uint8_t* hidden_nodes = nullptr, float node_weight = 0) const;
   Lanes Mask(const Workspace& ws, bool dropout, uint32_t site) const;
@@ -258,8 +349,23 @@ struct Kernel final : GnnKernel, GnnLayout {
   void BackwardHead(Workspace& ws, const Lanes* dlogits, float* buffer) const;
   void BackwardBackbone(Workspace& ws, float* buffer) const;
   void BackwardGcn(Workspace& ws, int l, float* buffer) const;
+  // The epilogue that adds to ws.dh and writes layer l's dZ (GAT: d mixed), dh x gate, to ws.t1.
+  auto AddAndGate(Workspace& ws, int l) const {
+    Lanes* dh = ws.dh.data();
+    Lanes* dz = ws.t1.data();
+    const Lanes* gate = ws.gate[l].data();
+    return [=](Lanes & out, Lanes v) __attribute__((always_inline)) {
+      out += v;
+      const ptrdiff_t at = &out - dh;
+      dz[at] = out * gate[at];
+    };
+  }
   void BackwardGat(Workspace& ws, int l, float* buffer) const;
-  void Fold(float* buffer) const;
+  void Fold(float* g, float* out);
+  void FoldValueSums(const float* g);
+  void FoldElementSums(const float* g, int e0, int e1);
+  void FoldLayerZero(float* g, float* out, int r0, int r1) const;
+  void FoldAttention(const float* g, float* out, int l) const;
   void AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const;
   void CheckBatch(const SampleSet& samples, const std::vector<size_t>& batch) const;
   // chunk(ws, chunk, first slot, lanes, group buffer, positive group buffer) for every chunk of
@@ -271,6 +377,7 @@ struct Kernel final : GnnKernel, GnnLayout {
                 uint64_t dropout_key, float* gradient, float* positive_gradient) override;
   double RunMasked(const SampleSet& samples, const std::vector<size_t>& batch, const std::vector<uint8_t>& hidden_nodes,
                    uint64_t dropout_key, float* gradient) override;
+  void AdamStep(const AdamCoefficients& coefficients, const float* gradient, float* m, float* v) override;
 };
 
 Kernel::Kernel(const GnnLayout& layout, int thread_count)
@@ -289,18 +396,30 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
       fold_writes(dst[l], h);
     }
   }
-  constexpr size_t kSlice = 4096;
+  vw.assign(size_t(inputs) * h, 0.0f);
+  eb.assign(size_t(n) * h, 0.0f);
+  wt.assign(layers, std::vector<float>(size_t(h) * width));
+  if (gat) wext_t.assign(layers, std::vector<float>(size_t(width) * h));
+  fv.assign(size_t(inputs) * width, 0.0f);
+  fe.assign(size_t(n) * width, 0.0f);
+  fe_lanes.assign(size_t(n) * stride, Lanes{});
+  afe.assign(size_t(n) * h, 0.0f);
+  (masked ? wp_t : whh_t).assign(size_t(masked ? 1 : 2) * h * h, 0.0f);
+  value_sum.assign(size_t(inputs) * h, 0.0f);
+  element_sum.assign(size_t(n) * h, 0.0f);
   for (size_t i = 0; i < buffer_size;) {
     if (folded[i]) {
       ++i;
       continue;
     }
     size_t end = i;
-    while (end < buffer_size && !folded[end]) ++end;
+    while (end < buffer_size && !folded[end] && (end != params.size() || end == i)) ++end;
     summed.emplace_back(i, end);
-    for (size_t slice = i; slice < end; slice += kSlice) sum_slices.emplace_back(slice, std::min(end, slice + kSlice));
+    for (size_t slice = i; slice < end; slice += kSumSlice)
+      sum_slices.emplace_back(slice, std::min(end, slice + kSumSlice));
     i = end;
   }
+  slice_groups = std::make_unique<SliceCount[]>(sum_slices.size());
   for (int t = 0; t < threads; ++t) {
     workspaces.push_back(std::make_unique<Workspace>());
     Workspace& ws = *workspaces.back();
@@ -328,73 +447,125 @@ Kernel::Kernel(const GnnLayout& layout, int thread_count)
   }
 }
 
-// The derived weights (from the current parameters) and the graph's neighbour lists.
+// The derived weights (from the current parameters) and the graph's neighbour lists, in one round on
+// the team, the longest task first: the input layer's columns, W_0^T and layer 0's tables; then W_l^T
+// for l >= 1; then the head's transposed weights in halves. Each value is computed as on one thread,
+// so the bytes do not depend on the threads.
 void Kernel::Prepare(const SampleSet& samples) {
+  PrepareGraph(samples);
+  team.Run(std::max(layers, 1) + 2, [&](int task, int) {
+    if (task == 0) {
+      PrepareInput();
+      if (layers > 0) {
+        PrepareLayer(0);
+        PrepareLayerZero(0, width);
+      }
+    } else if (task < layers) {
+      PrepareLayer(task);
+    } else {
+      PrepareHead(task - std::max(layers, 1));
+    }
+  });
+}
+
+// vw and eb: the input layer's columns.
+void Kernel::PrepareInput() {
   const int h = hidden;
   const float* win = params.data() + in_w;
   const int columns = features + n;
-  vw.assign(size_t(inputs) * h, 0.0f);
-  eb.assign(size_t(n) * h, 0.0f);
   for (int m = 0; m < h; ++m) {
     for (int f = 0; f < features; ++f) vw[f * h + m] = win[m * columns + f];
     if (masked) vw[features * h + m] = params[mask_token + m];
     for (int e = 0; e < n; ++e) eb[e * h + m] = win[m * columns + features + e] + params[in_b + m];
   }
-  wt.assign(layers, {});
-  wext_t.assign(layers, {});
-  for (int l = 0; l < layers; ++l) {
-    const float* weight = params.data() + w[l];  // (out x in)
-    std::vector<float>& forward = wt[l];
-    forward.assign(size_t(h) * width, 0.0f);
-    for (int m = 0; m < h; ++m) {
-      for (int c = 0; c < h; ++c) forward[m * width + c] = weight[c * h + m];
-    }
-    if (!gat) continue;
-    for (int row = 0; row < h; ++row) {  // W^T a_src and W^T a_dst per head: row k * head_width + d of W
-      const int k = row / head_width;
-      const float a_src = params[src[l] + row], a_dst = params[dst[l] + row];
-      for (int m = 0; m < h; ++m) {
-        forward[m * width + h + k] += weight[row * h + m] * a_src;
-        forward[m * width + h + heads + k] += weight[row * h + m] * a_dst;
-      }
-    }
-    wext_t[l].assign(size_t(width) * h, 0.0f);
-    for (int m = 0; m < h; ++m) {
-      for (int c = 0; c < width; ++c) wext_t[l][c * h + m] = forward[m * width + c];
-    }
-  }
-  if (layers > 0) {  // fv_f = vw_f W, fe = eb W
-    fv.assign(size_t(inputs) * width, 0.0f);
-    fe.assign(size_t(n) * width, 0.0f);
-    for (int m = 0; m < h; ++m) {
-      const float* row = wt[0].data() + m * width;
-      for (int f = 0; f < inputs; ++f) {
-        for (int c = 0; c < width; ++c) fv[f * width + c] += vw[f * h + m] * row[c];
-      }
-      for (int e = 0; e < n; ++e) {
-        const float v = eb[e * h + m];
-        float* out = fe.data() + e * width;
-        for (int c = 0; c < width; ++c) out[c] += v * row[c];
-      }
-    }
-  }
+}
+
+// Half `half` (0 or 1; its output columns) of the head's transposed weights.
+void Kernel::PrepareHead(int half) {
+  const int h = hidden, c0 = half * h / 2, c1 = (half + 1) * h / 2;
   if (masked) {
-    wp_t.assign(size_t(h) * h, 0.0f);
-    for (int c = 0; c < h; ++c) {
+    for (int c = c0; c < c1; ++c) {
       for (int m = 0; m < h; ++m) wp_t[m * h + c] = params[p_hw + c * h + m];
     }
   } else {
-    whh_t.assign(size_t(2) * h * h, 0.0f);
-    for (int c = 0; c < h; ++c) {
+    for (int c = c0; c < c1; ++c) {
       for (int m = 0; m < 2 * h; ++m) whh_t[m * h + c] = params[hh_w + c * 2 * h + m];
     }
   }
+}
 
+// W_l^T (GAT: Wext_l and its transpose).
+void Kernel::PrepareLayer(int l) {
+  const int h = hidden;
+  const float* weight = params.data() + w[l];  // (out x in)
+  float* forward = wt[l].data();
+  for (int m = 0; m < h; ++m) {
+    for (int c = 0; c < h; ++c) forward[m * width + c] = weight[c * h + m];
+  }
+  if (!gat) return;
+  for (int m = 0; m < h; ++m) std::fill_n(forward + m * width + h, 2 * heads, 0.0f);
+  for (int row = 0; row < h; ++row) {  // W^T a_src and W^T a_dst per head: row k * head_width + d of W
+    const int k = row / head_width;
+    const float a_src = params[src[l] + row], a_dst = params[dst[l] + row];
+    for (int m = 0; m < h; ++m) {
+      forward[m * width + h + k] += weight[row * h + m] * a_src;
+      forward[m * width + h + heads + k] += weight[row * h + m] * a_dst;
+    }
+  }
+  for (int m = 0; m < h; ++m) {
+    for (int c = 0; c < width; ++c) wext_t[l][c * h + m] = forward[m * width + c];
+  }
+}
+
+// Layer 0's tables for the columns [c0, c1) (after PrepareInput and PrepareLayer(0)): fv_f = vw_f W, fe = eb W; GCN: Â
+// fe + b_0 (shared Â) or fe broadcast (per-cell Â).
+void Kernel::PrepareLayerZero(int c0, int c1) {
+  const int h = hidden;
+  for (int f = 0; f < inputs; ++f) {
+    std::fill(fv.begin() + f * width + c0, fv.begin() + f * width + c1, 0.0f);
+    AddScaledRows(vw.data() + f * h, 1, h, wt[0].data() + c0, width, c1 - c0, fv.data() + f * width + c0);
+  }
+  for (int e = 0; e < n; ++e) {
+    std::fill(fe.begin() + e * width + c0, fe.begin() + e * width + c1, 0.0f);
+    AddScaledRows(eb.data() + e * h, 1, h, wt[0].data() + c0, width, c1 - c0, fe.data() + e * width + c0);
+  }
+  if (gat) return;
+  const int end = std::min(c1, h);
+  if (per_cell) {
+    for (int e = 0; e < n; ++e) {
+      for (int c = c0; c < end; ++c) fe_lanes[e * stride + c] = Broadcast(fe[e * width + c]);
+    }
+    return;
+  }
+  const float* shared = graph.data();
+  for (int i = 0; i < n; ++i) {
+    for (int c = c0; c < end; ++c) {
+      float sum = 0;
+      for (int j : nb[i]) sum += shared[i * n + j] * fe[j * width + c];
+      afe[i * h + c] = sum + params[b[0] + c];
+    }
+  }
+}
+
+// The neighbour lists (and the shared Â in lanes) of the samples' graph, when it differs from the
+// last call's.
+void Kernel::PrepareGraph(const SampleSet& samples) {
+  const bool same = graph_ready && per_cell == samples.per_sample_adjacency &&
+                    (per_cell || (graph.size() == samples.adjacency.size() &&
+                                  std::equal(graph.begin(), graph.end(), samples.adjacency.begin(),
+                                             [](float a, float b) { return SameBits(a, b); })));
+  if (same) return;
+  graph_ready = true;
   per_cell = samples.per_sample_adjacency;
+  if (per_cell) {
+    graph.clear();
+  } else {
+    graph = samples.adjacency;
+  }
   nb.assign(n, {});
   nbt.assign(n, {});
   dense = dense_t = true;
-  const float* shared = samples.adjacency.data();
+  const float* shared = graph.data();
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
       if (per_cell || shared[i * n + j] != 0.0f) nb[i].push_back(j);
@@ -410,23 +581,6 @@ void Kernel::Prepare(const SampleSet& samples) {
       for (int j = 0; j < n; ++j) {
         shared_a[i * n + j] = Broadcast(shared[i * n + j]);
         shared_at[i * n + j] = Broadcast(shared[j * n + i]);
-      }
-    }
-  }
-  if (layers > 0 && !gat) {
-    if (per_cell) {
-      fe_lanes.assign(size_t(n) * stride, Lanes{});
-      for (int e = 0; e < n; ++e) {
-        for (int c = 0; c < h; ++c) fe_lanes[e * stride + c] = Broadcast(fe[e * width + c]);
-      }
-    } else {
-      afe.assign(size_t(n) * h, 0.0f);
-      for (int i = 0; i < n; ++i) {
-        for (int c = 0; c < h; ++c) {
-          float sum = 0;
-          for (int j : nb[i]) sum += shared[i * n + j] * fe[j * width + c];
-          afe[i * h + c] = sum + params[b[0] + c];
-        }
       }
     }
   }
@@ -650,19 +804,24 @@ void Kernel::BackwardHead(Workspace& ws, const Lanes* dlogits, float* buffer) co
   AddOuterSums(ws.dq.data(), h, ws.readout.data(), 2 * h, ws.transposed, buffer + hh_w);
   AddLaneSums(ws.dq.data(), h, buffer + hh_b);
   Product(ws.dq.data(), h, 1, h, params.data() + hh_w, 2 * h, nullptr, ws.dr.data(), 2 * h, kStore);
-  // The readout: the mean spreads evenly, the max goes to the first node that holds it.
+  // The readout: the mean spreads evenly, the max goes to the first node that holds it. The top
+  // layer's dZ (GAT: its d mixed) = dh x gate goes to ws.t1 on the way.
+  const Lanes* top_gate = layers > 0 ? ws.gate[layers - 1].data() : nullptr;
   for (int c = 0; c < h; ++c) {
     const Lanes spread = ws.dr[c] / static_cast<float>(n), to_peak = ws.dr[h + c], peak = ws.readout[h + c];
     LaneMask taken{};
     for (int e = 0; e < n; ++e) {
       const LaneMask hit = (ws.h[e * s + c] == peak) & ~taken;
       taken |= hit;
-      ws.dh[e * s + c] = spread + (hit != 0 ? to_peak : Lanes{});
+      const Lanes d = spread + (hit != 0 ? to_peak : Lanes{});
+      ws.dh[e * s + c] = d;
+      if (top_gate) ws.t1[e * s + c] = d * top_gate[e * s + c];
     }
   }
 }
 
-// ws.dh -> the gradients of the residual layers and the input layer (in part: Fold completes them).
+// ws.dh, and ws.t1 = dh x the top layer's gate -> the gradients of the residual layers and the input layer (in
+// part: Fold completes them).
 void Kernel::BackwardBackbone(Workspace& ws, float* buffer) const {
   const int h = hidden, s = stride;
   for (int l = layers - 1; l >= 0; --l) {
@@ -676,8 +835,7 @@ void Kernel::BackwardBackbone(Workspace& ws, float* buffer) const {
   const Lanes* dh = ws.dh.data();
   for (int f = 0; f < inputs; ++f) {
     const Lanes* x = ws.x.data() + f * n;
-    AddLaneSumsOf(
-        h, [&](int c) { return NodeSum(x, dh + c, s, n); }, buffer + aux_r1 + f * h);
+    AddColumnSums(x, dh, s, n, h, buffer + aux_r1 + f * h);
   }
   for (int e = 0; e < n; ++e) {
     AddLaneSumsOf(
@@ -687,33 +845,20 @@ void Kernel::BackwardBackbone(Workspace& ws, float* buffer) const {
 
 void Kernel::BackwardGcn(Workspace& ws, int l, float* buffer) const {
   const int h = hidden, s = stride;
-  const Lanes* gate = ws.gate[l].data();
-  for (int i = 0; i < n; ++i) {
-    for (int c = 0; c < h; ++c) ws.t1[i * s + c] = ws.dh[i * s + c] * gate[i * s + c];  // dZ
-  }
-  AddLaneSumsOf(
-      h,
-      [&](int c) {
-        Lanes sum{};
-        for (int i = 0; i < n; ++i) sum += ws.t1[i * s + c];
-        return sum;
-      },
-      buffer + b[l]);
+  AddColumnSums(nullptr, ws.t1.data(), s, n, h, buffer + b[l]);  // ws.t1: dZ
   const Lanes* at = per_cell ? ws.at.data() : shared_at.data();
   if (l > 0) {
     AddProductSums(ws.t1.data(), s, h, ws.saved[l].data(), s, h, n, buffer + w[l], h);
     Product(ws.t1.data(), s, n, h, params.data() + w[l], h, nullptr, ws.t2.data(), s, kStore);  // dM = dZ W
-    Mix(nbt, dense_t, at, ws.t2.data(), s, h, ws.dh.data(), s, kAdd);                           // dh += Â^T dM
+    Mix(nbt, dense_t, at, ws.t2.data(), s, h, ws.dh.data(), s, AddAndGate(ws, l - 1));          // dh += Â^T dM
     return;
   }
   Mix(nbt, dense_t, at, ws.t1.data(), s, h, ws.t2.data(), s, kStore);  // Y = Â^T dZ0
   const Lanes *dz = ws.t1.data(), *y = ws.t2.data();
   for (int f = 0; f < inputs; ++f) {
     const Lanes *ax = ws.ax.data() + f * n, *x = ws.x.data() + f * n;
-    AddLaneSumsOf(
-        h, [&](int c) { return NodeSum(ax, dz + c, s, n); }, buffer + aux_z1 + f * width);
-    AddLaneSumsOf(
-        h, [&](int c) { return NodeSum(x, y + c, s, n); }, buffer + aux_z3 + f * h);
+    AddColumnSums(ax, dz, s, n, h, buffer + aux_z1 + f * width);
+    AddColumnSums(x, y, s, n, h, buffer + aux_z3 + f * h);
   }
   for (int i = 0; i < n; ++i) {
     AddLaneSumsOf(
@@ -723,12 +868,10 @@ void Kernel::BackwardGcn(Workspace& ws, int l, float* buffer) const {
 
 void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
   const int h = hidden, s = stride, d = head_width;
-  const Lanes* gate = ws.gate[l].data();
   const Lanes* projected = ws.projected[l].data();
-  Lanes* dmixed = ws.t1.data();
+  Lanes* dmixed = ws.t1.data();  // dh x gate, from the layer above (or the head)
   Lanes* dprojected = ws.t2.data();
   for (int i = 0; i < n; ++i) {
-    for (int c = 0; c < h; ++c) dmixed[i * s + c] = ws.dh[i * s + c] * gate[i * s + c];
     for (int c = h; c < width; ++c) dprojected[i * s + c] = Lanes{};
   }
   for (int k = 0; k < heads; ++k) {
@@ -764,13 +907,13 @@ void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
   }
   if (l > 0) {
     AddProductSums(ws.saved[l].data(), s, h, dprojected, s, width, n, buffer + aux_ext[l], width);
-    Product(dprojected, s, n, width, wext_t[l].data(), h, nullptr, ws.dh.data(), s, kAdd);  // dh += dP Wext^T
+    Product(dprojected, s, n, width, wext_t[l].data(), h, nullptr, ws.dh.data(), s,
+            AddAndGate(ws, l - 1));  // dh += dP Wext^T
     return;
   }
   for (int f = 0; f < inputs; ++f) {
     const Lanes* x = ws.x.data() + f * n;
-    AddLaneSumsOf(
-        width, [&](int c) { return NodeSum(x, dprojected + c, s, n); }, buffer + aux_z1 + f * width);
+    AddColumnSums(x, dprojected, s, n, width, buffer + aux_z1 + f * width);
   }
   for (int i = 0; i < n; ++i) {
     AddLaneSumsOf(
@@ -780,97 +923,40 @@ void Kernel::BackwardGat(Workspace& ws, int l, float* buffer) const {
 
 // out[r][m] += Σ_c rows[r][c] matrix[c][m] for r < count, c < cols, m < hidden (rows `stride` apart).
 void Kernel::AddRowProducts(const float* rows, int stride, int count, int cols, const float* matrix, float* out) const {
-  const int h = hidden;
-  for (int r = 0; r < count; ++r) {
-    float* sum = out + size_t(r) * h;
-    for (int c = 0; c < cols; ++c) {
-      const float value = rows[size_t(r) * stride + c];
-      for (int m = 0; m < h; ++m) sum[m] += value * matrix[c * h + m];
-    }
-  }
+  for (int r = 0; r < count; ++r)
+    AddScaledRows(rows + size_t(r) * stride, 1, cols, matrix, hidden, hidden, out + size_t(r) * hidden);
 }
 
-// Turns the sums of a batch into the gradients of layer 0, of the input layer (and the mask token)
-// and (GAT) of W and the attention vectors. Every loop runs over contiguous rows, so that it vectorises.
-void Kernel::Fold(float* g) const {
+// Turns the sums of a batch (the auxiliary sums in g) into the gradients of layer 0, of the input layer
+// (and the mask token) and (GAT) of W and the attention vectors, in `out`, on the team: blocks of rows
+// in a first round, GAT's dWext -> dW per layer in a second, the input layer last. Every loop runs
+// over contiguous rows, so that it vectorises; each value is summed in the same order whatever the
+// threads.
+void Kernel::Fold(float* g, float* out) {
   const int h = hidden;
+  const int row_blocks = (h + kFoldRows - 1) / kFoldRows;
+  const int node_blocks = (n + kFoldNodes - 1) / kFoldNodes;
   // d/dh0 summed over the cells: Σ x_f,e dh0_e (per input column f, over the nodes too) and Σ dh0_e
-  // (per element), residual path first.
-  std::vector<float> value_sum(g + aux_r1, g + aux_r1 + size_t(inputs) * h);
-  std::vector<float> element_sum(g + aux_r2, g + aux_r2 + size_t(n) * h);
-  if (layers > 0) {
-    const float* z1 = g + aux_z1;  // Σ over the nodes: inputs x width
-    const float* z2 = g + aux_z2;
-    if (!gat) {
-      // dW0[c][m] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_j z2[j][c] eb[j][m]
-      float* dw0 = g + w[0];
-      std::fill_n(dw0, size_t(h) * h, 0.0f);
-      for (int f = 0; f < inputs; ++f) {
-        for (int c = 0; c < h; ++c) {
-          for (int m = 0; m < h; ++m) dw0[c * h + m] += z1[f * width + c] * vw[f * h + m];
-        }
-      }
-      for (int j = 0; j < n; ++j) {
-        for (int c = 0; c < h; ++c) {
-          const float z = z2[j * width + c];
-          for (int m = 0; m < h; ++m) dw0[c * h + m] += z * eb[j * h + m];
-        }
-      }
-      // (Σ Y) W0 and (Σ x_f Y) W0: layer 0's share of d/dh0.
-      const float* w0 = params.data() + w[0];
-      AddRowProducts(z2, width, n, h, w0, element_sum.data());
-      AddRowProducts(g + aux_z3, h, inputs, h, w0, value_sum.data());
+  // (per element), residual path first, then layer 0's share.
+  team.Run(1 + node_blocks + (layers > 0 ? row_blocks : 0), [&](int task, int) {
+    if (task == 0) {
+      std::copy_n(g + aux_r1, size_t(inputs) * h, value_sum.begin());
+      if (layers > 0) FoldValueSums(g);
+    } else if (task <= node_blocks) {
+      const int e0 = (task - 1) * kFoldNodes, e1 = std::min(n, e0 + kFoldNodes);
+      std::copy(g + aux_r2 + size_t(e0) * h, g + aux_r2 + size_t(e1) * h, element_sum.begin() + size_t(e0) * h);
+      if (layers > 0) FoldElementSums(g, e0, e1);
     } else {
-      // dWext0[m][c] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_i z2[i][c] eb[i][m]
-      float* ext0 = g + aux_ext[0];
-      std::fill_n(ext0, size_t(h) * width, 0.0f);
-      for (int f = 0; f < inputs; ++f) {
-        for (int m = 0; m < h; ++m) {
-          for (int c = 0; c < width; ++c) ext0[m * width + c] += z1[f * width + c] * vw[f * h + m];
-        }
-      }
-      for (int i = 0; i < n; ++i) {
-        for (int m = 0; m < h; ++m) {
-          const float e = eb[i * h + m];
-          for (int c = 0; c < width; ++c) ext0[m * width + c] += z2[i * width + c] * e;
-        }
-      }
-      // (Σ dP0) Wext0^T and (Σ x_f dP0) Wext0^T
-      const float* wext0_t = wext_t[0].data();
-      AddRowProducts(z2, width, n, width, wext0_t, element_sum.data());
-      AddRowProducts(z1, width, inputs, width, wext0_t, value_sum.data());
-      // dWext -> dW (out x in) and the attention vectors: Wext[m][h + k] = Σ_d W[k d][m] a_src[k d].
-      std::vector<float> d_src(h), d_dst(h);
-      for (int l = 0; l < layers; ++l) {
-        const float* ext = g + aux_ext[l];
-        const float* a_src = params.data() + src[l];
-        const float* a_dst = params.data() + dst[l];
-        float* dw = g + w[l];
-        std::fill(d_src.begin(), d_src.end(), 0.0f);
-        std::fill(d_dst.begin(), d_dst.end(), 0.0f);
-        for (int m = 0; m < h; ++m) {
-          const float* row = ext + m * width;          // dWext[m][.]
-          const float* wm = wt[l].data() + m * width;  // W[.][m]
-          for (int k = 0; k < heads; ++k) {
-            const float e_src = row[h + k], e_dst = row[h + heads + k];
-            for (int d = 0; d < head_width; ++d) {
-              const int r = k * head_width + d;
-              dw[r * h + m] = row[r] + a_src[r] * e_src + a_dst[r] * e_dst;
-              d_src[r] += e_src * wm[r];
-              d_dst[r] += e_dst * wm[r];
-            }
-          }
-        }
-        std::copy(d_src.begin(), d_src.end(), g + src[l]);
-        std::copy(d_dst.begin(), d_dst.end(), g + dst[l]);
-      }
+      const int r0 = (task - 1 - node_blocks) * kFoldRows;
+      FoldLayerZero(g, out, r0, std::min(h, r0 + kFoldRows));
     }
-  }
+  });
+  if (gat && layers > 0) team.Run(layers, [&](int l, int) { FoldAttention(g, out, l); });
   // The input layer: columns 0..F-1 are the node features, F.. the one-hot codes; the bias sums the
   // latter. Masked: the hidden flag's column is the mask token.
   const int columns = features + n;
-  float* dwin = g + in_w;
-  float* dbin = g + in_b;
+  float* dwin = out + in_w;
+  float* dbin = out + in_b;
   for (int m = 0; m < h; ++m) {
     float bias = 0;
     for (int e = 0; e < n; ++e) {
@@ -883,7 +969,84 @@ void Kernel::Fold(float* g) const {
       if (f < features) {
         dwin[m * columns + f] = value;
       } else {
-        g[mask_token + m] = value;
+        out[mask_token + m] = value;
+      }
+    }
+  }
+}
+
+// GCN: (Σ x_f Y) W0; GAT: (Σ x_f dP0) Wext0^T, added to value_sum.
+void Kernel::FoldValueSums(const float* g) {
+  if (!gat) {
+    AddRowProducts(g + aux_z3, hidden, inputs, hidden, params.data() + w[0], value_sum.data());
+  } else {
+    AddRowProducts(g + aux_z1, width, inputs, width, wext_t[0].data(), value_sum.data());
+  }
+}
+
+// GCN: (Σ Y) W0; GAT: (Σ dP0) Wext0^T, for the nodes [e0, e1), added to element_sum.
+void Kernel::FoldElementSums(const float* g, int e0, int e1) {
+  const int h = hidden;
+  const float* z2 = g + aux_z2 + size_t(e0) * width;
+  if (!gat) {
+    AddRowProducts(z2, width, e1 - e0, h, params.data() + w[0], element_sum.data() + size_t(e0) * h);
+  } else {
+    AddRowProducts(z2, width, e1 - e0, width, wext_t[0].data(), element_sum.data() + size_t(e0) * h);
+  }
+}
+
+// Rows [r0, r1) of GCN's dW0 (in out) or GAT's dWext0 (in g):
+// GCN dW0[c][m] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_j z2[j][c] eb[j][m];
+// GAT dWext0[m][c] = Σ_f (Σ_i z1[f][i][c]) vw_f[m] + Σ_i z2[i][c] eb[i][m].
+void Kernel::FoldLayerZero(float* g, float* out, int r0, int r1) const {
+  const int h = hidden;
+  const float* z1 = g + aux_z1;  // Σ over the nodes: inputs x width
+  const float* z2 = g + aux_z2;
+  if (!gat) {
+    float* dw0 = out + w[0];
+    std::fill(dw0 + r0 * h, dw0 + r1 * h, 0.0f);
+    for (int c = r0; c < r1; ++c) {
+      AddScaledRows(z1 + c, width, inputs, vw.data(), h, h, dw0 + c * h);
+      AddScaledRows(z2 + c, width, n, eb.data(), h, h, dw0 + c * h);
+    }
+    return;
+  }
+  float* ext0 = g + aux_ext[0];
+  std::fill(ext0 + r0 * width, ext0 + r1 * width, 0.0f);
+  for (int f = 0; f < inputs; ++f) {
+    for (int m = r0; m < r1; ++m) {
+      for (int c = 0; c < width; ++c) ext0[m * width + c] += z1[f * width + c] * vw[f * h + m];
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    for (int m = r0; m < r1; ++m) {
+      const float e = eb[i * h + m];
+      for (int c = 0; c < width; ++c) ext0[m * width + c] += z2[i * width + c] * e;
+    }
+  }
+}
+
+// GAT: dWext_l -> dW_l (out x in) and the attention vectors: Wext[m][h + k] = Σ_d W[k d][m] a_src[k d].
+void Kernel::FoldAttention(const float* g, float* out, int l) const {
+  const int h = hidden;
+  const float* ext = g + aux_ext[l];
+  const float* a_src = params.data() + src[l];
+  const float* a_dst = params.data() + dst[l];
+  float* dw = out + w[l];
+  float* d_src = out + src[l];
+  float* d_dst = out + dst[l];
+  std::fill_n(d_src, h, 0.0f);
+  std::fill_n(d_dst, h, 0.0f);
+  for (int m = 0; m < h; ++m) {
+    const float* row = ext + m * width;          // dWext[m][.]
+    const float* wm = wt[l].data() + m * width;  // W[.][m]
+    for (int k = 0; k < heads; ++k) {
+      const float e_src = row[h + k], e_dst = row[h + heads + k];
+      for (int d = 0; d < head_width; ++d) {
+        const int r = k * head_width + d;
+        dw[r * h + m] = row[r] + a_src[r] * e_src + a_dst[r] * e_dst;
+        d_src[r] += e_src * wm[r];
+        d_dst[r] += e_dst * wm[r];
       }
     }
   }
@@ -911,6 +1074,21 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
     buffer.resize(buffer_size);
     for (const auto& [begin, end] : summed) std::fill(buffer.begin() + begin, buffer.begin() + end, 0.0f);
   };
+  // Each group, once its chunks are done, adds itself to the sum (the parameters' part in the output,
+  // the auxiliary sums in group 0) slice by slice, each slice once the groups before it have added
+  // theirs: the groups in order, whatever thread ran which, so the bytes do not depend on the threads.
+  // Tasks are claimed in order, so the groups a task waits for are running.
+  for (size_t i = 0; i < sum_slices.size(); ++i) slice_groups[i].value.store(0, std::memory_order_relaxed);
+  auto add_group = [&](size_t slice, std::vector<float>& group, std::vector<float>& base, float* out, bool first) {
+    const auto [begin, end] = sum_slices[slice];
+    float* to = begin < params.size() ? out : base.data();
+    const float* from = group.data();
+    if (first) {
+      if (to != from) std::copy(from + begin, from + end, to + begin);
+      return;
+    }
+    for (size_t i = begin; i < end; ++i) to[i] += from[i];
+  };
   team.Run(group_count, [&](int g, int worker) {
     if (backward) clear(groups[g]);
     if (positive) clear(positive_groups[g]);
@@ -922,26 +1100,18 @@ void Kernel::RunChunks(int64_t count, const ChunkTask& chunk_task, float* gradie
       chunk_task(ws, chunk, first, lanes, backward ? groups[g].data() : nullptr,
                  positive ? positive_groups[g].data() : nullptr);
     }
-  });
-  if (!backward && !positive) return;
-  // The groups in order, each slice of the buffers on one thread; then the folds: the same bytes
-  // whatever thread ran which group.
-  const int buffers = (backward ? 1 : 0) + (positive ? 1 : 0), slices = static_cast<int>(sum_slices.size());
-  team.Run(buffers * slices, [&](int task, int) {
-    std::vector<std::vector<float>>& from = task < slices && backward ? groups : positive_groups;
-    const auto [begin, end] = sum_slices[task % slices];
-    float* sum = from[0].data();
-    for (int g = 1; g < group_count; ++g) {
-      const float* add = from[g].data();
-      for (size_t i = begin; i < end; ++i) sum[i] += add[i];
+    if (!backward && !positive) return;
+    for (size_t slice = 0; slice < sum_slices.size(); ++slice) {
+      std::atomic<int>& added = slice_groups[slice].value;
+      for (int spins = 0; added.load(std::memory_order_acquire) != g; ++spins) TaskTeam::Backoff(spins);
+      if (backward) add_group(slice, groups[g], groups[0], gradient, g == 0);
+      if (positive) add_group(slice, positive_groups[g], positive_groups[0], positive_gradient, g == 0);
+      added.store(g + 1, std::memory_order_release);
     }
   });
-  auto finish = [&](std::vector<std::vector<float>>& buffers, float* out) {
-    Fold(buffers[0].data());
-    std::copy_n(buffers[0].data(), params.size(), out);
-  };
-  if (backward) finish(groups, gradient);
-  if (positive) finish(positive_groups, positive_gradient);
+  if (!backward && !positive) return;
+  if (backward) Fold(groups[0].data(), gradient);
+  if (positive) Fold(positive_groups[0].data(), positive_gradient);
 }
 
 LossParts Kernel::Run(const SampleSet& samples, const std::vector<size_t>& batch, const LossWeights& weights,
@@ -1066,20 +1236,60 @@ void Kernel::BackwardRegressionHead(Workspace& ws, float* buffer) const {
       },
       buffer + p_ob);
   const float* wo = params.data() + p_ow;
-  Lanes* dq = ws.t1.data();
+  Lanes* dq = ws.t2.data();  // ws.t1 receives the top layer's dZ
   for (int e = 0; e < n; ++e) {
     for (int c = 0; c < h; ++c) dq[e * s + c] = q[e * s + c] > 0 ? dy[e] * wo[c] : Lanes{};
   }
   AddProductSums(dq, s, h, ws.h.data(), s, h, n, buffer + p_hw, h);  // (out x in)
-  AddLaneSumsOf(
-      h,
-      [&](int c) {
-        Lanes sum{};
-        for (int e = 0; e < n; ++e) sum += dq[e * s + c];
-        return sum;
-      },
-      buffer + p_hb);
-  Product(dq, s, n, h, params.data() + p_hw, h, nullptr, ws.dh.data(), s, kStore);  // dh = dq W_p
+  AddColumnSums(nullptr, dq, s, n, h, buffer + p_hb);
+  if (layers == 0) {
+    Product(dq, s, n, h, params.data() + p_hw, h, nullptr, ws.dh.data(), s, kStore);  // dh = dq W_p
+    return;
+  }
+  Lanes* dh = ws.dh.data();
+  Lanes* dz = ws.t1.data();
+  const Lanes* gate = ws.gate[layers - 1].data();
+  Product(
+      dq, s, n, h, params.data() + p_hw, h, nullptr, dh, s, [=](Lanes & out, Lanes v) __attribute__((always_inline)) {
+        out = v;
+        const ptrdiff_t at = &out - dh;
+        dz[at] = v * gate[at];
+      });
+}
+
+// 0 for a subnormal x (and for ±0), else x: the bits decide, so that no subnormal operand is touched.
+inline float NormalOrZero(float x) {
+  uint32_t bits;
+  __builtin_memcpy(&bits, &x, sizeof(bits));
+  return (bits & 0x7f800000u) == 0 ? 0.0f : x;
+}
+
+void AdamSlice(const AdamCoefficients& c, size_t begin, size_t end, const float* gradient, float* m, float* v,
+               float* p) {
+  // The coefficients in locals (a reference could alias the arrays), so that the loop vectorises.
+  const float beta1 = c.beta1, beta2 = c.beta2, rest1 = c.rest1, rest2 = c.rest2;
+  const float inverse_root2 = c.inverse_root2, step_size = c.step_size, eps = c.eps, decay = c.decay;
+  auto step = [&](size_t i, float g) __attribute__((always_inline)) {
+    const float mi = NormalOrZero(m[i]) * beta1 + g * rest1;
+    const float vi = NormalOrZero(v[i]) * beta2 + rest2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= step_size * mi / (__builtin_sqrtf(vi) * inverse_root2 + eps);
+  };
+  if (decay != 0.0f) {
+    for (size_t i = begin; i < end; ++i) step(i, gradient[i] + decay * p[i]);
+  } else {
+    for (size_t i = begin; i < end; ++i) step(i, gradient[i]);
+  }
+}
+
+void Kernel::AdamStep(const AdamCoefficients& coefficients, const float* gradient, float* m, float* v) {
+  constexpr size_t kSlice = 4096;
+  const size_t size = params.size();
+  const int slices = static_cast<int>((size + kSlice - 1) / kSlice);
+  team.Run(slices, [&](int slice, int) {
+    AdamSlice(coefficients, slice * kSlice, std::min(size, (slice + 1) * kSlice), gradient, m, v, params.data());
+  });
 }
 
 }  // namespace

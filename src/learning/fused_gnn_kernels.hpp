@@ -10,6 +10,7 @@
 // CPU runs. (16 lanes would fill an AVX-512 register, but GCC keeps 64-byte vectors in memory on AVX2
 // CPUs, which made that kernel 20 times slower; AVX-512's kernel gains its 32 registers instead.)
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -87,6 +88,7 @@ class GnnKernel {
                         uint64_t dropout_key, float* gradient, float* positive_gradient) = 0;
   virtual double RunMasked(const SampleSet& samples, const std::vector<size_t>& batch,
                            const std::vector<uint8_t>& hidden_nodes, uint64_t dropout_key, float* gradient) = 0;
+  virtual void AdamStep(const AdamCoefficients& coefficients, const float* gradient, float* m, float* v) = 0;
 };
 
 // The scalar kernel (any CPU): without an FMA unit every multiply-add is computed in double

@@ -12,6 +12,7 @@ typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 #include "geoprosp/models/lanes_generic.hpp"
 inline Lanes Fma(Lanes a, Lanes b, Lanes c) { return FmaOfEachLane(a, b, c); }
 inline Lanes InRegister(Lanes v) { return v; }
+inline Lanes SumOperand(Lanes v) { return v; }
 
 #include "fused_gnn_body.hpp"
 

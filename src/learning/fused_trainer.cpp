@@ -79,27 +79,25 @@ namespace {
 constexpr double kNnpuBeta = 0, kNnpuGamma = 1;
 
 // LibTorch's Adam (torch/csrc/api/src/optim/adam.cpp), in float as there (one division per parameter
-// instead of two: the last bit may differ).
+// instead of two: the last bit may differ), on the model's threads (FusedResGnn::AdamStep).
 // weight_decay adds weight_decay x p to each gradient first (an L2 penalty, as LibTorch's Adam).
 class Adam {
  public:
   Adam(size_t size, double lr, double weight_decay = 0)
       : lr_(lr), weight_decay_(weight_decay), m_(size, 0.0f), v_(size, 0.0f) {}
-  void Step(std::vector<float>& params, const std::vector<float>& gradient) {
+  void Step(FusedResGnn& model, const std::vector<float>& gradient) {
     ++step_;
     const double correction1 = 1 - std::pow(kBeta1, step_), correction2 = 1 - std::pow(kBeta2, step_);
-    const float beta1 = float(kBeta1), beta2 = float(kBeta2), rest1 = float(1 - kBeta1), rest2 = float(1 - kBeta2);
-    const float inverse_root2 = float(1 / std::sqrt(correction2)), step_size = float(lr_ / correction1);
-    const float eps = float(kEps), decay = float(weight_decay_);
-    float* p = params.data();
-    const float* grad = gradient.data();
-    float *m = m_.data(), *v = v_.data();
-    for (size_t i = 0; i < params.size(); ++i) {
-      const float g = decay != 0.0f ? grad[i] + decay * p[i] : grad[i];
-      m[i] = m[i] * beta1 + g * rest1;
-      v[i] = v[i] * beta2 + rest2 * g * g;
-      p[i] -= step_size * m[i] / (std::sqrt(v[i]) * inverse_root2 + eps);
-    }
+    AdamCoefficients c;
+    c.beta1 = float(kBeta1);
+    c.beta2 = float(kBeta2);
+    c.rest1 = float(1 - kBeta1);
+    c.rest2 = float(1 - kBeta2);
+    c.inverse_root2 = float(1 / std::sqrt(correction2));
+    c.step_size = float(lr_ / correction1);
+    c.eps = float(kEps);
+    c.decay = float(weight_decay_);
+    model.AdamStep(c, gradient.data(), m_.data(), v_.data());
   }
 
  private:
@@ -332,7 +330,7 @@ TrainedModel TrainFusedResGnn(const ModelSpec& spec, const SampleSet& train, con
                          objective->NeedsPositiveGradient() ? positive.data() : nullptr);
       train_loss += objective->Step(parts, gradient, positive) * batch.samples.size();
       seen += batch.samples.size();
-      adam.Step(params, gradient);
+      adam.Step(model, gradient);
     }
     const double monitored = validation.size() > 0
                                  ? objective->Monitored(model.Loss(validation, validation_slots, validation_weights))
@@ -397,7 +395,7 @@ PretrainedBackbone PretrainMaskedBackbone(const ModelSpec& spec, const SampleSet
       loss += model.MaskedBackward(cells, batch, hidden_nodes, DropoutKey(train.seed ^ kPretrainStream, ++step),
                                    gradient.data()) *
               double(batch.size());
-      adam.Step(params, gradient);
+      adam.Step(model, gradient);
     }
     const double mean = loss / double(order.size());
     if (!std::isfinite(mean))

@@ -5,6 +5,21 @@
 #include "geoprosp/core/error.hpp"
 
 namespace geoprosp::learning {
+namespace {
+
+// A hint to the CPU that this thread spins (x86 PAUSE), so that the spin costs less.
+inline void Pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+void TaskTeam::Backoff(int spins) {
+  Pause();
+  if (spins > 20000) std::this_thread::yield();
+}
 
 TaskTeam::TaskTeam(int threads) {
   for (int worker = 1; worker < threads; ++worker) workers_.emplace_back([this, worker] { Work(worker); });
@@ -37,8 +52,14 @@ void TaskTeam::Run(int count, const std::function<void(int, int)>& task) {
     task(index, 0);
     done_.fetch_add(1, std::memory_order_release);
   }
+  // The tasks still running are a chunk of work each (up to ~0.1 ms): wait for them on the CPU. A
+  // yield here would hand the core to any other runnable process (even a niced one) for a whole time
+  // slice, while the worker finishes; yield only after a long wait (the worker was descheduled).
+  const auto start = std::chrono::steady_clock::now();
   for (int spins = 0; done_.load(std::memory_order_acquire) < count; ++spins) {
-    if (spins > 1000) std::this_thread::yield();
+    Pause();
+    if (spins % 256 == 255 && std::chrono::steady_clock::now() - start > std::chrono::milliseconds(2))
+      std::this_thread::yield();
   }
 }
 
@@ -59,6 +80,7 @@ void TaskTeam::Work(int worker) {
     uint64_t generation = state_.load(std::memory_order_acquire) >> 32;
     const auto start = std::chrono::steady_clock::now();
     for (int spins = 0; generation == seen; ++spins) {
+      Pause();
       if (spins % 64 == 63 && std::chrono::steady_clock::now() - start > std::chrono::microseconds(200)) break;
       generation = state_.load(std::memory_order_acquire) >> 32;
     }

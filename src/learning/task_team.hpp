@@ -24,8 +24,13 @@ class TaskTeam {
   TaskTeam(const TaskTeam&) = delete;
   TaskTeam& operator=(const TaskTeam&) = delete;
 
-  // task(index, worker) for every index in [0, count); worker 0 is the caller.
+  // task(index, worker) for every index in [0, count); worker 0 is the caller. Tasks are claimed in
+  // index order, so a task may wait (Backoff) for tasks with smaller indices.
   void Run(int count, const std::function<void(int, int)>& task);
+
+  // One step of a spin wait that has spun `spins` times: a PAUSE, and a yield once the wait is long
+  // (the thread waited on may have been descheduled).
+  static void Backoff(int spins);
 
  private:
   // state_: generation (32 bits) | task count (16) | next unclaimed index (16).

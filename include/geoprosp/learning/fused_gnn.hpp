@@ -36,6 +36,15 @@ struct LossParts {
 // classifier (tensors named kPretrainPrefix...), for self-supervised pre-training: hidden nodes read
 // zeros and the token, and the head predicts their standardised values.
 enum class GnnObjective { Classify, MaskedValues };
+
+// One step of Adam, in float: for each parameter p with gradient g and moments m, v,
+//   g += decay p;  m = m beta1 + g rest1;  v = v beta2 + rest2 g g;
+//   p -= step_size m / (sqrt(v) inverse_root2 + eps).
+// A moment below the smallest normal float counts as 0 (its share of the step is far below p's last
+// bit, and subnormal arithmetic is slow on some CPUs).
+struct AdamCoefficients {
+  float beta1 = 0, beta2 = 0, rest1 = 0, rest2 = 0, inverse_root2 = 0, step_size = 0, eps = 0, decay = 0;
+};
 constexpr const char* kPretrainPrefix = "pretrain.";
 
 class FusedResGnn {
@@ -59,6 +68,10 @@ class FusedResGnn {
   // Every parameter, flat, in the order of Weights(); gradients use the same layout.
   std::vector<float>& parameters();
   const std::vector<float>& parameters() const;
+
+  // Adam's step on parameters() with `gradient` (layout of parameters()) and the moments m and v (the
+  // same size), on the model's threads. Every kernel gives the same bytes.
+  void AdamStep(const AdamCoefficients& coefficients, const float* gradient, float* m, float* v);
 
   // The loss of samples[batch[s]] weighted by `weights` (slot s), and its gradient with respect to
   // parameters() in `gradient` (overwritten). Dropout is on when dropout_key != 0 and the spec has
